@@ -1,0 +1,378 @@
+//! Device sessions in Redis.
+//!
+//! One hash per session (`session:{id}`) holds the user, the device, its push token and the
+//! SHA-256 of the current refresh token; `session:{id}:used` remembers the refresh tokens
+//! already rotated away, so presenting one again is recognised as theft and ends the session;
+//! `user:{id}:sessions` indexes a user's sessions for listing and revoke-all. Ending a session
+//! is deleting its keys: every instance sees it on the very next request, and the device's
+//! push token goes with it.
+
+use std::collections::HashMap;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use redis::{AsyncCommands, RedisError, Script, aio::ConnectionManager};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::domain::{DeviceInfo, Platform, PushToken};
+
+/// A refresh token as handed to the app: `{session id}.{256 random bits}`.
+pub struct RefreshToken(SecretString);
+
+impl RefreshToken {
+    fn generate(session: Uuid) -> Self {
+        let mut secret = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut secret);
+        Self(SecretString::from(format!(
+            "{}.{}",
+            session.simple(),
+            URL_SAFE_NO_PAD.encode(secret)
+        )))
+    }
+
+    pub fn from_client(raw: SecretString) -> Self {
+        Self(raw)
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    fn session_id(&self) -> Option<Uuid> {
+        let (sid, _) = self.expose().split_once('.')?;
+        Uuid::try_parse(sid).ok()
+    }
+
+    fn digest(&self) -> String {
+        hex::encode(Sha256::digest(self.expose().as_bytes()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub device_id: String,
+    pub platform: Platform,
+    pub device_name: String,
+    pub app_version: String,
+    pub push_token: Option<PushToken>,
+    pub ip: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub must_change_password: bool,
+}
+
+pub struct NewSession {
+    pub user_id: Uuid,
+    pub device: DeviceInfo,
+    pub ip: Option<String>,
+    pub must_change_password: bool,
+}
+
+/// What an access token's session says on each request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSession {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub must_change_password: bool,
+}
+
+pub enum RefreshOutcome {
+    Rotated {
+        session: LiveSession,
+        token: RefreshToken,
+    },
+    /// A token already rotated away was presented again: the session has been ended.
+    Reused,
+    Unknown,
+}
+
+#[derive(Clone)]
+pub struct SessionStore {
+    redis: ConnectionManager,
+    prefix: String,
+    idle_ttl_secs: u64,
+    touch: Script,
+    rotate: Script,
+    set_if_live: Script,
+}
+
+impl SessionStore {
+    pub fn new(redis: ConnectionManager, prefix: &str, idle_ttl: std::time::Duration) -> Self {
+        Self {
+            redis,
+            prefix: prefix.to_owned(),
+            idle_ttl_secs: idle_ttl.as_secs().max(1),
+            touch: Script::new(
+                r"
+                if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+                redis.call('HSET', KEYS[1], 'last_seen_at', ARGV[1])
+                return redis.call('HMGET', KEYS[1], 'user_id', 'must_change_password')
+                ",
+            ),
+            rotate: Script::new(
+                r"
+                local current = redis.call('HGET', KEYS[1], 'refresh_hash')
+                if not current then return {0, false, false} end
+                if current == ARGV[1] then
+                  redis.call('HSET', KEYS[1], 'refresh_hash', ARGV[2], 'last_seen_at', ARGV[4])
+                  redis.call('SADD', KEYS[2], ARGV[1])
+                  redis.call('EXPIRE', KEYS[1], ARGV[3])
+                  redis.call('EXPIRE', KEYS[2], ARGV[3])
+                  return {1, redis.call('HGET', KEYS[1], 'user_id'), redis.call('HGET', KEYS[1], 'must_change_password')}
+                end
+                if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
+                  redis.call('DEL', KEYS[1], KEYS[2])
+                  return {2, false, false}
+                end
+                return {0, false, false}
+                ",
+            ),
+            set_if_live: Script::new(
+                r"
+                if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+                redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+                return 1
+                ",
+            ),
+        }
+    }
+
+    fn session_key(&self, id: Uuid) -> String {
+        format!("{}session:{}", self.prefix, id)
+    }
+
+    fn used_key(&self, id: Uuid) -> String {
+        format!("{}session:{}:used", self.prefix, id)
+    }
+
+    fn user_key(&self, user: Uuid) -> String {
+        format!("{}user:{}:sessions", self.prefix, user)
+    }
+
+    pub async fn create(
+        &self,
+        new: NewSession,
+        now: DateTime<Utc>,
+    ) -> Result<(Uuid, RefreshToken), RedisError> {
+        let id = Uuid::new_v4();
+        let token = RefreshToken::generate(id);
+        let now = now.to_rfc3339();
+        let mut fields = vec![
+            ("user_id", new.user_id.to_string()),
+            ("device_id", new.device.device_id),
+            ("platform", new.device.platform.as_str().to_owned()),
+            ("device_name", new.device.name),
+            ("app_version", new.device.app_version),
+            ("created_at", now.clone()),
+            ("last_seen_at", now),
+            ("refresh_hash", token.digest()),
+            (
+                "must_change_password",
+                flag(new.must_change_password).to_owned(),
+            ),
+        ];
+        if let Some(push) = new.device.push_token {
+            fields.push(("push_token", push.as_str().to_owned()));
+        }
+        if let Some(ip) = new.ip {
+            fields.push(("ip", ip));
+        }
+        let ttl = self.ttl();
+        redis::pipe()
+            .atomic()
+            .hset_multiple(self.session_key(id), &fields)
+            .ignore()
+            .expire(self.session_key(id), ttl)
+            .ignore()
+            .sadd(self.user_key(new.user_id), id.to_string())
+            .ignore()
+            .expire(self.user_key(new.user_id), ttl)
+            .ignore()
+            .exec_async(&mut self.redis.clone())
+            .await?;
+        Ok((id, token))
+    }
+
+    /// The per-request check: one round trip that also records when the device was last seen.
+    pub async fn touch(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<LiveSession>, RedisError> {
+        let found: Option<(Option<String>, Option<String>)> = self
+            .touch
+            .key(self.session_key(id))
+            .arg(now.to_rfc3339())
+            .invoke_async(&mut self.redis.clone())
+            .await?;
+        Ok(found.and_then(|(user, mcp)| {
+            Some(LiveSession {
+                id,
+                user_id: Uuid::try_parse(&user?).ok()?,
+                must_change_password: mcp.as_deref() == Some("1"),
+            })
+        }))
+    }
+
+    /// Swaps a refresh token for a new one, atomically: of two racing uses, one rotates and the
+    /// other is a reuse.
+    pub async fn rotate(
+        &self,
+        presented: &RefreshToken,
+        now: DateTime<Utc>,
+    ) -> Result<RefreshOutcome, RedisError> {
+        let Some(id) = presented.session_id() else {
+            return Ok(RefreshOutcome::Unknown);
+        };
+        let next = RefreshToken::generate(id);
+        let (status, user, mcp): (i64, Option<String>, Option<String>) = self
+            .rotate
+            .key(self.session_key(id))
+            .key(self.used_key(id))
+            .arg(presented.digest())
+            .arg(next.digest())
+            .arg(self.ttl())
+            .arg(now.to_rfc3339())
+            .invoke_async(&mut self.redis.clone())
+            .await?;
+        Ok(
+            match (status, user.and_then(|u| Uuid::try_parse(&u).ok())) {
+                (1, Some(user)) => {
+                    let _: () = self
+                        .redis
+                        .clone()
+                        .expire(self.user_key(user), self.ttl())
+                        .await?;
+                    RefreshOutcome::Rotated {
+                        token: next,
+                        session: LiveSession {
+                            id,
+                            user_id: user,
+                            must_change_password: mcp.as_deref() == Some("1"),
+                        },
+                    }
+                }
+                (2, _) => RefreshOutcome::Reused,
+                _ => RefreshOutcome::Unknown,
+            },
+        )
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<Option<Session>, RedisError> {
+        let fields: HashMap<String, String> =
+            self.redis.clone().hgetall(self.session_key(id)).await?;
+        Ok(parse_session(id, &fields))
+    }
+
+    /// The user's live sessions, oldest first; index entries of sessions that expired on their
+    /// own are pruned on the way.
+    pub async fn list(&self, user: Uuid) -> Result<Vec<Session>, RedisError> {
+        let mut redis = self.redis.clone();
+        let ids: Vec<String> = redis.smembers(self.user_key(user)).await?;
+        let ids: Vec<Uuid> = ids.iter().filter_map(|s| Uuid::try_parse(s).ok()).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            pipe.hgetall(self.session_key(*id));
+        }
+        let all: Vec<HashMap<String, String>> = pipe.query_async(&mut redis).await?;
+        let mut sessions = Vec::new();
+        let mut gone = Vec::new();
+        for (id, fields) in ids.into_iter().zip(all) {
+            match parse_session(id, &fields) {
+                Some(s) if s.user_id == user => sessions.push(s),
+                _ => gone.push(id.to_string()),
+            }
+        }
+        if !gone.is_empty() {
+            let _: () = redis.srem(self.user_key(user), gone).await?;
+        }
+        sessions.sort_by_key(|s| (s.created_at, s.id));
+        Ok(sessions)
+    }
+
+    /// Ends one of `user`'s sessions; `false` when it is not theirs or already ended.
+    pub async fn revoke(&self, user: Uuid, id: Uuid) -> Result<bool, RedisError> {
+        let mut redis = self.redis.clone();
+        let owner: Option<String> = redis.hget(self.session_key(id), "user_id").await?;
+        if owner.as_deref() != Some(user.to_string().as_str()) {
+            return Ok(false);
+        }
+        let (deleted,): (u64,) = redis::pipe()
+            .atomic()
+            .del(&[self.session_key(id), self.used_key(id)])
+            .srem(self.user_key(user), id.to_string())
+            .ignore()
+            .query_async(&mut redis)
+            .await?;
+        Ok(deleted > 0)
+    }
+
+    /// Ends all of `user`'s sessions but `keep`; returns how many ended.
+    pub async fn revoke_all(&self, user: Uuid, keep: Option<Uuid>) -> Result<usize, RedisError> {
+        let mut ended = 0;
+        for session in self.list(user).await? {
+            if Some(session.id) != keep && self.revoke(user, session.id).await? {
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
+    /// `false` when the session has ended meanwhile.
+    pub async fn set_push_token(&self, id: Uuid, token: &PushToken) -> Result<bool, RedisError> {
+        self.set_field(id, "push_token", token.as_str()).await
+    }
+
+    pub async fn clear_must_change_password(&self, id: Uuid) -> Result<bool, RedisError> {
+        self.set_field(id, "must_change_password", flag(false))
+            .await
+    }
+
+    async fn set_field(&self, id: Uuid, field: &str, value: &str) -> Result<bool, RedisError> {
+        let set: i64 = self
+            .set_if_live
+            .key(self.session_key(id))
+            .arg(field)
+            .arg(value)
+            .invoke_async(&mut self.redis.clone())
+            .await?;
+        Ok(set == 1)
+    }
+
+    fn ttl(&self) -> i64 {
+        i64::try_from(self.idle_ttl_secs).unwrap_or(i64::MAX)
+    }
+}
+
+fn flag(on: bool) -> &'static str {
+    if on { "1" } else { "0" }
+}
+
+fn parse_session(id: Uuid, f: &HashMap<String, String>) -> Option<Session> {
+    let time = |key: &str| {
+        DateTime::parse_from_rfc3339(f.get(key)?)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    Some(Session {
+        id,
+        user_id: Uuid::try_parse(f.get("user_id")?).ok()?,
+        device_id: f.get("device_id")?.clone(),
+        platform: Platform::parse(f.get("platform")?)?,
+        device_name: f.get("device_name").cloned().unwrap_or_default(),
+        app_version: f.get("app_version").cloned().unwrap_or_default(),
+        push_token: f.get("push_token").and_then(|t| PushToken::parse(t).ok()),
+        ip: f.get("ip").cloned(),
+        created_at: time("created_at")?,
+        last_seen_at: time("last_seen_at")?,
+        must_change_password: f.get("must_change_password").map(String::as_str) == Some("1"),
+    })
+}

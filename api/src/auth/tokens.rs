@@ -1,0 +1,231 @@
+//! Short-lived access tokens: EdDSA-signed JWTs naming the user and the device session.
+//!
+//! The key is an Ed25519 PKCS#8 PEM file. When none is configured, one is generated at first
+//! start into the data directory (mode 0600) and reused after, so restarts and several
+//! instances sharing the directory accept each other's tokens. The `kid` is derived from the
+//! public key, so a rotated key makes old tokens fail cleanly instead of verifying wrongly.
+
+use std::{
+    fs,
+    io::Write,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+use ed25519_dalek::{
+    SigningKey,
+    pkcs8::{DecodePrivateKey, EncodePrivateKey, spki::der::pem::LineEnding},
+};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+const ISSUER: &str = "vanban";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: Uuid,
+    pub sid: Uuid,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the access token has expired")]
+    Expired,
+    #[error("the access token is not valid")]
+    Invalid,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot read the JWT key {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the JWT key {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the JWT key {path} is not an Ed25519 PKCS#8 PEM key")]
+    Format { path: PathBuf },
+}
+
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    kid: String,
+    ttl: Duration,
+}
+
+impl TokenKeys {
+    /// Loads `configured`, or the development key in `data_dir`, generating that one if absent.
+    pub fn load_or_generate(
+        configured: Option<&Path>,
+        data_dir: &Path,
+        ttl: Duration,
+    ) -> Result<Self, KeyError> {
+        let path = match configured {
+            Some(path) => path.to_owned(),
+            None => {
+                let path = data_dir.join("keys").join("jwt-ed25519.pem");
+                if !path.exists() {
+                    generate(&path)?;
+                }
+                path
+            }
+        };
+        let pem = fs::read_to_string(&path).map_err(|source| KeyError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let signing = SigningKey::from_pkcs8_pem(&pem)
+            .map_err(|_| KeyError::Format { path: path.clone() })?;
+        Self::from_signing_key(&signing, ttl).ok_or(KeyError::Format { path })
+    }
+
+    fn from_signing_key(signing: &SigningKey, ttl: Duration) -> Option<Self> {
+        let pem = signing.to_pkcs8_pem(LineEnding::LF).ok()?;
+        let public = signing.verifying_key();
+        let kid = hex::encode(&Sha256::digest(public.as_bytes())[..8]);
+        Some(Self {
+            encoding: EncodingKey::from_ed_pem(pem.as_bytes()).ok()?,
+            decoding: DecodingKey::from_ed_der(public.as_bytes()),
+            kid,
+            ttl,
+        })
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    pub fn issue(
+        &self,
+        user: Uuid,
+        session: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        let iat = now.timestamp();
+        let claims = AccessClaims {
+            iss: ISSUER.to_owned(),
+            sub: user,
+            sid: session,
+            iat,
+            exp: iat + i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX),
+        };
+        jsonwebtoken::encode(&header, &claims, &self.encoding)
+    }
+
+    /// Checks signature, algorithm, key id and issuer, then expiry against `now`.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        if header.kid.as_deref() != Some(self.kid.as_str()) {
+            return Err(TokenError::Invalid);
+        }
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        // Expiry is checked below against the injected clock, not the system time.
+        validation.validate_exp = false;
+        validation.required_spec_claims = ["exp", "sub", "iss"].map(String::from).into();
+        validation.set_issuer(&[ISSUER]);
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &validation)
+            .map_err(|_| TokenError::Invalid)?
+            .claims;
+        if claims.exp <= now.timestamp() {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+}
+
+/// Writes a new key next to `path` and links it into place, so two instances starting
+/// together on one data directory end up sharing whichever key was linked first.
+fn generate(path: &Path) -> Result<(), KeyError> {
+    let write_err = |source| KeyError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(write_err)?;
+    let signing = SigningKey::generate(&mut rand::rngs::OsRng);
+    let pem = signing
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| write_err(std::io::Error::other(e.to_string())))?;
+    let tmp = dir.join(format!(".jwt-{}.tmp", Uuid::new_v4()));
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&tmp).map_err(write_err)?;
+    file.write_all(pem.as_bytes()).map_err(write_err)?;
+    file.sync_all().map_err(write_err)?;
+    let linked = fs::hard_link(&tmp, path);
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(write_err(e)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn keys() -> TokenKeys {
+        let signing = SigningKey::generate(&mut rand::rngs::OsRng);
+        TokenKeys::from_signing_key(&signing, Duration::from_secs(900)).unwrap()
+    }
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_800_000_000 + secs, 0).unwrap()
+    }
+
+    #[test]
+    fn a_token_is_valid_until_its_expiry_and_not_after() {
+        let keys = keys();
+        let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
+        let token = keys.issue(user, session, at(0)).unwrap();
+        let claims = keys.verify(&token, at(899)).unwrap();
+        assert_eq!((claims.sub, claims.sid), (user, session));
+        assert_eq!(keys.verify(&token, at(900)), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn another_key_or_a_tampered_token_is_refused() {
+        let token = keys().issue(Uuid::new_v4(), Uuid::new_v4(), at(0)).unwrap();
+        assert_eq!(keys().verify(&token, at(1)), Err(TokenError::Invalid));
+        let keys = keys();
+        let mut token = keys.issue(Uuid::new_v4(), Uuid::new_v4(), at(0)).unwrap();
+        token.insert(token.len() - 3, 'A');
+        token.pop();
+        assert_eq!(keys.verify(&token, at(1)), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_generated_key_is_reused_and_private() {
+        let dir = std::env::temp_dir().join(format!("vanban-keys-{}", Uuid::new_v4()));
+        let ttl = Duration::from_secs(60);
+        let first = TokenKeys::load_or_generate(None, &dir, ttl).unwrap();
+        let second = TokenKeys::load_or_generate(None, &dir, ttl).unwrap();
+        assert_eq!(first.kid, second.kid);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.join("keys/jwt-ed25519.pem"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "the key must not be readable by others");
+        }
+        fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,216 @@
+//! The `api` subcommands that prepare data: `create-admin` and `demo`.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{Context, bail};
+use rand::{Rng, distributions::Alphanumeric};
+use sea_orm::DatabaseConnection;
+use secrecy::SecretString;
+
+use crate::{
+    auth::Passwords,
+    clock::{Clock, SystemClock},
+    config::Settings,
+    domain::{NewPassword, NumberingStyle, OrgCode, Organization, Role, Username},
+    startup,
+    store::{self, is_unique_violation, organizations::NewOrganization, users::NewUser},
+};
+
+#[derive(clap::Args)]
+pub struct CreateAdminArgs {
+    #[arg(long)]
+    pub username: String,
+    /// Code of the admin's organisation; created as a top-level organisation if new.
+    #[arg(long)]
+    pub org_code: String,
+    /// Name for the organisation, used when it is created.
+    #[arg(long)]
+    pub org_name: String,
+    /// `party` or `state`, used when the organisation is created.
+    #[arg(long, default_value = "state")]
+    pub numbering_style: String,
+    #[arg(long)]
+    pub full_name: Option<String>,
+}
+
+pub async fn create_admin(settings: &Settings, args: CreateAdminArgs) -> anyhow::Result<()> {
+    let username = Username::parse(&args.username)?;
+    let style = NumberingStyle::parse(&args.numbering_style)
+        .context("--numbering-style must be `party` or `state`")?;
+    let password = admin_password()?;
+    let password = NewPassword::parse(password, username.as_str())?;
+    let db = startup::database(settings, true).await?;
+    let org = organization(&db, OrgCode::parse(&args.org_code)?, &args.org_name, style).await?;
+    let full_name = args
+        .full_name
+        .unwrap_or_else(|| username.as_str().to_owned());
+    let seed = Seed {
+        username,
+        full_name,
+        title: "Quản trị hệ thống".to_owned(),
+        role: Role::Admin,
+    };
+    let passwords = Passwords::new(1).await?;
+    match insert_user(&db, &passwords, &org, seed, password.into_secret()).await {
+        Err(e) if e.downcast_ref().is_some_and(is_unique_violation) => {
+            bail!("the username `{}` is taken", args.username)
+        }
+        other => other?,
+    }
+    println!(
+        "admin `{}` created in organisation {}",
+        args.username.trim(),
+        org.code
+    );
+    Ok(())
+}
+
+fn admin_password() -> anyhow::Result<SecretString> {
+    if let Ok(pw) = std::env::var("ADMIN_PASSWORD") {
+        return Ok(SecretString::from(pw));
+    }
+    let stdin = std::io::stdin();
+    let line = if stdin.is_terminal() {
+        rpassword::prompt_password("Password for the new admin: ")?
+    } else {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        line
+    };
+    let line = line.trim_end_matches(['\r', '\n']).to_owned();
+    if line.is_empty() {
+        bail!("no password given: set ADMIN_PASSWORD or type it on standard input");
+    }
+    Ok(SecretString::from(line))
+}
+
+async fn organization(
+    db: &DatabaseConnection,
+    code: OrgCode,
+    name: &str,
+    style: NumberingStyle,
+) -> anyhow::Result<Organization> {
+    if let Some(org) = store::organizations::find_by_code(db, &code).await? {
+        return Ok(org);
+    }
+    let new = NewOrganization {
+        code,
+        name: name.trim().to_owned(),
+        parent_id: None,
+        numbering_style: style,
+    };
+    Ok(store::organizations::insert(db, new, SystemClock.now()).await?)
+}
+
+struct Seed {
+    username: Username,
+    full_name: String,
+    title: String,
+    role: Role,
+}
+
+async fn insert_user(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    org: &Organization,
+    seed: Seed,
+    password: SecretString,
+) -> anyhow::Result<()> {
+    let new = NewUser {
+        username: seed.username,
+        full_name: seed.full_name,
+        title: seed.title,
+        organization_id: org.id,
+        roles: vec![seed.role],
+        password_hash: passwords.hash(password).await?,
+        must_change_password: false,
+    };
+    store::users::insert(db, new, SystemClock.now()).await?;
+    Ok(())
+}
+
+/// Seeds the demo organisation once, keeping its generated logins in the data directory
+/// (never in the repository), and prints them on every start.
+pub async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
+    let db = startup::database(settings, true).await?;
+    let logins = settings.data_dir.join("demo-logins.txt");
+    let code = OrgCode::parse("DEMO")?;
+    if store::organizations::find_by_code(&db, &code)
+        .await?
+        .is_none()
+    {
+        let org = organization(&db, code, "Tỉnh ủy Demo", NumberingStyle::Party).await?;
+        let passwords = Passwords::new(1).await?;
+        let people = [
+            (
+                "demo.admin",
+                "Trần Thị Quản Trị",
+                "Quản trị hệ thống",
+                Role::Admin,
+            ),
+            (
+                "demo.leader",
+                "Nguyễn Văn An",
+                "Phó Bí thư Tỉnh ủy",
+                Role::Leader,
+            ),
+            ("demo.clerk", "Lê Thị Bình", "Văn thư", Role::Clerk),
+            (
+                "demo.specialist",
+                "Phạm Văn Cường",
+                "Chuyên viên",
+                Role::Specialist,
+            ),
+        ];
+        let mut text = String::new();
+        for (username, full_name, title, role) in people {
+            let password: String = rand::thread_rng()
+                .sample_iter(&Alphanumeric)
+                .take(14)
+                .map(char::from)
+                .collect();
+            let seed = Seed {
+                username: Username::parse(username)?,
+                full_name: full_name.to_owned(),
+                title: title.to_owned(),
+                role,
+            };
+            insert_user(
+                &db,
+                &passwords,
+                &org,
+                seed,
+                SecretString::from(password.clone()),
+            )
+            .await?;
+            text.push_str(&format!(
+                "{:<10} {username:<16} {password}\n",
+                role.as_str()
+            ));
+        }
+        write_private(&logins, &text)?;
+    }
+    let text = std::fs::read_to_string(&logins)
+        .with_context(|| format!("reading the demo logins from {}", logins.display()))?;
+    let url = settings.public_url();
+    println!(
+        "\nVanban demo\n  API docs: {url}/docs\n  spec:     {url}/openapi.json\n  logins (role, username, password; also in {}):",
+        logins.display()
+    );
+    for line in text.lines() {
+        println!("    {line}");
+    }
+    println!();
+    Ok(())
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! Typed settings from the environment (and a `.env` file when present). Every key is
+//! documented in `.env.example`; secrets are held as `SecretString` so `Debug` never prints them.
+
+use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+use secrecy::{ExposeSecret, SecretString};
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration key {key}: {reason}")]
+pub struct ConfigError {
+    pub key: &'static str,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: SecretString,
+    pub redis_url: SecretString,
+    /// Prefixes every Redis key, so several deployments (or test runs) can share one Redis.
+    pub redis_key_prefix: String,
+    pub bind_addr: SocketAddr,
+    pub public_url: Option<String>,
+    pub jwt_private_key_file: Option<PathBuf>,
+    pub access_token_ttl: Duration,
+    /// A device session that makes no refresh for this long ends by itself.
+    pub session_idle_ttl: Duration,
+    pub login_max_failures: u32,
+    pub login_ip_max_failures: u32,
+    pub login_lock: Duration,
+    pub max_json_body_bytes: usize,
+    pub migrate_on_start: bool,
+    pub log_format: LogFormat,
+}
+
+impl Settings {
+    /// Reads the process environment, after loading `.env` from the working directory if any.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is the normal case in production.
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |key: &str| get(key).filter(|v| !v.trim().is_empty());
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", data_dir.join("vanban.db").display())
+        });
+        let log_format = match var("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError {
+                    key: "LOG_FORMAT",
+                    reason: format!("expected `pretty` or `json`, got `{other}`"),
+                });
+            }
+        };
+        Ok(Self {
+            database_url: SecretString::from(database_url),
+            redis_url: SecretString::from(
+                var("REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379".into()),
+            ),
+            redis_key_prefix: var("REDIS_KEY_PREFIX").unwrap_or_else(|| "vanban:".into()),
+            bind_addr: parse(&var, "BIND_ADDR", "127.0.0.1:8080")?,
+            public_url: var("PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
+            jwt_private_key_file: var("JWT_PRIVATE_KEY_FILE").map(PathBuf::from),
+            access_token_ttl: Duration::from_secs(parse(&var, "ACCESS_TOKEN_TTL_SECONDS", "900")?),
+            session_idle_ttl: Duration::from_secs(parse(
+                &var,
+                "SESSION_IDLE_TTL_SECONDS",
+                "2592000",
+            )?),
+            login_max_failures: parse(&var, "LOGIN_MAX_FAILURES", "5")?,
+            login_ip_max_failures: parse(&var, "LOGIN_IP_MAX_FAILURES", "50")?,
+            login_lock: Duration::from_secs(parse(&var, "LOGIN_LOCK_SECONDS", "900")?),
+            max_json_body_bytes: parse(&var, "MAX_JSON_BODY_BYTES", "65536")?,
+            migrate_on_start: parse(&var, "MIGRATE_ON_START", "true")?,
+            log_format,
+            data_dir,
+        })
+    }
+
+    /// The URL people and apps reach this server at, for the start-up message.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.bind_addr))
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.expose_secret().starts_with("sqlite:")
+    }
+}
+
+fn parse<T>(
+    var: &impl Fn(&str) -> Option<String>,
+    key: &'static str,
+    default: &str,
+) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    let raw = var(key).unwrap_or_else(|| default.to_owned());
+    raw.trim().parse().map_err(|e: T::Err| ConfigError {
+        key,
+        reason: format!("cannot parse `{raw}`: {e}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn embedded_defaults_put_sqlite_in_the_data_dir() {
+        let s = settings(&[("DATA_DIR", "/srv/vanban")]).unwrap();
+        assert_eq!(
+            s.database_url.expose_secret(),
+            "sqlite:///srv/vanban/vanban.db?mode=rwc"
+        );
+        assert!(s.is_sqlite());
+        assert_eq!(s.redis_url.expose_secret(), "redis://127.0.0.1:6379");
+        assert_eq!(s.public_url(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let err = settings(&[("ACCESS_TOKEN_TTL_SECONDS", "soon")]).unwrap_err();
+        assert_eq!(err.key, "ACCESS_TOKEN_TTL_SECONDS");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let s = settings(&[("DATABASE_URL", "postgres://u:hunter2@db/v")]).unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

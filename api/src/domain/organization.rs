@@ -1,0 +1,136 @@
+//! Organisations form a tree (Tỉnh ủy → its Ban; UBND tỉnh → Sở → Phòng). An admin manages
+//! their own organisation and everything below it.
+
+use std::collections::{HashMap, HashSet};
+
+use uuid::Uuid;
+
+use super::InvalidInput;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberingStyle {
+    /// `1945-QĐ/TU`
+    Party,
+    /// `02/CT-TTg`
+    State,
+}
+
+impl NumberingStyle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NumberingStyle::Party => "party",
+            NumberingStyle::State => "state",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "party" => Some(NumberingStyle::Party),
+            "state" => Some(NumberingStyle::State),
+            _ => None,
+        }
+    }
+}
+
+/// An organisation's short code, e.g. `TU`, `UBND-HN`, `SO-TTTT`: upper-case ASCII letters,
+/// digits, `-` and `_`, 2 to 32 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgCode(String);
+
+impl OrgCode {
+    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
+        let code = raw.trim().to_ascii_uppercase();
+        if !(2..=32).contains(&code.len()) {
+            return Err(InvalidInput::new("code", "must be 2 to 32 characters long"));
+        }
+        if !code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '_'))
+        {
+            return Err(InvalidInput::new(
+                "code",
+                "may contain only letters A-Z, digits, `-` and `_`",
+            ));
+        }
+        Ok(Self(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The parent links of every organisation, enough to answer "is X at or below Y?".
+pub struct OrgTree {
+    children: HashMap<Uuid, Vec<Uuid>>,
+}
+
+impl OrgTree {
+    pub fn new(links: impl IntoIterator<Item = (Uuid, Option<Uuid>)>) -> Self {
+        let mut children: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for (id, parent) in links {
+            if let Some(parent) = parent {
+                children.entry(parent).or_default().push(id);
+            }
+        }
+        Self { children }
+    }
+
+    /// `root` and every organisation below it.
+    pub fn subtree(&self, root: Uuid) -> HashSet<Uuid> {
+        let mut seen = HashSet::from([root]);
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            for child in self.children.get(&id).into_iter().flatten() {
+                if seen.insert(*child) {
+                    stack.push(*child);
+                }
+            }
+        }
+        seen
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subtree_holds_the_root_and_all_descendants_only() {
+        let (province, dept, office, other) = (
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+        );
+        let tree = OrgTree::new([
+            (province, None),
+            (dept, Some(province)),
+            (office, Some(dept)),
+            (other, None),
+        ]);
+        assert_eq!(
+            tree.subtree(province),
+            HashSet::from([province, dept, office])
+        );
+        assert_eq!(tree.subtree(dept), HashSet::from([dept, office]));
+        assert_eq!(tree.subtree(other), HashSet::from([other]));
+    }
+
+    #[test]
+    fn codes_are_upper_cased_and_checked() {
+        assert_eq!(OrgCode::parse(" so-tttt ").unwrap().as_str(), "SO-TTTT");
+        assert!(OrgCode::parse("X").is_err());
+        assert!(OrgCode::parse("SỞ").is_err());
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub numbering_style: NumberingStyle,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}

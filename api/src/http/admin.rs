@@ -1,0 +1,441 @@
+//! `/admin`: organisations, accounts and device sessions, for admins of an organisation and
+//! the organisations below it.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+    types::Example,
+};
+use secrecy::SecretString;
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    error::{Problems, problem_set},
+    security::Caller,
+    types::{NoContent, NumberingStyleDto, RoleDto, SessionList, SessionView, example_time},
+};
+use crate::{
+    domain::{Cursor, Organization, PageSize, User},
+    services::admin::{self, AdminError, OrganizationInput, Page, UserInput, UserUpdate},
+    state::AppState,
+};
+
+problem_set!(CreateOrgProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed, NotFound, OrganizationCodeTaken);
+problem_set!(ListProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed);
+problem_set!(CreateUserProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed, WeakPassword, NotFound, UsernameTaken);
+problem_set!(UpdateUserProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed, NotFound, CannotDisableSelf);
+problem_set!(UserSessionsProblems: authenticated, Forbidden, NotFound);
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct CreateOrganizationRequest {
+    /// Upper-case letters, digits, `-`, `_`; unique.
+    #[oai(validator(min_length = 2, max_length = 32))]
+    pub code: String,
+    #[oai(validator(min_length = 1, max_length = 255))]
+    pub name: String,
+    /// Defaults to the admin's own organisation.
+    pub parent_id: Option<Uuid>,
+    pub numbering_style: NumberingStyleDto,
+}
+
+impl Example for CreateOrganizationRequest {
+    fn example() -> Self {
+        Self {
+            code: "BTC-TU".to_owned(),
+            name: "Ban Tổ chức Tỉnh ủy".to_owned(),
+            parent_id: Some(OrganizationView::example().id),
+            numbering_style: NumberingStyleDto::Party,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(rename = "Organization", example)]
+pub struct OrganizationView {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub parent_id: Option<Uuid>,
+    pub numbering_style: NumberingStyleDto,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Organization> for OrganizationView {
+    fn from(o: Organization) -> Self {
+        Self {
+            id: o.id,
+            code: o.code,
+            name: o.name,
+            parent_id: o.parent_id,
+            numbering_style: o.numbering_style.into(),
+            created_at: o.created_at,
+        }
+    }
+}
+
+impl Example for OrganizationView {
+    fn example() -> Self {
+        Self {
+            id: Uuid::from_u128(0x0e60_0000_0000_4000_8000_0000_0000_0001),
+            code: "TU".to_owned(),
+            name: "Tỉnh ủy Ninh Bình".to_owned(),
+            parent_id: None,
+            numbering_style: NumberingStyleDto::Party,
+            created_at: example_time(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct OrganizationPage {
+    /// By code.
+    pub items: Vec<OrganizationView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct CreateUserRequest {
+    #[oai(validator(min_length = 3, max_length = 64))]
+    pub username: String,
+    #[oai(validator(min_length = 1, max_length = 255))]
+    pub full_name: String,
+    #[oai(validator(max_length = 255))]
+    pub title: String,
+    pub organization_id: Uuid,
+    pub roles: Vec<RoleDto>,
+    /// A one-time password to hand to the user, who must change it at first login.
+    #[oai(validator(min_length = 1, max_length = 1024))]
+    pub default_password: String,
+}
+
+impl Example for CreateUserRequest {
+    fn example() -> Self {
+        Self {
+            username: "lanhdao.an".to_owned(),
+            full_name: "Nguyễn Văn An".to_owned(),
+            title: "Phó Bí thư Tỉnh ủy".to_owned(),
+            organization_id: OrganizationView::example().id,
+            roles: vec![RoleDto::Leader],
+            default_password: "tạm-thời-2026-11".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(rename = "User", example)]
+pub struct UserView {
+    pub id: Uuid,
+    pub username: String,
+    pub full_name: String,
+    pub title: String,
+    pub organization_id: Uuid,
+    pub roles: Vec<RoleDto>,
+    pub disabled: bool,
+    pub must_change_password: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            username: u.username,
+            full_name: u.full_name,
+            title: u.title,
+            organization_id: u.organization_id,
+            roles: u.roles.into_iter().map(Into::into).collect(),
+            disabled: u.disabled,
+            must_change_password: u.must_change_password,
+            created_at: u.created_at,
+        }
+    }
+}
+
+impl Example for UserView {
+    fn example() -> Self {
+        let req = CreateUserRequest::example();
+        Self {
+            id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0001),
+            username: req.username,
+            full_name: req.full_name,
+            title: req.title,
+            organization_id: req.organization_id,
+            roles: req.roles,
+            disabled: false,
+            must_change_password: true,
+            created_at: example_time(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct UserPage {
+    /// By username.
+    pub items: Vec<UserView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<String>,
+}
+
+/// Only the fields present change.
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    #[oai(validator(min_length = 1, max_length = 255))]
+    pub full_name: Option<String>,
+    #[oai(validator(max_length = 255))]
+    pub title: Option<String>,
+    /// Replaces the roles.
+    pub roles: Option<Vec<RoleDto>>,
+    /// Disabling ends every session of the account at once.
+    pub disabled: Option<bool>,
+    /// `true` lifts a lock left by repeated failed logins.
+    pub unlock: Option<bool>,
+}
+
+impl Example for UpdateUserRequest {
+    fn example() -> Self {
+        Self {
+            full_name: None,
+            title: None,
+            roles: Some(vec![RoleDto::Leader, RoleDto::Admin]),
+            disabled: None,
+            unlock: Some(true),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct RevokedSessions {
+    /// How many sessions ended.
+    pub revoked: u64,
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedOrganization {
+    #[oai(status = 201)]
+    Created(Json<OrganizationView>),
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedUser {
+    #[oai(status = 201)]
+    Created(Json<UserView>),
+}
+
+pub struct AdminApi;
+
+fn page_args(
+    cursor: Option<String>,
+    limit: Option<u64>,
+) -> Result<(Option<Cursor>, PageSize), AdminError> {
+    Ok((
+        cursor.as_deref().map(Cursor::parse).transpose()?,
+        PageSize::new(limit),
+    ))
+}
+
+fn next_cursor<T>(page: &Page<T>) -> Option<String> {
+    page.next.as_ref().map(|c| c.as_str().to_owned())
+}
+
+#[OpenApi(prefix_path = "/api/v1/admin", tag = "ApiTags::Admin")]
+impl AdminApi {
+    /// Create an organisation
+    ///
+    /// Under the admin's own organisation or one below it.
+    #[oai(
+        path = "/organizations",
+        method = "post",
+        operation_id = "createOrganization"
+    )]
+    async fn create_organization(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        body: Json<CreateOrganizationRequest>,
+    ) -> Result<CreatedOrganization, Problems<CreateOrgProblems>> {
+        let admin = admin::authorize(&state, caller.0).await?;
+        let body = body.0;
+        let input = OrganizationInput {
+            code: body.code,
+            name: body.name,
+            parent_id: body.parent_id,
+            numbering_style: body.numbering_style.into(),
+        };
+        let org = admin::create_organization(&state, &admin, input).await?;
+        Ok(CreatedOrganization::Created(Json(org.into())))
+    }
+
+    /// List organisations
+    ///
+    /// The admin's organisation and every one below it.
+    #[oai(
+        path = "/organizations",
+        method = "get",
+        operation_id = "listOrganizations"
+    )]
+    async fn organizations(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 100 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<OrganizationPage>, Problems<ListProblems>> {
+        let admin = admin::authorize(&state, caller.0).await?;
+        let (cursor, size) = page_args(cursor.0, limit.0)?;
+        let page = admin::organizations(&state, &admin, cursor, size).await?;
+        Ok(Json(OrganizationPage {
+            next_cursor: next_cursor(&page),
+            items: page.items.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// Create an account
+    ///
+    /// The user must change the default password at first login.
+    #[oai(path = "/users", method = "post", operation_id = "createUser")]
+    async fn create_user(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        body: Json<CreateUserRequest>,
+    ) -> Result<CreatedUser, Problems<CreateUserProblems>> {
+        let admin = admin::authorize(&state, caller.0).await?;
+        let body = body.0;
+        let input = UserInput {
+            username: body.username,
+            full_name: body.full_name,
+            title: body.title,
+            organization_id: body.organization_id,
+            roles: body.roles.into_iter().map(Into::into).collect(),
+            default_password: SecretString::from(body.default_password),
+        };
+        let user = admin::create_user(&state, &admin, input).await?;
+        Ok(CreatedUser::Created(Json(user.into())))
+    }
+
+    /// List accounts
+    ///
+    /// Accounts of the admin's organisation and every one below it.
+    #[oai(path = "/users", method = "get", operation_id = "listUsers")]
+    async fn users(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 100 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<UserPage>, Problems<ListProblems>> {
+        let admin = admin::authorize(&state, caller.0).await?;
+        let (cursor, size) = page_args(cursor.0, limit.0)?;
+        let page = admin::users(&state, &admin, cursor, size).await?;
+        Ok(Json(UserPage {
+            next_cursor: next_cursor(&page),
+            items: page.items.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// Update an account
+    ///
+    /// Change names and roles, disable or re-enable, or lift a failed-login lock.
+    #[oai(path = "/users/:id", method = "patch", operation_id = "updateUser")]
+    async fn update_user(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<UpdateUserRequest>,
+    ) -> Result<Json<UserView>, Problems<UpdateUserProblems>> {
+        let admin = admin::authorize(&state, caller.0).await?;
+        let body = body.0;
+        let update = UserUpdate {
+            full_name: body.full_name,
+            title: body.title,
+            roles: body.roles.map(|r| r.into_iter().map(Into::into).collect()),
+            disabled: body.disabled,
+            unlock: body.unlock.unwrap_or(false),
+        };
+        Ok(Json(
+            admin::update_user(&state, &admin, id.0, update)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// List an account's device sessions
+    #[oai(
+        path = "/users/:id/sessions",
+        method = "get",
+        operation_id = "listUserSessions"
+    )]
+    async fn user_sessions(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+    ) -> Result<Json<SessionList>, Problems<UserSessionsProblems>> {
+        let admin = admin::authorize(&state, caller.0).await?;
+        let current = Some(caller.0.session_id);
+        let items = admin::user_sessions(&state, &admin, id.0).await?;
+        let items = items
+            .into_iter()
+            .map(|s| SessionView::new(s, current))
+            .collect();
+        Ok(Json(SessionList { items }))
+    }
+
+    /// Revoke one device session
+    ///
+    /// Takes effect on that device's very next request, on every server instance; the device
+    /// gets no more notifications.
+    #[oai(
+        path = "/users/:id/sessions/:session_id",
+        method = "delete",
+        operation_id = "revokeUserSession"
+    )]
+    async fn revoke_session(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        session_id: Path<Uuid>,
+    ) -> Result<NoContent, Problems<UserSessionsProblems>> {
+        let admin = admin::authorize(&state, caller.0).await?;
+        admin::revoke_session(&state, &admin, id.0, session_id.0).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Revoke every device session of an account
+    #[oai(
+        path = "/users/:id/sessions",
+        method = "delete",
+        operation_id = "revokeUserSessions"
+    )]
+    async fn revoke_all(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+    ) -> Result<Json<RevokedSessions>, Problems<UserSessionsProblems>> {
+        let admin = admin::authorize(&state, caller.0).await?;
+        let revoked = admin::revoke_all_sessions(&state, &admin, id.0).await?;
+        Ok(Json(RevokedSessions {
+            revoked: u64::try_from(revoked).unwrap_or(u64::MAX),
+        }))
+    }
+}

@@ -1,0 +1,405 @@
+//! Errors become HTTP here, once: every area's error enum maps to an [`ErrorCode`], every code
+//! has one status and title, and every response is an RFC 9457 `application/problem+json`
+//! body carrying a stable machine `code` and the request id.
+//!
+//! Each operation declares the codes it can answer with, as a [`ProblemSet`], so the spec
+//! documents exactly those statuses (plus the 500 any operation can return).
+
+use std::{
+    collections::{BTreeMap, HashSet},
+    marker::PhantomData,
+    sync::{Mutex, OnceLock},
+};
+
+use poem::{IntoResponse, Response, http::StatusCode};
+use poem_openapi::{
+    ApiResponse, Object,
+    registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry},
+    types::{Example, ToJSON, Type},
+};
+
+use super::middleware::current_request_id;
+use crate::{
+    auth::TokenError,
+    domain::{InvalidInput, PasswordPolicyError},
+    services::{admin::AdminError, auth::AuthError, auth::AuthnError, me::MeError},
+};
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+macro_rules! error_codes {
+    ($($variant:ident => $status:literal, $code:literal, $title:literal;)*) => {
+        /// The stable machine codes clients branch on.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ErrorCode { $($variant),* }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code),* }
+            }
+
+            pub fn status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status),* }
+            }
+
+            pub fn title(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $title),* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    InvalidRequest => 400, "invalid_request", "The request is malformed";
+    Unauthenticated => 401, "unauthenticated", "An access token is required";
+    InvalidToken => 401, "invalid_token", "The access token is not valid";
+    TokenExpired => 401, "token_expired", "The access token has expired; refresh it";
+    SessionRevoked => 401, "session_revoked", "The session has ended; log in again";
+    InvalidCredentials => 401, "invalid_credentials", "Wrong username or password";
+    InvalidRefreshToken => 401, "invalid_refresh_token", "The refresh token is not valid; log in again";
+    PasswordChangeRequired => 403, "password_change_required", "The password must be changed first";
+    AccountDisabled => 403, "account_disabled", "The account is disabled";
+    CurrentPasswordIncorrect => 403, "current_password_incorrect", "The current password is wrong";
+    Forbidden => 403, "forbidden", "This needs a role the caller does not have";
+    NotFound => 404, "not_found", "Not found";
+    MethodNotAllowed => 405, "method_not_allowed", "The method is not allowed here";
+    UsernameTaken => 409, "username_taken", "The username is taken";
+    OrganizationCodeTaken => 409, "organization_code_taken", "The organisation code is taken";
+    PayloadTooLarge => 413, "payload_too_large", "The request body is too large";
+    UnsupportedMediaType => 415, "unsupported_media_type", "The request body has the wrong content type";
+    ValidationFailed => 422, "validation_failed", "A value was refused";
+    WeakPassword => 422, "weak_password", "The password does not meet the policy";
+    CannotDisableSelf => 422, "cannot_disable_self", "An admin cannot disable their own account";
+    TooManyAttempts => 429, "too_many_attempts", "Too many failed attempts; try again later";
+    InternalError => 500, "internal_error", "Something went wrong on our side";
+    ServiceUnavailable => 503, "service_unavailable", "A service this server needs is unavailable";
+}
+
+/// An RFC 9457 problem.
+#[derive(Debug, Clone, Object)]
+#[oai(example)]
+pub struct Problem {
+    /// `urn:vanban:problem:{code}`.
+    #[oai(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    /// What went wrong in this case, for people; may change between versions.
+    pub detail: String,
+    /// Stable machine code; branch on this.
+    pub code: String,
+    /// Quote this id when reporting a problem: every log line of the request carries it.
+    #[oai(skip_serializing_if_is_none)]
+    pub request_id: Option<String>,
+}
+
+impl Example for Problem {
+    fn example() -> Self {
+        let code = ErrorCode::SessionRevoked;
+        Self {
+            type_: format!("urn:vanban:problem:{}", code.as_str()),
+            title: code.title().to_owned(),
+            status: code.status(),
+            detail: "the session has ended: logged out, revoked or expired".to_owned(),
+            code: code.as_str().to_owned(),
+            request_id: Some("0193a5e0-7c1e-7d3a-9f3e-2b8c1d4e5f60".to_owned()),
+        }
+    }
+}
+
+/// An error on its way to becoming a problem response.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub detail: String,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+            retry_after: None,
+        }
+    }
+
+    /// Logs the full cause chain; the client sees only an opaque 500 and the request id.
+    pub fn unexpected(err: &anyhow::Error) -> Self {
+        tracing::error!(error = format!("{err:#}"), "unexpected error");
+        Self::new(ErrorCode::InternalError, "an unexpected error occurred")
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        Problem {
+            type_: format!("urn:vanban:problem:{}", self.code.as_str()),
+            title: self.code.title().to_owned(),
+            status: self.code.status(),
+            detail: self.detail.clone(),
+            code: self.code.as_str().to_owned(),
+            request_id: current_request_id(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = self.to_problem().to_json_string();
+        let mut resp = Response::builder()
+            .status(
+                StatusCode::from_u16(self.code.status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            )
+            .content_type(PROBLEM_JSON);
+        if let Some(secs) = self.retry_after {
+            resp = resp.header("Retry-After", secs.to_string());
+        }
+        resp.body(body)
+    }
+}
+
+impl From<ApiError> for poem::Error {
+    fn from(err: ApiError) -> Self {
+        poem::Error::from_response(err.into_response())
+    }
+}
+
+/// The problem codes one operation can answer with.
+pub trait ProblemSet: Send + Sync + 'static {
+    const CODES: &'static [ErrorCode];
+}
+
+/// Declares a [`ProblemSet`]. `authenticated` adds the codes of a refused bearer token.
+macro_rules! problem_set {
+    ($name:ident: authenticated $(, $code:ident)* $(,)?) => {
+        problem_set!($name: Unauthenticated, InvalidToken, TokenExpired, SessionRevoked,
+            PasswordChangeRequired $(, $code)*);
+    };
+    ($name:ident: $($code:ident),* $(,)?) => {
+        pub enum $name {}
+        impl $crate::http::error::ProblemSet for $name {
+            const CODES: &'static [$crate::http::error::ErrorCode] =
+                &[$($crate::http::error::ErrorCode::$code),*];
+        }
+    };
+}
+pub(crate) use problem_set;
+
+/// The error half of an operation's result: any [`ApiError`], documented as the set `S`.
+pub struct Problems<S>(pub ApiError, PhantomData<S>);
+
+impl<S: ProblemSet> From<ApiError> for Problems<S> {
+    fn from(err: ApiError) -> Self {
+        if err.code != ErrorCode::InternalError && !S::CODES.contains(&err.code) {
+            tracing::warn!(
+                code = err.code.as_str(),
+                "answering with an undocumented problem code"
+            );
+        }
+        Self(err, PhantomData)
+    }
+}
+
+impl<S> From<Problems<S>> for poem::Error {
+    fn from(p: Problems<S>) -> Self {
+        p.0.into()
+    }
+}
+
+impl<S: ProblemSet> ApiResponse for Problems<S> {
+    fn meta() -> MetaResponses {
+        let mut by_status: BTreeMap<u16, Vec<ErrorCode>> = BTreeMap::new();
+        for code in S::CODES.iter().chain([&ErrorCode::InternalError]) {
+            by_status.entry(code.status()).or_default().push(*code);
+        }
+        let responses = by_status
+            .into_iter()
+            .map(|(status, codes)| MetaResponse {
+                description: describe(&codes),
+                status: Some(status),
+                status_range: None,
+                content: vec![MetaMediaType {
+                    content_type: PROBLEM_JSON,
+                    schema: Problem::schema_ref(),
+                }],
+                headers: if status == 429 {
+                    vec![MetaHeader {
+                        name: "Retry-After".to_owned(),
+                        description: Some("Seconds to wait before trying again.".to_owned()),
+                        required: true,
+                        deprecated: false,
+                        schema: u64::schema_ref(),
+                    }]
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect();
+        MetaResponses { responses }
+    }
+
+    fn register(registry: &mut Registry) {
+        Problem::register(registry);
+    }
+}
+
+/// `- \`code\`: title` lines for one status. Interned: the spec wants `&'static str`, and the
+/// same few descriptions are built each time the spec is.
+fn describe(codes: &[ErrorCode]) -> &'static str {
+    static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let text = codes
+        .iter()
+        .map(|c| format!("- `{}`: {}", c.as_str(), c.title()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut seen = match SEEN.get_or_init(Default::default).lock() {
+        Ok(seen) => seen,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    match seen.get(text.as_str()) {
+        Some(interned) => interned,
+        None => {
+            let interned: &'static str = Box::leak(text.into_boxed_str());
+            seen.insert(interned);
+            interned
+        }
+    }
+}
+
+/// Lets `?` turn an area's error into the operation's documented problems.
+macro_rules! into_problems {
+    ($($error:ty),*) => {$(
+        impl<S: ProblemSet> From<$error> for Problems<S> {
+            fn from(err: $error) -> Self {
+                ApiError::from(err).into()
+            }
+        }
+    )*};
+}
+into_problems!(AuthError, AuthnError, MeError, AdminError, InvalidInput);
+
+impl From<InvalidInput> for ApiError {
+    fn from(err: InvalidInput) -> Self {
+        ApiError::new(ErrorCode::ValidationFailed, err.to_string())
+    }
+}
+
+impl From<PasswordPolicyError> for ApiError {
+    fn from(err: PasswordPolicyError) -> Self {
+        ApiError::new(ErrorCode::WeakPassword, err.to_string())
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        let code = match &err {
+            AuthError::InvalidCredentials => ErrorCode::InvalidCredentials,
+            AuthError::Throttled { retry_after } => {
+                return ApiError {
+                    retry_after: Some(*retry_after),
+                    ..ApiError::new(ErrorCode::TooManyAttempts, err.to_string())
+                };
+            }
+            AuthError::AccountDisabled => ErrorCode::AccountDisabled,
+            AuthError::InvalidRefreshToken => ErrorCode::InvalidRefreshToken,
+            AuthError::RefreshTokenReused => ErrorCode::SessionRevoked,
+            AuthError::CurrentPasswordIncorrect => ErrorCode::CurrentPasswordIncorrect,
+            AuthError::WeakPassword(e) => return e.clone().into(),
+            AuthError::Unexpected(e) => return ApiError::unexpected(e),
+        };
+        ApiError::new(code, err.to_string())
+    }
+}
+
+impl From<AuthnError> for ApiError {
+    fn from(err: AuthnError) -> Self {
+        let code = match &err {
+            AuthnError::Token(TokenError::Expired) => ErrorCode::TokenExpired,
+            AuthnError::Token(TokenError::Invalid) => ErrorCode::InvalidToken,
+            AuthnError::SessionEnded => ErrorCode::SessionRevoked,
+            AuthnError::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
+            AuthnError::Unexpected(e) => return ApiError::unexpected(e),
+        };
+        ApiError::new(code, err.to_string())
+    }
+}
+
+impl From<MeError> for ApiError {
+    fn from(err: MeError) -> Self {
+        match err {
+            MeError::SessionNotFound => ApiError::new(ErrorCode::NotFound, err.to_string()),
+            MeError::Invalid(e) => e.into(),
+            MeError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<AdminError> for ApiError {
+    fn from(err: AdminError) -> Self {
+        let code = match &err {
+            AdminError::NotAdmin => ErrorCode::Forbidden,
+            AdminError::NotFound(_) => ErrorCode::NotFound,
+            AdminError::UsernameTaken => ErrorCode::UsernameTaken,
+            AdminError::OrgCodeTaken => ErrorCode::OrganizationCodeTaken,
+            AdminError::CannotDisableSelf => ErrorCode::CannotDisableSelf,
+            AdminError::Invalid(e) => return e.clone().into(),
+            AdminError::WeakPassword(e) => return e.clone().into(),
+            AdminError::Unexpected(e) => return ApiError::unexpected(e),
+        };
+        ApiError::new(code, err.to_string())
+    }
+}
+
+/// Errors raised by the framework before a handler runs (unparsable JSON, a missing bearer
+/// token, an unknown route) become problems too.
+pub fn from_framework(err: &poem::Error) -> ApiError {
+    let code = match err.status().as_u16() {
+        401 => ErrorCode::Unauthenticated,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        413 => ErrorCode::PayloadTooLarge,
+        415 => ErrorCode::UnsupportedMediaType,
+        status if (400..500).contains(&status) => ErrorCode::InvalidRequest,
+        _ => {
+            tracing::error!(error = %err, "unexpected framework error");
+            return ApiError::new(ErrorCode::InternalError, "an unexpected error occurred");
+        }
+    };
+    ApiError::new(code, err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    problem_set!(Sample: authenticated, NotFound, TooManyAttempts);
+
+    #[test]
+    fn codes_are_unique_and_statuses_are_errors() {
+        let mut seen = HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate {}", code.as_str());
+            assert!((400..600).contains(&code.status()));
+        }
+    }
+
+    #[test]
+    fn a_problem_set_documents_each_status_once_with_its_codes() {
+        let meta = Problems::<Sample>::meta();
+        let statuses: Vec<u16> = meta.responses.iter().filter_map(|r| r.status).collect();
+        assert_eq!(statuses, vec![401, 403, 404, 429, 500]);
+        let unauthorized = &meta.responses[0];
+        assert!(unauthorized.description.contains("`session_revoked`"));
+        assert!(unauthorized.description.contains("`token_expired`"));
+        assert_eq!(meta.responses[3].headers[0].name, "Retry-After");
+    }
+
+    #[test]
+    fn unexpected_errors_hide_their_cause() {
+        let err: ApiError = AuthError::Unexpected(anyhow::anyhow!("SELECT secret FROM x")).into();
+        assert_eq!(err.code, ErrorCode::InternalError);
+        assert!(!err.to_problem().detail.contains("SELECT"));
+    }
+}

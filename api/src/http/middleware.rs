@@ -1,0 +1,109 @@
+//! What wraps every request: a request id (taken from `X-Request-Id` when the client sends a
+//! sane one) in a tracing span so every log line carries it, request metrics, a cap on body
+//! size, and the conversion of any error that escaped a handler into problem+json.
+
+use std::{sync::Arc, time::Instant};
+
+use futures_util::StreamExt;
+use poem::{
+    Body, Endpoint, IntoResponse, Request, Response, http::HeaderValue, web::headers::HeaderMapExt,
+};
+use poem_openapi::OperationId;
+use tracing::Instrument;
+
+use super::error::{ApiError, ErrorCode, from_framework};
+
+const REQUEST_ID_HEADER: &str = "x-request-id";
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being handled on this task, if any.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+fn request_id(req: &Request) -> String {
+    req.header(REQUEST_ID_HEADER)
+        .filter(|id| {
+            (8..=64).contains(&id.len())
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+pub async fn request_context<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<Response> {
+    let id = request_id(&req);
+    let method = req.method().to_string();
+    let span = tracing::info_span!("request", request_id = %id, %method, path = %req.uri().path());
+    let started = Instant::now();
+    let mut resp = REQUEST_ID
+        .scope(id.clone(), async move {
+            match next.call(req).await {
+                Ok(resp) => resp.into_response(),
+                Err(err) => {
+                    let operation = err.data::<OperationId>().cloned();
+                    let mut resp = if err.is_from_response() {
+                        err.into_response()
+                    } else {
+                        from_framework(&err).into_response()
+                    };
+                    if let Some(operation) = operation {
+                        resp.set_data(operation);
+                    }
+                    resp
+                }
+            }
+        })
+        .instrument(span.clone())
+        .await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let status = resp.status().as_u16();
+    let operation = resp.data::<OperationId>().map_or("unmatched", |op| op.0);
+    metrics::counter!("http_requests_total", "operation" => operation, "method" => method, "status" => status.to_string()).increment(1);
+    metrics::histogram!("http_request_duration_seconds", "operation" => operation).record(elapsed);
+    span.in_scope(|| tracing::info!(status, elapsed_ms = elapsed * 1000.0, "request finished"));
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    Ok(resp)
+}
+
+/// Refuses bodies over `max` bytes: at once when `Content-Length` says so, and while reading
+/// when the body is chunked, so no request can make the server buffer more than `max`.
+pub async fn limit_body<E: Endpoint>(
+    next: Arc<E>,
+    mut req: Request,
+    max: usize,
+) -> poem::Result<Response> {
+    let declared = req
+        .headers()
+        .typed_get::<poem::web::headers::ContentLength>()
+        .map(|len| len.0);
+    if declared.is_some_and(|len| len > max as u64) {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the request body is larger than {max} bytes"),
+        )
+        .into());
+    }
+    if declared.is_none() {
+        let mut seen = 0usize;
+        let body = req.take_body().into_bytes_stream().map(move |chunk| {
+            let chunk = chunk?;
+            seen += chunk.len();
+            if seen > max {
+                return Err(std::io::Error::other(format!(
+                    "the request body is larger than {max} bytes"
+                )));
+            }
+            Ok(chunk)
+        });
+        req.set_body(Body::from_bytes_stream(body));
+    }
+    next.call(req).await.map(IntoResponse::into_response)
+}

@@ -1,0 +1,72 @@
+//! Where a request enters: the OpenAPI operations, their types, the error mapping and the
+//! middleware. The only module that knows poem.
+
+mod admin;
+mod auth;
+pub mod error;
+mod me;
+mod middleware;
+mod ops;
+mod security;
+mod types;
+
+use poem::{Endpoint, EndpointExt, Route, middleware::CatchPanic};
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::state::AppState;
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Logging in and out, refreshing tokens, changing the password.
+    Auth,
+    /// The caller's profile and devices.
+    Me,
+    /// Organisations, accounts and device sessions (role `admin`).
+    Admin,
+    /// Health and metrics for operators.
+    Operations,
+}
+
+const DESCRIPTION: &str = "\
+The server behind the Vanban mobile apps: official documents (văn bản) received, reviewed, \
+approved and signed on a phone.
+
+## Conventions
+- Base path `/api/v1`; JSON in and out, UTF-8; instants are UTC RFC 3339.
+- Authenticate with `Authorization: Bearer <access_token>` from `POST /api/v1/auth/login`. \
+Access tokens live minutes; trade the refresh token at `POST /api/v1/auth/refresh` for a new \
+pair before or after expiry (401 `token_expired`). 401 `session_revoked` means the session \
+has ended: log in again.
+- Errors are `application/problem+json` (RFC 9457) with a stable machine `code` to branch on \
+and a `request_id` to quote when reporting a problem; each operation lists its codes.
+- Lists are cursor-paginated: pass the `next_cursor` of one page as `cursor` for the next; \
+no `next_cursor` means the last page.
+- Every response carries `X-Request-Id` (send your own to correlate, 8 to 64 of `A-Za-z0-9-_`).";
+
+type Apis = (auth::AuthApi, me::MeApi, admin::AdminApi, ops::OpsApi);
+
+pub fn api() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (auth::AuthApi, me::MeApi, admin::AdminApi, ops::OpsApi),
+        "Vanban API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(DESCRIPTION)
+}
+
+/// The spec as committed in `openapi/openapi.json`.
+pub fn spec_json() -> String {
+    api().spec()
+}
+
+pub fn app(state: AppState, max_json_body_bytes: usize) -> impl Endpoint {
+    let api = api();
+    Route::new()
+        .at("/openapi.json", api.spec_endpoint())
+        .nest("/docs", api.swagger_ui())
+        .nest("/", api)
+        .around(move |ep, req| middleware::limit_body(ep, req, max_json_body_bytes))
+        .with(CatchPanic::new())
+        .data(state)
+        .around(middleware::request_context)
+}

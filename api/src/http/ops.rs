@@ -1,0 +1,112 @@
+//! Operations: liveness, readiness and metrics for the people and machines that run the
+//! service.
+
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Enum, Object, OpenApi,
+    payload::{Json, PlainText},
+};
+use redis::AsyncCommands;
+
+use super::ApiTags;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum CheckStatus {
+    Ok,
+    Unavailable,
+}
+
+#[derive(Debug, Object)]
+pub struct Liveness {
+    pub status: CheckStatus,
+}
+
+#[derive(Debug, Object)]
+pub struct Readiness {
+    pub status: CheckStatus,
+    pub database: CheckStatus,
+    pub redis: CheckStatus,
+}
+
+#[derive(ApiResponse)]
+pub enum ReadyResponse {
+    /// Every dependency answers.
+    #[oai(status = 200)]
+    Ready(Json<Readiness>),
+    /// Some dependency does not answer; take this instance out of rotation.
+    #[oai(status = 503)]
+    NotReady(Json<Readiness>),
+}
+
+pub struct OpsApi;
+
+#[OpenApi(tag = "ApiTags::Operations")]
+impl OpsApi {
+    /// Liveness
+    ///
+    /// The process is up and serving HTTP.
+    #[oai(path = "/health/live", method = "get", operation_id = "live")]
+    async fn live(&self) -> Json<Liveness> {
+        Json(Liveness {
+            status: CheckStatus::Ok,
+        })
+    }
+
+    /// Readiness
+    ///
+    /// The database and Redis answer.
+    #[oai(path = "/health/ready", method = "get", operation_id = "ready")]
+    async fn ready(&self, state: Data<&AppState>) -> ReadyResponse {
+        let timeout = std::time::Duration::from_secs(2);
+        let database = check(tokio::time::timeout(timeout, state.db.ping()).await);
+        let mut redis = state.redis.clone();
+        let redis = check(tokio::time::timeout(timeout, redis.ping::<String>()).await);
+        let ok = database == CheckStatus::Ok && redis == CheckStatus::Ok;
+        let body = Json(Readiness {
+            status: if ok {
+                CheckStatus::Ok
+            } else {
+                CheckStatus::Unavailable
+            },
+            database,
+            redis,
+        });
+        if ok {
+            ReadyResponse::Ready(body)
+        } else {
+            ReadyResponse::NotReady(body)
+        }
+    }
+
+    /// Metrics
+    ///
+    /// Prometheus text exposition: request counts and latencies by operation.
+    #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
+    async fn metrics(&self, state: Data<&AppState>) -> PlainText<String> {
+        PlainText(
+            state
+                .metrics
+                .as_ref()
+                .map(|m| m.render())
+                .unwrap_or_default(),
+        )
+    }
+}
+
+fn check<T, E: std::fmt::Display>(
+    outcome: Result<Result<T, E>, tokio::time::error::Elapsed>,
+) -> CheckStatus {
+    match outcome {
+        Ok(Ok(_)) => CheckStatus::Ok,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            CheckStatus::Unavailable
+        }
+        Err(_) => {
+            tracing::warn!("readiness check timed out");
+            CheckStatus::Unavailable
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Request and response types shared by several areas, and their conversions from the domain.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::{ApiResponse, Enum, Object, types::Example};
+use uuid::Uuid;
+
+use crate::{
+    auth::Session,
+    domain::{NumberingStyle, Platform, Role},
+};
+
+/// Nothing to say: the call succeeded.
+#[derive(ApiResponse)]
+pub enum NoContent {
+    #[oai(status = 204)]
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "Platform", rename_all = "snake_case")]
+pub enum PlatformDto {
+    Android,
+    Ios,
+    Web,
+}
+
+impl From<PlatformDto> for Platform {
+    fn from(p: PlatformDto) -> Self {
+        match p {
+            PlatformDto::Android => Platform::Android,
+            PlatformDto::Ios => Platform::Ios,
+            PlatformDto::Web => Platform::Web,
+        }
+    }
+}
+
+impl From<Platform> for PlatformDto {
+    fn from(p: Platform) -> Self {
+        match p {
+            Platform::Android => PlatformDto::Android,
+            Platform::Ios => PlatformDto::Ios,
+            Platform::Web => PlatformDto::Web,
+        }
+    }
+}
+
+/// `leader` (lãnh đạo), `clerk` (văn thư), `specialist` (chuyên viên), `admin` (quản trị).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "Role", rename_all = "snake_case")]
+pub enum RoleDto {
+    Leader,
+    Clerk,
+    Specialist,
+    Admin,
+}
+
+impl From<RoleDto> for Role {
+    fn from(r: RoleDto) -> Self {
+        match r {
+            RoleDto::Leader => Role::Leader,
+            RoleDto::Clerk => Role::Clerk,
+            RoleDto::Specialist => Role::Specialist,
+            RoleDto::Admin => Role::Admin,
+        }
+    }
+}
+
+impl From<Role> for RoleDto {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Leader => RoleDto::Leader,
+            Role::Clerk => RoleDto::Clerk,
+            Role::Specialist => RoleDto::Specialist,
+            Role::Admin => RoleDto::Admin,
+        }
+    }
+}
+
+/// `party`: numbers like `1945-QĐ/TU`; `state`: numbers like `02/CT-TTg`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "NumberingStyle", rename_all = "snake_case")]
+pub enum NumberingStyleDto {
+    Party,
+    State,
+}
+
+impl From<NumberingStyleDto> for NumberingStyle {
+    fn from(s: NumberingStyleDto) -> Self {
+        match s {
+            NumberingStyleDto::Party => NumberingStyle::Party,
+            NumberingStyleDto::State => NumberingStyle::State,
+        }
+    }
+}
+
+impl From<NumberingStyle> for NumberingStyleDto {
+    fn from(s: NumberingStyle) -> Self {
+        match s {
+            NumberingStyle::Party => NumberingStyleDto::Party,
+            NumberingStyle::State => NumberingStyleDto::State,
+        }
+    }
+}
+
+/// A device session: one phone (or browser) logged in.
+#[derive(Debug, Clone, Object)]
+#[oai(example)]
+pub struct SessionView {
+    pub id: Uuid,
+    /// The app's own stable id for the device.
+    pub device_id: String,
+    pub platform: PlatformDto,
+    pub name: String,
+    pub app_version: String,
+    /// Whether the device has a push token (the token itself is never shown).
+    pub push_enabled: bool,
+    /// The address the session logged in from.
+    #[oai(skip_serializing_if_is_none)]
+    pub ip: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// True for the session making this request.
+    pub current: bool,
+}
+
+impl SessionView {
+    pub fn new(s: Session, current: Option<Uuid>) -> Self {
+        Self {
+            current: Some(s.id) == current,
+            id: s.id,
+            device_id: s.device_id,
+            platform: s.platform.into(),
+            name: s.device_name,
+            app_version: s.app_version,
+            push_enabled: s.push_token.is_some(),
+            ip: s.ip,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+        }
+    }
+}
+
+impl Example for SessionView {
+    fn example() -> Self {
+        Self {
+            id: Uuid::from_u128(0x5e55_1011_0000_4000_8000_0000_0000_0001),
+            device_id: "c0ffee00-android-7f3a".to_owned(),
+            platform: PlatformDto::Android,
+            name: "Samsung Galaxy S24".to_owned(),
+            app_version: "1.4.2".to_owned(),
+            push_enabled: true,
+            ip: Some("203.113.131.4".to_owned()),
+            created_at: example_time(),
+            last_seen_at: example_time(),
+            current: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct SessionList {
+    /// Oldest first.
+    pub items: Vec<SessionView>,
+}
+
+pub fn example_time() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default()
+}

@@ -1,0 +1,24 @@
+//! Vanban: the server behind the mobile apps that leaders use to review, approve and sign
+//! official documents.
+//!
+//! Read top-down:
+//! - [`config`]: typed settings from the environment; [`startup`]: build and run the app;
+//!   [`state`]: what every request can reach; [`clock`]: the one place that reads the time.
+//! - [`http`]: where a request enters; the only module that knows poem.
+//! - [`domain`]: pure rules and parsed types; no I/O.
+//! - [`services`]: one function per use case.
+//! - [`store`]: sea-orm queries and entity <-> domain conversions.
+//! - [`auth`]: passwords, access tokens, Redis device sessions, login throttling.
+//! - [`cli`]: the `api` subcommands other than `serve`.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod services;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

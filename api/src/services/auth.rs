@@ -1,0 +1,258 @@
+//! Logging in and out, refreshing, changing the password, and recognising the caller.
+
+use anyhow::Context;
+use secrecy::SecretString;
+use uuid::Uuid;
+
+use super::Principal;
+use crate::{
+    auth::{NewSession, RefreshOutcome, RefreshToken, TokenError},
+    domain::{DeviceInfo, NewPassword, PasswordPolicyError, Username},
+    state::AppState,
+    store,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    #[error("too many failed attempts")]
+    Throttled { retry_after: u64 },
+    #[error("the account is disabled")]
+    AccountDisabled,
+    #[error("the refresh token is not valid")]
+    InvalidRefreshToken,
+    #[error("the refresh token was already used; the session has been ended")]
+    RefreshTokenReused,
+    #[error("the current password is wrong")]
+    CurrentPasswordIncorrect,
+    #[error(transparent)]
+    WeakPassword(#[from] PasswordPolicyError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Why a request's bearer token does not identify a caller.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthnError {
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error("the session has ended: logged out, revoked or expired")]
+    SessionEnded,
+    #[error("the password must be changed first")]
+    PasswordChangeRequired,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+pub struct LoginInput {
+    pub username: String,
+    pub password: SecretString,
+    pub device: DeviceInfo,
+    pub ip: Option<String>,
+}
+
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: RefreshToken,
+    pub expires_in: u64,
+    pub session_id: Uuid,
+    pub must_change_password: bool,
+}
+
+pub async fn login(state: &AppState, input: LoginInput) -> Result<Tokens, AuthError> {
+    // A name that cannot exist is handled like an unknown one: same answer, same work.
+    let username = Username::parse(&input.username).ok();
+    let ip = input.ip.as_deref();
+    if let Some(name) = &username {
+        let locked = state.throttle.locked_for(name, ip).await;
+        if let Some(retry_after) = locked.context("checking the login throttle")? {
+            return Err(AuthError::Throttled { retry_after });
+        }
+    }
+    let found = match &username {
+        Some(name) => store::users::find_credentials(&state.db, name)
+            .await
+            .context("loading the account")?,
+        None => None,
+    };
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    let verified = state
+        .passwords
+        .verify(input.password, hash)
+        .await
+        .context("verifying the password")?;
+    let (Some(user), Some(name), true) = (user, &username, verified) else {
+        if let Some(name) = &username {
+            let recorded = state.throttle.record_failure(name, ip).await;
+            recorded.context("recording a failed login")?;
+        }
+        return Err(AuthError::InvalidCredentials);
+    };
+    state
+        .throttle
+        .record_success(name)
+        .await
+        .context("clearing failed logins")?;
+    if user.disabled {
+        return Err(AuthError::AccountDisabled);
+    }
+    // The same device logging in again replaces its old session.
+    for old in state
+        .sessions
+        .list(user.id)
+        .await
+        .context("listing sessions")?
+    {
+        if old.device_id == input.device.device_id {
+            let revoked = state.sessions.revoke(user.id, old.id).await;
+            revoked.context("replacing the device's old session")?;
+        }
+    }
+    let now = state.clock.now();
+    let new = NewSession {
+        user_id: user.id,
+        device: input.device,
+        ip: input.ip,
+        must_change_password: user.must_change_password,
+    };
+    let (session_id, refresh_token) = state
+        .sessions
+        .create(new, now)
+        .await
+        .context("creating the session")?;
+    tracing::info!(user_id = %user.id, %session_id, "logged in");
+    issue(
+        state,
+        user.id,
+        session_id,
+        refresh_token,
+        user.must_change_password,
+    )
+}
+
+pub async fn refresh(state: &AppState, presented: SecretString) -> Result<Tokens, AuthError> {
+    let presented = RefreshToken::from_client(presented);
+    let outcome = state
+        .sessions
+        .rotate(&presented, state.clock.now())
+        .await
+        .context("rotating the refresh token")?;
+    match outcome {
+        RefreshOutcome::Rotated { session, token } => issue(
+            state,
+            session.user_id,
+            session.id,
+            token,
+            session.must_change_password,
+        ),
+        RefreshOutcome::Reused => {
+            tracing::warn!("a rotated refresh token was presented again; its session was ended");
+            Err(AuthError::RefreshTokenReused)
+        }
+        RefreshOutcome::Unknown => Err(AuthError::InvalidRefreshToken),
+    }
+}
+
+fn issue(
+    state: &AppState,
+    user: Uuid,
+    session_id: Uuid,
+    refresh_token: RefreshToken,
+    must_change_password: bool,
+) -> Result<Tokens, AuthError> {
+    let access_token = state
+        .tokens
+        .issue(user, session_id, state.clock.now())
+        .context("signing the access token")?;
+    Ok(Tokens {
+        access_token,
+        refresh_token,
+        expires_in: state.tokens.ttl().as_secs(),
+        session_id,
+        must_change_password,
+    })
+}
+
+pub async fn logout(state: &AppState, who: Principal) -> Result<(), AuthError> {
+    state
+        .sessions
+        .revoke(who.user_id, who.session_id)
+        .await
+        .context("ending the session")?;
+    Ok(())
+}
+
+/// Changes the caller's password. Every other session of theirs ends: whoever knew the old
+/// password is logged out everywhere but here.
+pub async fn change_password(
+    state: &AppState,
+    who: Principal,
+    current: SecretString,
+    new: SecretString,
+) -> Result<(), AuthError> {
+    let (user, hash) = store::users::find_credentials_by_id(&state.db, who.user_id)
+        .await
+        .context("loading the account")?
+        .context("the caller's account no longer exists")?;
+    let verify =
+        |password: &SecretString| state.passwords.verify(password.clone(), Some(hash.clone()));
+    if !verify(&current).await.context("verifying the password")? {
+        return Err(AuthError::CurrentPasswordIncorrect);
+    }
+    let new = NewPassword::parse(new, &user.username)?.into_secret();
+    if verify(&new)
+        .await
+        .context("comparing with the old password")?
+    {
+        return Err(PasswordPolicyError::SameAsCurrent.into());
+    }
+    let hash = state
+        .passwords
+        .hash(new)
+        .await
+        .context("hashing the password")?;
+    store::users::set_password(&state.db, who.user_id, hash, state.clock.now())
+        .await
+        .context("storing the password")?;
+    state
+        .sessions
+        .clear_must_change_password(who.session_id)
+        .await
+        .context("updating the session")?;
+    state
+        .sessions
+        .revoke_all(who.user_id, Some(who.session_id))
+        .await
+        .context("ending the other sessions")?;
+    tracing::info!(user_id = %who.user_id, "password changed");
+    Ok(())
+}
+
+/// Every authenticated request: a valid token, then one Redis round trip to its session.
+pub async fn authenticate(
+    state: &AppState,
+    bearer: &str,
+    allow_pending_password: bool,
+) -> Result<Principal, AuthnError> {
+    let now = state.clock.now();
+    let claims = state.tokens.verify(bearer, now)?;
+    let live = state
+        .sessions
+        .touch(claims.sid, now)
+        .await
+        .context("checking the session")?
+        .filter(|s| s.user_id == claims.sub)
+        .ok_or(AuthnError::SessionEnded)?;
+    if live.must_change_password && !allow_pending_password {
+        return Err(AuthnError::PasswordChangeRequired);
+    }
+    Ok(Principal {
+        user_id: live.user_id,
+        session_id: live.id,
+        must_change_password: live.must_change_password,
+    })
+}

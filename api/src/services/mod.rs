@@ -1,0 +1,16 @@
+//! One function per use case. Each takes the state and parsed input, enforces who may do what,
+//! and returns a domain value or its area's error; none knows HTTP.
+
+pub mod admin;
+pub mod auth;
+pub mod me;
+
+use uuid::Uuid;
+
+/// Who is calling: established from a valid access token whose session is alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    pub must_change_password: bool,
+}

@@ -1,0 +1,185 @@
+//! Building the application from settings, and running it until a shutdown signal.
+//! Tests and `main` build the same [`Application`]; `BIND_ADDR` with port 0 picks a free port.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use migration::{Migrator, MigratorTrait};
+use poem::{
+    Server,
+    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use sea_orm::{DatabaseConnection, DbErr};
+use secrecy::ExposeSecret;
+
+use crate::{
+    auth::{
+        LoginThrottle, Passwords, SessionStore, TokenKeys, password::PasswordError,
+        tokens::KeyError,
+    },
+    clock::SystemClock,
+    config::Settings,
+    http,
+    state::AppState,
+    store, telemetry,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot reach the database: {0}")]
+    Database(#[source] DbErr),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[source] DbErr),
+    #[error("cannot reach Redis at {addr}: {source}")]
+    Redis {
+        addr: String,
+        #[source]
+        source: redis::RedisError,
+    },
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    #[error(transparent)]
+    Passwords(#[from] PasswordError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Connects to the database, migrating it first when the settings say so.
+pub async fn database(
+    settings: &Settings,
+    migrate: bool,
+) -> Result<DatabaseConnection, StartupError> {
+    let db = store::connect(settings)
+        .await
+        .map_err(StartupError::Database)?;
+    if migrate {
+        Migrator::up(&db, None)
+            .await
+            .map_err(StartupError::Migrate)?;
+    }
+    Ok(db)
+}
+
+async fn redis(settings: &Settings) -> Result<ConnectionManager, StartupError> {
+    let client = redis::Client::open(settings.redis_url.expose_secret()).map_err(|source| {
+        StartupError::Redis {
+            addr: "REDIS_URL".to_owned(),
+            source,
+        }
+    })?;
+    // Only host and port: the URL may carry a password.
+    let addr = client.get_connection_info().addr().to_string();
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(3)))
+        .set_response_timeout(Some(Duration::from_secs(3)))
+        .set_number_of_retries(2);
+    ConnectionManager::new_with_config(client, config)
+        .await
+        .map_err(|source| StartupError::Redis { addr, source })
+}
+
+pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> {
+    let db = database(settings, settings.migrate_on_start).await?;
+    let redis = redis(settings).await?;
+    let tokens = TokenKeys::load_or_generate(
+        settings.jwt_private_key_file.as_deref(),
+        &settings.data_dir,
+        settings.access_token_ttl,
+    )?;
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    Ok(AppState {
+        sessions: SessionStore::new(
+            redis.clone(),
+            &settings.redis_key_prefix,
+            settings.session_idle_ttl,
+        ),
+        throttle: LoginThrottle::new(
+            redis.clone(),
+            &settings.redis_key_prefix,
+            settings.login_max_failures,
+            settings.login_ip_max_failures,
+            settings.login_lock,
+        ),
+        passwords: Passwords::new(cores).await?,
+        tokens: Arc::new(tokens),
+        clock: Arc::new(SystemClock),
+        metrics: telemetry::init_metrics(),
+        db,
+        redis,
+    })
+}
+
+pub struct Application {
+    acceptor: TcpAcceptor,
+    state: AppState,
+    settings: Settings,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let state = build_state(&settings).await?;
+        let acceptor = TcpListener::bind(settings.bind_addr)
+            .into_acceptor()
+            .await
+            .map_err(|source| StartupError::Bind {
+                addr: settings.bind_addr,
+                source,
+            })?;
+        Ok(Self {
+            acceptor,
+            state,
+            settings,
+        })
+    }
+
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish (up to 10 s).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let url = match (&self.settings.public_url, self.local_addr()) {
+            (Some(public), _) => public.clone(),
+            (None, Some(addr)) => format!("http://{addr}"),
+            (None, None) => self.settings.public_url(),
+        };
+        tracing::info!(address = %url, docs = %format!("{url}/docs"), "listening");
+        let app = http::app(self.state, self.settings.max_json_body_bytes);
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,24 @@
+//! What every request can reach. Cheap to clone: everything inside is shared.
+
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use redis::aio::ConnectionManager;
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    auth::{LoginThrottle, Passwords, SessionStore, TokenKeys},
+    clock::Clock,
+};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub redis: ConnectionManager,
+    pub sessions: SessionStore,
+    pub throttle: LoginThrottle,
+    pub passwords: Passwords,
+    pub tokens: Arc<TokenKeys>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Option<PrometheusHandle>,
+}

@@ -1,0 +1,21 @@
+//! Schema migrations, append-only, one change each. They run unchanged on SQLite and PostgreSQL:
+//! only portable column types and no backend-specific SQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_organizations;
+mod m20261122_000002_create_users;
+mod m20261122_000003_create_user_roles;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_organizations::Migration),
+            Box::new(m20261122_000002_create_users::Migration),
+            Box::new(m20261122_000003_create_user_roles::Migration),
+        ]
+    }
+}

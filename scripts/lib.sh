@@ -1,0 +1,226 @@
+# shellcheck shell=bash
+# Shared helpers for the scripts in this folder. Source it, don't run it:
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# Every ensure_* function is idempotent: it does nothing when the thing it
+# guarantees is already there, so the scripts work both on a machine that
+# already has everything and on a fresh one (where they install it).
+
+# Resolve the repository root from this file's own location, so callers can
+# run from any working directory.
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export repo_root
+
+# The warm build cache lives outside the clone, so a fresh clone of the repo
+# reuses the artifacts of earlier builds instead of compiling from scratch.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vanban/target}"
+
+# Python tools live outside the clone for the same reason.
+VANBAN_CACHE="${VANBAN_CACHE:-$HOME/.cache/vanban}"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+die() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
+
+# Run a command as root: directly when we are root, through sudo otherwise.
+as_root() {
+  if [[ ${EUID:-$(id -u)} -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root (or sudo) to run: $*"
+  fi
+}
+
+# apt_install PKG... — install only the Debian packages that are missing.
+# `apt-get update` runs at most once per run; the flag is exported so that
+# scripts called from another script share it.
+apt_install() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+
+  export DEBIAN_FRONTEND=noninteractive
+  if [[ -z ${VANBAN_APT_UPDATED:-} ]]; then
+    log "apt-get update"
+    as_root apt-get update -qq || die "apt-get update failed; cannot install: ${missing[*]}"
+    export VANBAN_APT_UPDATED=1
+  fi
+  log "apt-get install ${missing[*]}"
+  as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    || die "apt-get install failed for: ${missing[*]}"
+}
+
+# ensure_redis — Redis must answer on 127.0.0.1:6379 (sessions, rate limits).
+ensure_redis() {
+  if command -v redis-cli >/dev/null 2>&1 \
+    && redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
+    return 0
+  fi
+  log "Redis is not answering on 127.0.0.1:6379; starting it"
+  apt_install redis-server
+  as_root mkdir -p /var/lib/redis /var/log/redis
+  # No persistence: the tests need a cache, not durable data.
+  as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 \
+    --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log \
+    || log "redis-server failed to start (see /var/log/redis/ci.log)"
+
+  local i
+  for ((i = 0; i < 20; i++)); do
+    if redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
+      log "Redis is up"
+      return 0
+    fi
+    sleep 0.5
+  done
+  die "Redis is not reachable at 127.0.0.1:6379"
+}
+
+# ensure_postgres — PostgreSQL must accept `postgres` on 127.0.0.1:5432 with
+# trust auth (the end-to-end tests create throwaway databases there).
+ensure_postgres() {
+  local installed_now=0
+  if ! command -v pg_isready >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1; then
+    apt_install postgresql-client
+  fi
+
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    log "PostgreSQL is not ready on 127.0.0.1:5432; starting it"
+    if ! dpkg -s postgresql >/dev/null 2>&1; then
+      apt_install postgresql
+      installed_now=1
+    fi
+
+    local ver
+    ver="$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n 1)"
+    if [[ -z $ver ]]; then
+      # Package present but no cluster: create the default one.
+      ver="$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n 1)"
+      [[ -n $ver ]] || die "PostgreSQL is installed but no server version found under /usr/lib/postgresql"
+      as_root pg_createcluster "$ver" main || die "pg_createcluster $ver main failed"
+    fi
+
+    if [[ $installed_now -eq 1 ]]; then
+      # A cluster we just installed uses password auth over TCP; the tests
+      # expect trust for local TCP connections, as on the provisioned machines.
+      local hba="/etc/postgresql/$ver/main/pg_hba.conf"
+      if [[ -f $hba ]] && ! grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+        log "configuring trust auth for 127.0.0.1 and ::1 in $hba"
+        as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+      fi
+    fi
+
+    # Fails harmlessly if the cluster is already running (e.g. just started
+    # by the package's postinst); the readiness wait below decides.
+    as_root pg_ctlcluster --skip-systemctl-redirect "$ver" main start \
+      || log "pg_ctlcluster $ver main start returned non-zero; waiting anyway"
+    if [[ $installed_now -eq 1 ]]; then
+      as_root pg_ctlcluster --skip-systemctl-redirect "$ver" main reload || true
+    fi
+
+    local i
+    for ((i = 0; i < 40; i++)); do
+      pg_isready -q -h 127.0.0.1 -p 5432 && break
+      sleep 0.5
+    done
+    pg_isready -q -h 127.0.0.1 -p 5432 \
+      || die "PostgreSQL is not reachable at 127.0.0.1:5432 (see /var/log/postgresql/)"
+    log "PostgreSQL is up"
+  fi
+
+  psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -w -Atc 'select 1' >/dev/null 2>&1 \
+    || die "PostgreSQL at 127.0.0.1:5432 refuses user postgres without a password; enable trust auth for 127.0.0.1 in pg_hba.conf"
+}
+
+# ensure_python_tools — a private venv with the OpenAPI validator and the
+# API fuzzer. Exports VANBAN_VENV.
+ensure_python_tools() {
+  export VANBAN_VENV="$VANBAN_CACHE/venv"
+
+  # A venv whose interpreter vanished (python upgraded/removed) is rebuilt.
+  if [[ -d $VANBAN_VENV ]] && ! "$VANBAN_VENV/bin/python" -c '' >/dev/null 2>&1; then
+    log "rebuilding broken venv at $VANBAN_VENV"
+    rm -rf "$VANBAN_VENV"
+  fi
+
+  if [[ ! -x $VANBAN_VENV/bin/python ]]; then
+    log "creating venv at $VANBAN_VENV"
+    mkdir -p "$VANBAN_CACHE"
+    command -v python3 >/dev/null 2>&1 || apt_install python3
+    if ! python3 -m venv "$VANBAN_VENV" >/dev/null 2>&1; then
+      # Debian's python3 ships venv/ensurepip separately.
+      rm -rf "$VANBAN_VENV"
+      apt_install python3-venv
+      python3 -m venv "$VANBAN_VENV" || die "python3 -m venv failed"
+    fi
+  fi
+
+  local need=()
+  "$VANBAN_VENV/bin/python" -c 'import openapi_spec_validator' >/dev/null 2>&1 \
+    || need+=('openapi-spec-validator>=0.7,<1')
+  "$VANBAN_VENV/bin/schemathesis" --version >/dev/null 2>&1 \
+    || need+=('schemathesis>=4,<5')
+  if [[ ${#need[@]} -gt 0 ]]; then
+    log "pip install ${need[*]}"
+    "$VANBAN_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${need[@]}" \
+      || die "pip install failed for: ${need[*]}"
+  fi
+}
+
+# ensure_nextest — the test runner; built from crates.io only when missing.
+ensure_nextest() {
+  cargo nextest --version >/dev/null 2>&1 && return 0
+  log "installing cargo-nextest"
+  # Keep its build out of the project's target dir.
+  env -u CARGO_TARGET_DIR cargo install --locked cargo-nextest \
+    || die "cargo install cargo-nextest failed"
+}
+
+# drop_stale_test_databases — the end-to-end tests create one database per
+# test named vanban_test_*; a crashed or interrupted run leaves them behind.
+drop_stale_test_databases() {
+  local psql_cmd=(psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -w -v ON_ERROR_STOP=1 -At)
+  local dbs db
+  dbs="$("${psql_cmd[@]}" -c "select datname from pg_database where starts_with(datname, 'vanban_test_')")" \
+    || die "could not list databases on 127.0.0.1:5432"
+  [[ -z $dbs ]] && return 0
+  log "dropping $(wc -l <<<"$dbs") stale vanban_test_* database(s)"
+  while IFS= read -r db; do
+    [[ -n $db ]] || continue
+    # Names come from pg_database; double any quote so the identifier is safe.
+    "${psql_cmd[@]}" -q -c "drop database if exists \"${db//\"/\"\"}\" with (force)" >/dev/null \
+      || die "could not drop database $db"
+  done <<<"$dbs"
+}
+
+# kill_descendants PID — TERM (then, after 5 s, KILL) every process below
+# PID, so servers started by tests or helper scripts never outlive a run. It
+# only ever touches PID's own process tree.
+kill_descendants() {
+  local pids=() queue=("$1") p c
+  while [[ ${#queue[@]} -gt 0 ]]; do
+    p=${queue[0]}
+    queue=("${queue[@]:1}")
+    for c in $(pgrep -P "$p" 2>/dev/null || true); do
+      pids+=("$c")
+      queue+=("$c")
+    done
+  done
+  [[ ${#pids[@]} -eq 0 ]] && return 0
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  local i alive
+  for ((i = 0; i < 50; i++)); do
+    alive=()
+    for p in "${pids[@]}"; do
+      kill -0 "$p" 2>/dev/null && alive+=("$p")
+    done
+    [[ ${#alive[@]} -eq 0 ]] && return 0
+    sleep 0.1
+  done
+  kill -KILL "${alive[@]}" 2>/dev/null || true
+}
