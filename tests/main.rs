@@ -1,1 +1,15 @@
+//! End-to-end tests: each starts the real `api` binary on a free port with its own database
+//! (a fresh PostgreSQL database, or a fresh SQLite file), its own Redis key prefix and its own
+//! data directory, and speaks HTTP to it as the mobile app does. Every test in the
+//! `on_both_databases!` lists runs once on SQLite and once on PostgreSQL.
 
+// A failed expectation in a test is a test failure: panicking is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod admin;
+mod auth;
+mod bad_input;
+mod ops;
+mod sessions;

@@ -1,0 +1,475 @@
+//! `spawn_app()` and the typed helpers the tests speak through.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex, mpsc},
+    time::Duration,
+};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const ADMIN: &str = "root.admin";
+pub const ADMIN_PASSWORD: &str = "admin-password-2026";
+
+/// Generates, for each named `async fn name(db: Backend)`, a module holding one test per
+/// database backend.
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(crate::helpers::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_databases;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where one test's server keeps its state; shared by a second instance of the same world.
+#[derive(Clone)]
+pub struct World {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub redis_prefix: String,
+    postgres_db: Option<String>,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub world: World,
+    logs: Arc<Mutex<Vec<String>>>,
+    child: Child,
+    owns_world: bool,
+}
+
+pub fn api_bin() -> PathBuf {
+    if let Ok(bin) = std::env::var("VANBAN_API_BIN") {
+        return PathBuf::from(bin);
+    }
+    // target/<profile>/deps/e2e-… → target/<profile>/api
+    let exe = std::env::current_exe().expect("test executable path");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .join("api");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first (`cargo build -p vanban-api --bin api`) or set VANBAN_API_BIN",
+        bin.display()
+    );
+    bin
+}
+
+fn psql(sql: &str) {
+    let status = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-qAtc",
+            sql,
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .expect("psql runs");
+    assert!(status.success(), "psql failed: {sql}");
+}
+
+impl World {
+    fn new(backend: Backend) -> Self {
+        let id = Uuid::new_v4().simple().to_string();
+        let data_dir = std::env::temp_dir().join(format!("vanban-e2e-{id}"));
+        std::fs::create_dir_all(&data_dir).expect("data dir");
+        let (database_url, postgres_db) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}?mode=rwc", data_dir.join("vanban.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let name = format!("vanban_test_{id}");
+                psql(&format!("CREATE DATABASE {name}"));
+                (
+                    format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                    Some(name),
+                )
+            }
+        };
+        Self {
+            data_dir,
+            database_url,
+            redis_prefix: format!("test:{id}:"),
+            postgres_db,
+        }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(api_bin());
+        cmd.args(args)
+            // Away from the repository, so no developer's .env leaks in.
+            .current_dir(&self.data_dir)
+            .env("DATA_DIR", &self.data_dir)
+            .env("DATABASE_URL", &self.database_url)
+            .env("REDIS_URL", "redis://127.0.0.1:6379")
+            .env("REDIS_KEY_PREFIX", &self.redis_prefix)
+            .env("BIND_ADDR", "127.0.0.1:0")
+            .env("LOG_FORMAT", "json")
+            .env("RUST_LOG", "info")
+            .env("SESSION_IDLE_TTL_SECONDS", "3600")
+            .env_remove("PUBLIC_URL")
+            .env_remove("JWT_PRIVATE_KEY_FILE");
+        cmd
+    }
+
+    /// Runs `api create-admin`, as an operator would.
+    pub fn create_admin(&self, username: &str, org_code: &str) {
+        let out = self
+            .command(&[
+                "create-admin",
+                "--username",
+                username,
+                "--org-code",
+                org_code,
+                "--org-name",
+                "Tỉnh ủy Thử nghiệm",
+            ])
+            .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .output()
+            .expect("create-admin runs");
+        assert!(
+            out.status.success(),
+            "create-admin failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let world = World::new(backend);
+    world.create_admin(ADMIN, "ROOT");
+    start(world, true, &[])
+}
+
+/// Starts with extra environment, for settings a test needs to change.
+pub async fn spawn_app_with(backend: Backend, env: &[(&str, &str)]) -> TestApp {
+    let world = World::new(backend);
+    world.create_admin(ADMIN, "ROOT");
+    start(world, true, env)
+}
+
+impl TestApp {
+    /// A second instance on the same database, Redis and data directory, as behind a load
+    /// balancer.
+    pub fn second_instance(&self) -> TestApp {
+        start(self.world.clone(), false, &[])
+    }
+
+    pub fn logs(&self) -> String {
+        self.logs.lock().expect("logs").join("\n")
+    }
+}
+
+fn start(world: World, owns_world: bool, env: &[(&str, &str)]) -> TestApp {
+    let mut cmd = world.command(&["serve"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("api starts");
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().expect("stdout");
+    let stderr = child.stderr.take().expect("stderr");
+    for (stream, tx) in [
+        (Box::new(stdout) as Box<dyn std::io::Read + Send>, Some(tx)),
+        (Box::new(stderr), None),
+    ] {
+        let logs = logs.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if let (Some(tx), Ok(event)) = (&tx, serde_json::from_str::<Value>(&line))
+                    && event["message"] == "listening"
+                {
+                    let _ = tx.send(event["address"].as_str().unwrap_or_default().to_owned());
+                }
+                logs.lock().expect("logs").push(line);
+            }
+        });
+    }
+    let base = match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(base) => base,
+        Err(_) => {
+            let _ = child.kill();
+            panic!(
+                "the server did not start:\n{}",
+                logs.lock().expect("logs").join("\n")
+            );
+        }
+    };
+    TestApp {
+        base,
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client"),
+        world,
+        logs,
+        child,
+        owns_world,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if !self.owns_world {
+            return;
+        }
+        if let Some(db) = &self.world.postgres_db {
+            psql(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+        }
+        let _ = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "redis-cli -h 127.0.0.1 --scan --pattern '{}*' | xargs -r redis-cli -h 127.0.0.1 del >/dev/null",
+                self.world.redis_prefix
+            ))
+            .status();
+        let _ = std::fs::remove_dir_all(&self.world.data_dir);
+    }
+}
+
+/// What a successful login or refresh hands the app.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+    pub session_id: String,
+    pub must_change_password: bool,
+}
+
+impl Tokens {
+    fn from_json(body: &Value) -> Self {
+        Self {
+            access: body["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+            refresh: body["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_owned(),
+            session_id: body["session_id"].as_str().expect("session_id").to_owned(),
+            must_change_password: body["must_change_password"].as_bool().expect("flag"),
+        }
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// Asserts a problem+json answer with this status and code, and returns its body.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        let content_type = self
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert_eq!(
+            content_type, "application/problem+json",
+            "body: {}",
+            self.body
+        );
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert_eq!(self.body["status"], status);
+        assert_eq!(self.body["type"], format!("urn:vanban:problem:{code}"));
+        &self.body
+    }
+
+    #[track_caller]
+    pub fn ok(&self) -> &Value {
+        assert!(
+            self.status.is_success(),
+            "expected success, got {}: {}",
+            self.status,
+            self.body
+        );
+        &self.body
+    }
+}
+
+impl TestApp {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        reply(req.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str, device_id: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({
+                "username": username,
+                "password": password,
+                "device": {"device_id": device_id, "platform": "android", "name": format!("phone {device_id}"), "app_version": "1.0.0"},
+            }),
+        )
+        .await
+    }
+
+    pub async fn login_ok(&self, username: &str, password: &str, device_id: &str) -> Tokens {
+        Tokens::from_json(self.login(username, password, device_id).await.ok())
+    }
+
+    pub async fn admin(&self) -> Tokens {
+        self.login_ok(ADMIN, ADMIN_PASSWORD, "admin-laptop").await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({ "refresh_token": refresh_token }),
+        )
+        .await
+    }
+
+    pub async fn refresh_ok(&self, refresh_token: &str) -> Tokens {
+        Tokens::from_json(self.refresh(refresh_token).await.ok())
+    }
+
+    /// The admin's own organisation id.
+    pub async fn admin_org(&self, admin: &Tokens) -> String {
+        let me = self.get("/api/v1/me", &admin.access).await;
+        me.ok()["organization"]["id"]
+            .as_str()
+            .expect("org id")
+            .to_owned()
+    }
+
+    /// Creates an account with a default password (which it must change) and returns its id.
+    pub async fn create_user(
+        &self,
+        admin: &Tokens,
+        org: &str,
+        username: &str,
+        roles: &[&str],
+        password: &str,
+    ) -> String {
+        let reply = self
+            .post(
+                "/api/v1/admin/users",
+                Some(&admin.access),
+                json!({
+                    "username": username, "full_name": "Nguyễn Văn Thử", "title": "Chuyên viên",
+                    "organization_id": org, "roles": roles, "default_password": password,
+                }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// A user who has already changed the default password, ready to work.
+    pub async fn active_user(
+        &self,
+        admin: &Tokens,
+        username: &str,
+        roles: &[&str],
+    ) -> (String, String) {
+        let org = self.admin_org(admin).await;
+        let id = self
+            .create_user(admin, &org, username, roles, "default-password-1")
+            .await;
+        let first = self
+            .login_ok(username, "default-password-1", "setup-device")
+            .await;
+        let password = "my-own-password-2026".to_owned();
+        self.post(
+            "/api/v1/auth/password",
+            Some(&first.access),
+            json!({"current_password": "default-password-1", "new_password": password}),
+        )
+        .await
+        .ok();
+        self.send(
+            Method::POST,
+            "/api/v1/auth/logout",
+            Some(&first.access),
+            None,
+        )
+        .await
+        .ok();
+        (id, password)
+    }
+}
+
+pub async fn reply(resp: reqwest::Response) -> Reply {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.expect("body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}

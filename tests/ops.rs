@@ -1,0 +1,175 @@
+//! What operators rely on: health, metrics, request ids, the spec, the docs, clean logs and a
+//! clear refusal to start without its services.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{ADMIN_PASSWORD, Backend, api_bin, on_both_databases, spawn_app};
+
+on_both_databases!(health_metrics_and_request_ids, secrets_never_reach_the_logs);
+
+async fn health_metrics_and_request_ids(db: Backend) {
+    let app = spawn_app(db).await;
+    let live = app.send(Method::GET, "/health/live", None, None).await;
+    assert_eq!(live.ok()["status"], "ok");
+    let ready = app.send(Method::GET, "/health/ready", None, None).await;
+    assert_eq!(ready.ok()["database"], "ok");
+    assert_eq!(ready.body["redis"], "ok");
+
+    let resp = app
+        .http
+        .get(format!("{}/api/v1/me", app.base))
+        .header("x-request-id", "app-trace-12345")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["x-request-id"], "app-trace-12345");
+    let problem = crate::helpers::reply(resp).await;
+    assert_eq!(
+        problem.problem(401, "unauthenticated")["request_id"],
+        "app-trace-12345"
+    );
+    assert!(
+        app.logs().contains("app-trace-12345"),
+        "the request id is in the logs"
+    );
+
+    app.admin().await;
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains(r#"operation="login""#), "{metrics}");
+    assert!(metrics.contains("http_request_duration_seconds"));
+}
+
+async fn secrets_never_reach_the_logs(db: Backend) {
+    let app = spawn_app(db).await;
+    let tokens = app.admin().await;
+    let refreshed = app.refresh_ok(&tokens.refresh).await;
+    app.login(crate::helpers::ADMIN, "a-wrong-guess-1234", "x")
+        .await;
+    app.post(
+        "/api/v1/auth/password",
+        Some(&refreshed.access),
+        json!({"current_password": ADMIN_PASSWORD, "new_password": "brand-new-secret-2026"}),
+    )
+    .await
+    .ok();
+    let logs = app.logs();
+    assert!(logs.contains("logged in"), "the logs were captured");
+    for secret in [
+        ADMIN_PASSWORD,
+        "a-wrong-guess-1234",
+        "brand-new-secret-2026",
+        &tokens.refresh,
+        &tokens.access,
+        &refreshed.refresh,
+    ] {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+    }
+}
+
+#[tokio::test]
+async fn the_committed_spec_is_what_the_binary_serves() {
+    let printed = std::process::Command::new(api_bin())
+        .arg("openapi")
+        .output()
+        .unwrap();
+    assert!(printed.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&printed.stdout).unwrap();
+    let committed_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+    let committed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&committed_path).unwrap()).unwrap();
+    assert!(
+        printed == committed,
+        "openapi/openapi.json is stale: regenerate it with `api openapi > openapi/openapi.json`"
+    );
+
+    let app = spawn_app(Backend::Sqlite).await;
+    let served: serde_json::Value = app
+        .http
+        .get(format!("{}/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(served, committed);
+    let docs = app
+        .http
+        .get(format!("{}/docs", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(docs.status().is_success());
+    assert!(docs.text().await.unwrap().contains("swagger"));
+}
+
+#[tokio::test]
+async fn every_operation_is_tagged_summarised_and_documents_its_errors() {
+    let printed = std::process::Command::new(api_bin())
+        .arg("openapi")
+        .output()
+        .unwrap();
+    let spec: serde_json::Value = serde_json::from_slice(&printed.stdout).unwrap();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let name = format!("{method} {path}");
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{name} has no summary"
+            );
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{name} has no tag"
+            );
+            assert!(op["operationId"].is_string(), "{name} has no operationId");
+            if path.starts_with("/api/") {
+                let responses = op["responses"].as_object().unwrap();
+                assert!(
+                    responses.contains_key("500"),
+                    "{name} does not document 500"
+                );
+                let problem = &responses["500"]["content"]["application/problem+json"];
+                assert!(problem.is_object(), "{name}: errors are not problem+json");
+                if op.get("security").is_some() {
+                    assert!(
+                        responses.contains_key("401"),
+                        "{name} does not document 401"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_server_refuses_to_start_without_redis_and_names_it() {
+    let dir = std::env::temp_dir().join(format!("vanban-e2e-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = std::process::Command::new(api_bin())
+        .arg("serve")
+        .current_dir(&dir)
+        .env("DATA_DIR", &dir)
+        .env_remove("DATABASE_URL")
+        .env("REDIS_URL", "redis://127.0.0.1:1")
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: cannot reach Redis at 127.0.0.1:1"),
+        "{stderr}"
+    );
+}
