@@ -13,6 +13,7 @@ on_both_databases!(
     logout_ends_only_that_session,
     a_disabled_account_is_logged_out_everywhere_and_cannot_log_in,
     changing_the_password_ends_the_other_sessions,
+    guessing_the_current_password_locks_like_failed_logins,
 );
 
 async fn a_default_password_must_be_changed_before_anything_else(db: Backend) {
@@ -260,4 +261,24 @@ async fn changing_the_password_ends_the_other_sessions(db: Backend) {
         .await
         .problem(401, "session_revoked");
     app.get("/api/v1/me/sessions", &phone.access).await.ok();
+}
+
+async fn guessing_the_current_password_locks_like_failed_logins(db: Backend) {
+    let app = spawn_app_with(db, &[("LOGIN_MAX_FAILURES", "3")]).await;
+    let admin = app.admin().await;
+    let (_, password) = app.active_user(&admin, "lanhdao.an", &["leader"]).await;
+    let stolen = app.login_ok("lanhdao.an", &password, "stolen-phone").await;
+    for guess in ["guess-one-2026", "guess-two-2026", "guess-three-2026"] {
+        let body = json!({"current_password": guess, "new_password": "attacker-chosen-2026"});
+        app.post("/api/v1/auth/password", Some(&stolen.access), body)
+            .await
+            .problem(403, "current_password_incorrect");
+    }
+    let right = json!({"current_password": password, "new_password": "attacker-chosen-2026"});
+    app.post("/api/v1/auth/password", Some(&stolen.access), right)
+        .await
+        .problem(429, "too_many_attempts");
+    app.login("lanhdao.an", &password, "phone")
+        .await
+        .problem(429, "too_many_attempts");
 }

@@ -182,8 +182,17 @@ impl TestApp {
         start(self.world.clone(), false, &[])
     }
 
-    pub fn logs(&self) -> String {
-        self.logs.lock().expect("logs").join("\n")
+    /// The server's log so far, once a line containing `marker` has arrived (the log is read
+    /// on another thread, so a line written before a response may land after it).
+    pub async fn logs_through(&self, marker: &str) -> String {
+        for _ in 0..100 {
+            let logs = self.logs.lock().expect("logs").join("\n");
+            if logs.contains(marker) {
+                return logs;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no log line contains {marker:?}");
     }
 }
 

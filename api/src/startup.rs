@@ -143,10 +143,6 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
     }
 
-    pub fn state(&self) -> &AppState {
-        &self.state
-    }
-
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish (up to 10 s).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let url = match (&self.settings.public_url, self.local_addr()) {

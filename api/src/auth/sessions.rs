@@ -63,7 +63,6 @@ pub struct Session {
     pub ip: Option<String>,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
-    pub must_change_password: bool,
 }
 
 pub struct NewSession {
@@ -373,6 +372,5 @@ fn parse_session(id: Uuid, f: &HashMap<String, String>) -> Option<Session> {
         ip: f.get("ip").cloned(),
         created_at: time("created_at")?,
         last_seen_at: time("last_seen_at")?,
-        must_change_password: f.get("must_change_password").map(String::as_str) == Some("1"),
     })
 }

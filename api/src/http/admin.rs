@@ -33,8 +33,8 @@ problem_set!(UserSessionsProblems: authenticated, Forbidden, NotFound);
 #[derive(Debug, Object)]
 #[oai(example, deny_unknown_fields)]
 pub struct CreateOrganizationRequest {
-    /// Upper-case letters, digits, `-`, `_`; unique.
-    #[oai(validator(min_length = 2, max_length = 32))]
+    /// Letters, digits, `-`, `_`; stored upper-case; unique.
+    #[oai(validator(pattern = r"^[A-Za-z0-9_-]{2,32}$"))]
     pub code: String,
     #[oai(validator(min_length = 1, max_length = 255))]
     pub name: String,
@@ -104,7 +104,9 @@ pub struct OrganizationPage {
 #[derive(Debug, Object)]
 #[oai(example, deny_unknown_fields)]
 pub struct CreateUserRequest {
-    #[oai(validator(min_length = 3, max_length = 64))]
+    /// Letters, digits, `.`, `_`, `-`, starting with a letter or digit; stored lower-case;
+    /// unique.
+    #[oai(validator(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"))]
     pub username: String,
     #[oai(validator(min_length = 1, max_length = 255))]
     pub full_name: String,

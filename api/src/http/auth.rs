@@ -20,7 +20,7 @@ use crate::{
 problem_set!(LoginProblems: InvalidRequest, ValidationFailed, InvalidCredentials, AccountDisabled, TooManyAttempts);
 problem_set!(RefreshProblems: InvalidRequest, InvalidRefreshToken, SessionRevoked);
 problem_set!(LogoutProblems: authenticated);
-problem_set!(PasswordProblems: authenticated, InvalidRequest, CurrentPasswordIncorrect, WeakPassword);
+problem_set!(PasswordProblems: authenticated, InvalidRequest, CurrentPasswordIncorrect, WeakPassword, TooManyAttempts);
 
 #[derive(Debug, Object)]
 #[oai(example, deny_unknown_fields)]
@@ -63,7 +63,7 @@ pub struct DeviceRequest {
     #[oai(validator(max_length = 32))]
     pub app_version: String,
     /// The FCM registration token, when the user allowed notifications.
-    #[oai(validator(max_length = 4096))]
+    #[oai(validator(max_length = 4096, pattern = r"^[A-Za-z0-9:_.-]+$"))]
     pub push_token: Option<String>,
 }
 

@@ -74,7 +74,6 @@ error_codes! {
     CannotDisableSelf => 422, "cannot_disable_self", "An admin cannot disable their own account";
     TooManyAttempts => 429, "too_many_attempts", "Too many failed attempts; try again later";
     InternalError => 500, "internal_error", "Something went wrong on our side";
-    ServiceUnavailable => 503, "service_unavailable", "A service this server needs is unavailable";
 }
 
 /// An RFC 9457 problem.

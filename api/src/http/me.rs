@@ -80,7 +80,7 @@ impl Example for MeResponse {
 #[oai(example, deny_unknown_fields)]
 pub struct PushTokenRequest {
     /// The new FCM registration token.
-    #[oai(validator(min_length = 1, max_length = 4096))]
+    #[oai(validator(max_length = 4096, pattern = r"^[A-Za-z0-9:_.-]+$"))]
     pub push_token: String,
 }
 

@@ -198,9 +198,18 @@ pub async fn change_password(
         .await
         .context("loading the account")?
         .context("the caller's account no longer exists")?;
+    // A stolen access token must not become an unlimited password oracle: wrong current
+    // passwords count toward the same lock as failed logins.
+    let username = Username::parse(&user.username).context("stored username")?;
+    let locked = state.throttle.locked_for(&username, None).await;
+    if let Some(retry_after) = locked.context("checking the login throttle")? {
+        return Err(AuthError::Throttled { retry_after });
+    }
     let verify =
         |password: &SecretString| state.passwords.verify(password.clone(), Some(hash.clone()));
     if !verify(&current).await.context("verifying the password")? {
+        let recorded = state.throttle.record_failure(&username, None).await;
+        recorded.context("recording a failed password check")?;
         return Err(AuthError::CurrentPasswordIncorrect);
     }
     let new = NewPassword::parse(new, &user.username)?.into_secret();
