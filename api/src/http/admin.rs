@@ -16,7 +16,7 @@ use super::{
     ApiTags,
     error::{Problems, problem_set},
     security::Caller,
-    types::{NoContent, NumberingStyleDto, RoleDto, SessionList, SessionView, example_time},
+    types::{NoContent, NumberingStyleDto, RoleDto, SessionList, example_time},
 };
 use crate::{
     domain::{Cursor, Organization, PageSize, User},
@@ -246,8 +246,10 @@ fn page_args(
     ))
 }
 
-fn next_cursor<T>(page: &Page<T>) -> Option<String> {
-    page.next.as_ref().map(|c| c.as_str().to_owned())
+/// A page's items in their API form, and the cursor of the next page.
+fn page_parts<T, V: From<T>>(page: Page<T>) -> (Vec<V>, Option<String>) {
+    let next = page.next.map(|c| c.as_str().to_owned());
+    (page.items.into_iter().map(Into::into).collect(), next)
 }
 
 #[OpenApi(prefix_path = "/api/v1/admin", tag = "ApiTags::Admin")]
@@ -299,10 +301,8 @@ impl AdminApi {
         let admin = admin::authorize(&state, caller.0).await?;
         let (cursor, size) = page_args(cursor.0, limit.0)?;
         let page = admin::organizations(&state, &admin, cursor, size).await?;
-        Ok(Json(OrganizationPage {
-            next_cursor: next_cursor(&page),
-            items: page.items.into_iter().map(Into::into).collect(),
-        }))
+        let (items, next_cursor) = page_parts(page);
+        Ok(Json(OrganizationPage { items, next_cursor }))
     }
 
     /// Create an account
@@ -346,10 +346,8 @@ impl AdminApi {
         let admin = admin::authorize(&state, caller.0).await?;
         let (cursor, size) = page_args(cursor.0, limit.0)?;
         let page = admin::users(&state, &admin, cursor, size).await?;
-        Ok(Json(UserPage {
-            next_cursor: next_cursor(&page),
-            items: page.items.into_iter().map(Into::into).collect(),
-        }))
+        let (items, next_cursor) = page_parts(page);
+        Ok(Json(UserPage { items, next_cursor }))
     }
 
     /// Update an account
@@ -392,13 +390,8 @@ impl AdminApi {
         id: Path<Uuid>,
     ) -> Result<Json<SessionList>, Problems<UserSessionsProblems>> {
         let admin = admin::authorize(&state, caller.0).await?;
-        let current = Some(caller.0.session_id);
         let items = admin::user_sessions(&state, &admin, id.0).await?;
-        let items = items
-            .into_iter()
-            .map(|s| SessionView::new(s, current))
-            .collect();
-        Ok(Json(SessionList { items }))
+        Ok(Json(SessionList::new(items, caller.0.session_id)))
     }
 
     /// Revoke one device session

@@ -8,7 +8,7 @@ use super::{
     ApiTags,
     error::{Problems, problem_set},
     security::{Caller, CallerPendingPassword},
-    types::{NoContent, RoleDto, SessionList, SessionView},
+    types::{NoContent, RoleDto, SessionList},
 };
 use crate::{
     services::me::{self, Profile},
@@ -115,13 +115,8 @@ impl MeApi {
         state: Data<&AppState>,
         caller: Caller,
     ) -> Result<Json<SessionList>, Problems<SessionsProblems>> {
-        let current = Some(caller.0.session_id);
         let items = me::sessions(&state, caller.0).await?;
-        let items = items
-            .into_iter()
-            .map(|s| SessionView::new(s, current))
-            .collect();
-        Ok(Json(SessionList { items }))
+        Ok(Json(SessionList::new(items, caller.0.session_id)))
     }
 
     /// End one of my sessions

@@ -124,7 +124,7 @@ pub struct SessionView {
 }
 
 impl SessionView {
-    pub fn new(s: Session, current: Option<Uuid>) -> Self {
+    fn new(s: Session, current: Option<Uuid>) -> Self {
         Self {
             current: Some(s.id) == current,
             id: s.id,
@@ -161,6 +161,17 @@ impl Example for SessionView {
 pub struct SessionList {
     /// Oldest first.
     pub items: Vec<SessionView>,
+}
+
+impl SessionList {
+    /// `current` is the session of the caller, flagged in the list.
+    pub fn new(sessions: Vec<Session>, current: Uuid) -> Self {
+        let items = sessions
+            .into_iter()
+            .map(|s| SessionView::new(s, Some(current)))
+            .collect();
+        Self { items }
+    }
 }
 
 pub fn example_time() -> DateTime<Utc> {
