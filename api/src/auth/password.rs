@@ -1,45 +1,80 @@
 //! argon2id hashing (OWASP parameters, the crate's defaults) off the async runtime.
 //!
-//! Each hash costs ~19 MiB and tens of milliseconds of CPU, so the number running at once is
-//! bounded: a login flood queues instead of exhausting memory or starving other requests.
+//! Each hash needs a ~19 MiB work area and tens of milliseconds of CPU, so it runs on a fixed
+//! set of long-lived worker threads, one per core: a login flood queues instead of starving
+//! other requests. Each worker verifies inside one work area it keeps and reuses: letting every
+//! verification allocate its own left the allocator holding hundreds of MiB after a burst of
+//! logins (see the README's benchmark).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
 
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use argon2::{
+    Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher, Version,
+    password_hash::phc::Output,
+};
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
     #[error("password hashing failed: {0}")]
     Hash(String),
-    #[error("password hashing task failed")]
-    Join(#[from] tokio::task::JoinError),
-    #[error("password hashing pool closed")]
-    Closed(#[from] tokio::sync::AcquireError),
+    #[error("the password workers have stopped")]
+    WorkersGone,
 }
+
+/// A unit of work for a worker, given the worker's own reusable work area.
+type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
 #[derive(Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     /// Verified against when the username is unknown, so an unknown name costs as much time as
     /// a wrong password and timing does not reveal which names exist.
     dummy_hash: Arc<str>,
 }
 
 impl Passwords {
-    pub async fn new(parallelism: usize) -> Result<Self, PasswordError> {
-        let permits = Arc::new(Semaphore::new(parallelism.max(1)));
+    pub async fn new(workers: usize) -> Result<Self, PasswordError> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..workers.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    let mut area = Vec::new();
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let next = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        match next {
+                            Ok(job) => job(&mut area),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .map_err(|e| PasswordError::Hash(format!("cannot start a worker: {e}")))?;
+        }
+        let mut passwords = Self {
+            jobs,
+            dummy_hash: Arc::from(""),
+        };
         let dummy = SecretString::from(uuid::Uuid::new_v4().to_string());
-        let dummy_hash = run_bounded(&permits, move || hash_blocking(&dummy)).await??;
-        Ok(Self {
-            permits,
-            dummy_hash: dummy_hash.into(),
-        })
+        passwords.dummy_hash = passwords.hash(dummy).await?.into();
+        Ok(passwords)
     }
 
     pub async fn hash(&self, password: SecretString) -> Result<String, PasswordError> {
-        run_bounded(&self.permits, move || hash_blocking(&password)).await?
+        self.run(move |_| {
+            Argon2::default()
+                .hash_password(password.expose_secret().as_bytes())
+                .map(|h| h.to_string())
+                .map_err(|e| PasswordError::Hash(e.to_string()))
+        })
+        .await?
     }
 
     /// `Ok(false)` for a wrong password, and always for `hash: None` (unknown user), after
@@ -51,29 +86,52 @@ impl Passwords {
     ) -> Result<bool, PasswordError> {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
-        let matches = run_bounded(&self.permits, move || {
-            Argon2::default()
-                .verify_password(password.expose_secret().as_bytes(), hash.as_str())
-                .is_ok()
-        })
-        .await?;
+        let matches = self
+            .run(move |area| verify_in(area, password.expose_secret().as_bytes(), &hash))
+            .await?;
         Ok(known && matches)
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
+    ) -> Result<T, PasswordError> {
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |area| {
+            // The caller may have gone (request cancelled); nothing to tell then.
+            let _ = reply.send(work(area));
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| PasswordError::WorkersGone)?;
+        answer.await.map_err(|_| PasswordError::WorkersGone)
     }
 }
 
-fn hash_blocking(password: &SecretString) -> Result<String, PasswordError> {
-    Argon2::default()
-        .hash_password(password.expose_secret().as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| PasswordError::Hash(e.to_string()))
-}
-
-async fn run_bounded<T: Send + 'static>(
-    permits: &Semaphore,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, PasswordError> {
-    let _permit = permits.acquire().await?;
-    Ok(tokio::task::spawn_blocking(work).await?)
+/// Checks `password` against a PHC string, computing in `area` (grown once to the size the
+/// hash's parameters need) instead of a fresh allocation. The comparison is constant-time.
+fn verify_in(area: &mut Vec<Block>, password: &[u8], phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm.as_str()),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let Ok(version) = Version::try_from(parsed.version.unwrap_or(0x13)) else {
+        return false;
+    };
+    area.resize(params.block_count(), Block::default());
+    let mut out = vec![0u8; expected.as_bytes().len()];
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password, salt, &mut out, &mut area[..])
+        .is_ok()
+        && Output::new(&out).is_ok_and(|computed| computed == *expected)
 }
 
 #[cfg(test)]
@@ -96,5 +154,19 @@ mod tests {
         );
         assert!(!verify("wrong horse battery", Some(hash)).await.unwrap());
         assert!(!verify("correct horse battery", None).await.unwrap());
+    }
+
+    #[test]
+    fn verification_follows_the_parameters_stored_in_the_hash() {
+        let params = Params::new(8 * 1024, 1, 1, None).unwrap();
+        let old = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(b"stored under older settings")
+            .unwrap()
+            .to_string();
+        let mut area = Vec::new();
+        assert!(verify_in(&mut area, b"stored under older settings", &old));
+        assert_eq!(area.len(), 8 * 1024, "one 1 KiB block per KiB of m_cost");
+        assert!(!verify_in(&mut area, b"stored under other settings", &old));
+        assert!(!verify_in(&mut area, b"anything", "not a PHC string"));
     }
 }
