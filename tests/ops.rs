@@ -130,6 +130,26 @@ async fn every_operation_is_tagged_summarised_and_documents_its_errors() {
                 "{name} has no tag"
             );
             assert!(op["operationId"].is_string(), "{name} has no operationId");
+            for body in op["requestBody"]["content"]
+                .as_object()
+                .into_iter()
+                .chain(op["responses"].as_object().into_iter().flat_map(|r| {
+                    r.iter()
+                        .filter(|(status, _)| status.starts_with('2'))
+                        .filter_map(|(_, resp)| resp["content"].as_object())
+                }))
+                .flat_map(|content| content.values())
+            {
+                let Some(name) = body["schema"]["$ref"].as_str() else {
+                    continue;
+                };
+                let schema = &spec["components"]["schemas"]
+                    [name.trim_start_matches("#/components/schemas/")];
+                assert!(
+                    schema["example"].is_object(),
+                    "{name} (in {method} {path}) has no example"
+                );
+            }
             if path.starts_with("/api/") {
                 let responses = op["responses"].as_object().unwrap();
                 assert!(

@@ -93,6 +93,7 @@ impl Example for OrganizationView {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct OrganizationPage {
     /// By code.
     pub items: Vec<OrganizationView>,
@@ -180,6 +181,7 @@ impl Example for UserView {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct UserPage {
     /// By username.
     pub items: Vec<UserView>,
@@ -217,9 +219,34 @@ impl Example for UpdateUserRequest {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct RevokedSessions {
     /// How many sessions ended.
     pub revoked: u64,
+}
+
+impl Example for OrganizationPage {
+    fn example() -> Self {
+        Self {
+            items: vec![OrganizationView::example()],
+            next_cursor: Some("VFU".to_owned()),
+        }
+    }
+}
+
+impl Example for UserPage {
+    fn example() -> Self {
+        Self {
+            items: vec![UserView::example()],
+            next_cursor: Some("bGFuaGRhby5hbg".to_owned()),
+        }
+    }
+}
+
+impl Example for RevokedSessions {
+    fn example() -> Self {
+        Self { revoked: 2 }
+    }
 }
 
 #[derive(ApiResponse)]

@@ -5,6 +5,7 @@ use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Enum, Object, OpenApi,
     payload::{Json, PlainText},
+    types::Example,
 };
 use redis::AsyncCommands;
 
@@ -19,15 +20,35 @@ pub enum CheckStatus {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct Liveness {
     pub status: CheckStatus,
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct Readiness {
     pub status: CheckStatus,
     pub database: CheckStatus,
     pub redis: CheckStatus,
+}
+
+impl Example for Liveness {
+    fn example() -> Self {
+        Self {
+            status: CheckStatus::Ok,
+        }
+    }
+}
+
+impl Example for Readiness {
+    fn example() -> Self {
+        Self {
+            status: CheckStatus::Unavailable,
+            database: CheckStatus::Ok,
+            redis: CheckStatus::Unavailable,
+        }
+    }
 }
 
 #[derive(ApiResponse)]

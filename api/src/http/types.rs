@@ -158,9 +158,18 @@ impl Example for SessionView {
 }
 
 #[derive(Debug, Clone, Object)]
+#[oai(example)]
 pub struct SessionList {
     /// Oldest first.
     pub items: Vec<SessionView>,
+}
+
+impl Example for SessionList {
+    fn example() -> Self {
+        Self {
+            items: vec![SessionView::example()],
+        }
+    }
 }
 
 impl SessionList {
