@@ -1,6 +1,5 @@
 //! Administration within the admin's own organisation tree.
 
-use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::{ADMIN_PASSWORD, Backend, on_both_databases, spawn_app};
@@ -65,23 +64,17 @@ async fn an_admin_builds_an_organisation_tree_and_staffs_it(db: Backend) {
 
     let promote = json!({"roles": ["leader", "admin"], "title": "Trưởng ban"});
     let updated = app
-        .send(
-            Method::PATCH,
-            &format!("/api/v1/admin/users/{id}"),
-            Some(&admin.access),
-            Some(promote),
-        )
+        .patch(&format!("/api/v1/admin/users/{id}"), &admin.access, promote)
         .await;
     assert_eq!(updated.ok()["roles"], json!(["leader", "admin"]));
     assert_eq!(updated.body["title"], "Trưởng ban");
 
     let me = app.get("/api/v1/me", &admin.access).await;
     let own_id = me.ok()["id"].as_str().unwrap().to_owned();
-    app.send(
-        Method::PATCH,
+    app.patch(
         &format!("/api/v1/admin/users/{own_id}"),
-        Some(&admin.access),
-        Some(json!({"disabled": true})),
+        &admin.access,
+        json!({"disabled": true}),
     )
     .await
     .problem(422, "cannot_disable_self");
@@ -116,19 +109,16 @@ async fn another_organisations_admin_cannot_see_or_touch_our_people(db: Backend)
     )
     .await
     .problem(404, "not_found");
-    app.send(
-        Method::DELETE,
+    app.delete(
         &format!("/api/v1/admin/users/{ours}/sessions"),
-        Some(&other.access),
-        None,
+        &other.access,
     )
     .await
     .problem(404, "not_found");
-    app.send(
-        Method::PATCH,
+    app.patch(
         &format!("/api/v1/admin/users/{ours}"),
-        Some(&other.access),
-        Some(json!({"disabled": true})),
+        &other.access,
+        json!({"disabled": true}),
     )
     .await
     .problem(404, "not_found");

@@ -128,11 +128,10 @@ async fn repeated_failures_lock_the_account_until_an_admin_unlocks_it(db: Backen
         .problem(429, "too_many_attempts");
 
     let unlock = app
-        .send(
-            Method::PATCH,
+        .patch(
             &format!("/api/v1/admin/users/{id}"),
-            Some(&admin.access),
-            Some(json!({"unlock": true})),
+            &admin.access,
+            json!({"unlock": true}),
         )
         .await;
     unlock.ok();
@@ -212,12 +211,7 @@ async fn a_disabled_account_is_logged_out_everywhere_and_cannot_log_in(db: Backe
 
     let path = format!("/api/v1/admin/users/{id}");
     let disabled = app
-        .send(
-            Method::PATCH,
-            &path,
-            Some(&admin.access),
-            Some(json!({"disabled": true})),
-        )
+        .patch(&path, &admin.access, json!({"disabled": true}))
         .await;
     assert_eq!(disabled.ok()["disabled"], true);
     app.get("/api/v1/me", &phone.access)
@@ -231,14 +225,9 @@ async fn a_disabled_account_is_logged_out_everywhere_and_cannot_log_in(db: Backe
         .await
         .problem(401, "invalid_credentials");
 
-    app.send(
-        Method::PATCH,
-        &path,
-        Some(&admin.access),
-        Some(json!({"disabled": false})),
-    )
-    .await
-    .ok();
+    app.patch(&path, &admin.access, json!({"disabled": false}))
+        .await
+        .ok();
     app.login_ok("vanthu.cuong", &password, "phone").await;
 }
 

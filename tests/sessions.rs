@@ -44,11 +44,9 @@ async fn an_admin_revokes_one_device_and_only_that_device_is_refused(db: Backend
     assert_eq!(phone_row["device_id"], "phone");
 
     let revoke = app
-        .send(
-            Method::DELETE,
+        .delete(
             &format!("/api/v1/admin/users/{id}/sessions/{}", phone.session_id),
-            Some(&admin.access),
-            None,
+            &admin.access,
         )
         .await;
     assert_eq!(revoke.status, 204);
@@ -68,22 +66,15 @@ async fn an_admin_revokes_one_device_and_only_that_device_is_refused(db: Backend
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["id"], tablet.session_id.as_str());
     // Revoking it twice: it is not there any more.
-    app.send(
-        Method::DELETE,
+    app.delete(
         &format!("/api/v1/admin/users/{id}/sessions/{}", phone.session_id),
-        Some(&admin.access),
-        None,
+        &admin.access,
     )
     .await
     .problem(404, "not_found");
 
     let all = app
-        .send(
-            Method::DELETE,
-            &format!("/api/v1/admin/users/{id}/sessions"),
-            Some(&admin.access),
-            None,
-        )
+        .delete(&format!("/api/v1/admin/users/{id}/sessions"), &admin.access)
         .await;
     assert_eq!(all.ok()["revoked"], 1);
     app.get("/api/v1/me", &tablet.access)
@@ -102,11 +93,9 @@ async fn a_session_revoked_on_one_instance_is_refused_by_the_other(db: Backend) 
     second.get("/api/v1/me", &phone.access).await.ok();
 
     let revoke = second
-        .send(
-            Method::DELETE,
+        .delete(
             &format!("/api/v1/admin/users/{id}/sessions/{}", phone.session_id),
-            Some(&admin.access),
-            None,
+            &admin.access,
         )
         .await;
     assert_eq!(revoke.status, 204);
@@ -147,11 +136,9 @@ async fn a_user_sees_and_ends_their_own_sessions(db: Backend) {
     assert_eq!(current[0]["id"], phone.session_id.as_str());
 
     let end = app
-        .send(
-            Method::DELETE,
+        .delete(
             &format!("/api/v1/me/sessions/{}", lost.session_id),
-            Some(&phone.access),
-            None,
+            &phone.access,
         )
         .await;
     assert_eq!(end.status, 204);
@@ -159,11 +146,9 @@ async fn a_user_sees_and_ends_their_own_sessions(db: Backend) {
         .await
         .problem(401, "session_revoked");
     // Someone else's session id is simply not found.
-    app.send(
-        Method::DELETE,
+    app.delete(
         &format!("/api/v1/me/sessions/{}", admin.session_id),
-        Some(&phone.access),
-        None,
+        &phone.access,
     )
     .await
     .problem(404, "not_found");

@@ -66,7 +66,13 @@ pub fn app(state: AppState, max_json_body_bytes: usize) -> impl Endpoint {
         .nest("/docs", api.swagger_ui())
         .nest("/", api)
         .around(move |ep, req| middleware::limit_body(ep, req, max_json_body_bytes))
-        .with(CatchPanic::new())
+        .with(CatchPanic::new().with_handler(|_| {
+            // The panic message is already logged by the panic hook, inside the request span.
+            error::ApiError::new(
+                error::ErrorCode::InternalError,
+                "an unexpected error occurred",
+            )
+        }))
         .data(state)
         .around(middleware::request_context)
 }
