@@ -59,6 +59,21 @@ pub fn spec_json() -> String {
     api().spec()
 }
 
+/// A handler panicked: log it (inside the request span, so with its request id) and answer
+/// like any unexpected error.
+fn answer_panic(panic: Box<dyn std::any::Any + Send>) -> error::ApiError {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %message, "a handler panicked");
+    error::ApiError::new(
+        error::ErrorCode::InternalError,
+        "an unexpected error occurred",
+    )
+}
+
 pub fn app(state: AppState, max_json_body_bytes: usize) -> impl Endpoint {
     let api = api();
     Route::new()
@@ -66,13 +81,7 @@ pub fn app(state: AppState, max_json_body_bytes: usize) -> impl Endpoint {
         .nest("/docs", api.swagger_ui())
         .nest("/", api)
         .around(move |ep, req| middleware::limit_body(ep, req, max_json_body_bytes))
-        .with(CatchPanic::new().with_handler(|_| {
-            // The panic message is already logged by the panic hook, inside the request span.
-            error::ApiError::new(
-                error::ErrorCode::InternalError,
-                "an unexpected error occurred",
-            )
-        }))
+        .with(CatchPanic::new().with_handler(answer_panic))
         .data(state)
         .around(middleware::request_context)
 }
