@@ -9,6 +9,7 @@
 //! - [`services`]: one function per use case.
 //! - [`store`]: sea-orm queries and entity <-> domain conversions.
 //! - [`auth`]: passwords, access tokens, Redis device sessions, login throttling.
+//! - [`files`]: content-addressed file storage behind a trait.
 //! - [`cli`]: the `api` subcommands other than `serve`.
 
 pub mod auth;
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod files;
 pub mod http;
 pub mod services;
 pub mod startup;

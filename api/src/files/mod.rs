@@ -1,0 +1,65 @@
+//! File storage, content-addressed: bytes are stored once under their SHA-256, so a file's
+//! hash is its identity, a version can never change under a reader, and the same PDF uploaded
+//! twice takes its space once. Uploads stream through a temporary file while being hashed and
+//! counted, and become visible only once complete, so a cut connection or an oversized upload
+//! leaves nothing behind. [`FileStore`] is the seam where an object store can replace the local
+//! directory.
+
+mod local;
+
+use std::{ops::Range, pin::Pin};
+
+use tokio::io::AsyncRead;
+
+pub use local::LocalFileStore;
+
+/// A SHA-256 digest in lower-case hex: the name a stored file goes by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ContentHash(String);
+
+impl ContentHash {
+    pub fn parse(raw: &str) -> Option<Self> {
+        (raw.len() == 64
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub hash: ContentHash,
+    pub size: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("the file is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("no stored file {0}")]
+    NotFound(String),
+    #[error("the range is outside the file")]
+    RangeNotSatisfiable,
+    #[error("file storage failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type FileReader = Pin<Box<dyn AsyncRead + Send>>;
+
+#[async_trait::async_trait]
+pub trait FileStore: Send + Sync + 'static {
+    /// Stores everything `body` yields, refusing (and keeping nothing) past `limit` bytes.
+    async fn put(&self, body: FileReader, limit: u64) -> Result<StoredFile, FileError>;
+
+    /// The stored bytes, or the part of them in `range`, and how many bytes that is.
+    async fn open(
+        &self,
+        hash: &ContentHash,
+        range: Option<Range<u64>>,
+    ) -> Result<(FileReader, u64), FileError>;
+}
