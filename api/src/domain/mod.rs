@@ -2,8 +2,11 @@
 
 pub mod account;
 pub mod device;
+pub mod document;
+pub mod numbering;
 pub mod organization;
 pub mod page;
+pub mod search;
 
 pub use account::{NewPassword, PasswordPolicyError, Role, User, Username};
 pub use device::{DeviceInfo, Platform, PushToken};

@@ -1,0 +1,341 @@
+//! A document's own vocabulary: direction, type, urgency, confidentiality and summary, and the
+//! rule that nothing classified enters this system.
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::InvalidInput;
+
+/// Finds the variant whose wire name is `raw`; one helper so every enum refuses the same way.
+fn parse_among<T: Copy>(
+    all: &[T],
+    name: fn(T) -> &'static str,
+    field: &'static str,
+    raw: &str,
+) -> Result<T, InvalidInput> {
+    all.iter()
+        .copied()
+        .find(|v| name(*v) == raw)
+        .ok_or_else(|| {
+            let known: Vec<_> = all.iter().map(|v| name(*v)).collect();
+            InvalidInput::new(
+                field,
+                format!(
+                    "unknown value `{raw}`; expected one of {}",
+                    known.join(", ")
+                ),
+            )
+        })
+}
+
+/// đến / đi / nội bộ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    Incoming,
+    Outgoing,
+    Internal,
+}
+
+impl Direction {
+    pub const ALL: [Self; 3] = [Self::Incoming, Self::Outgoing, Self::Internal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Incoming => "incoming",
+            Self::Outgoing => "outgoing",
+            Self::Internal => "internal",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
+        parse_among(&Self::ALL, Self::as_str, "direction", raw)
+    }
+}
+
+/// Độ khẩn: thường, khẩn, thượng khẩn, hỏa tốc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Urgency {
+    Normal,
+    Urgent,
+    VeryUrgent,
+    Flash,
+}
+
+impl Urgency {
+    pub const ALL: [Self; 4] = [Self::Normal, Self::Urgent, Self::VeryUrgent, Self::Flash];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Urgent => "urgent",
+            Self::VeryUrgent => "very_urgent",
+            Self::Flash => "flash",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
+        parse_among(&Self::ALL, Self::as_str, "urgency", raw)
+    }
+
+    /// Inbox sort key, ascending: 0 for hỏa tốc up to 3 for thường. Stored next to the
+    /// document so the inbox can be ordered by (rank, deadline) in one index.
+    pub fn inbox_rank(self) -> u8 {
+        match self {
+            Self::Flash => 0,
+            Self::VeryUrgent => 1,
+            Self::Urgent => 2,
+            Self::Normal => 3,
+        }
+    }
+
+    /// Whether pushes about it go out with high priority (they may wake a dozing phone).
+    pub fn high_priority_push(self) -> bool {
+        matches!(self, Self::Flash | Self::VeryUrgent)
+    }
+}
+
+/// Độ mật. Only `None` may be processed here; the others exist so a refusal can name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Confidentiality {
+    None,
+    Confidential,
+    Secret,
+    TopSecret,
+}
+
+/// A classified document was offered; it must be stored nowhere, attachments included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "this document is classified {} ({}): documents classified Mật or above must not be \
+     processed on an Internet-connected system",
+    level.vietnamese_name(),
+    level.as_str()
+)]
+pub struct ClassifiedRefused {
+    pub level: Confidentiality,
+}
+
+impl Confidentiality {
+    pub const ALL: [Self; 4] = [
+        Self::None,
+        Self::Confidential,
+        Self::Secret,
+        Self::TopSecret,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Confidential => "confidential",
+            Self::Secret => "secret",
+            Self::TopSecret => "top_secret",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
+        parse_among(&Self::ALL, Self::as_str, "confidentiality", raw)
+    }
+
+    /// The mark stamped on paper: Mật, Tối mật, Tuyệt mật.
+    pub fn vietnamese_name(self) -> &'static str {
+        match self {
+            Self::None => "Không mật",
+            Self::Confidential => "Mật",
+            Self::Secret => "Tối mật",
+            Self::TopSecret => "Tuyệt mật",
+        }
+    }
+
+    /// Lets an unclassified document in and refuses every other level.
+    pub fn admit(self) -> Result<(), ClassifiedRefused> {
+        match self {
+            Self::None => Ok(()),
+            level => Err(ClassifiedRefused { level }),
+        }
+    }
+}
+
+/// The code of a doc type as it appears in a symbol (`QĐ`, `QĐi`, `TTr`): 1 to 8 letters
+/// (Vietnamese ones included) or digits, starting with a letter so it never reads as a number.
+/// Case is kept: `QĐi` and `QĐ` are different types.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DocTypeCode(String);
+
+impl DocTypeCode {
+    pub const MAX_LEN: usize = 8;
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
+        // Vietnamese keyboards can type decomposed Unicode; NFC makes `QĐ` typed either way equal.
+        let code: String = raw.trim().nfc().collect();
+        if !(1..=Self::MAX_LEN).contains(&code.chars().count()) {
+            return Err(InvalidInput::new(
+                "doc_type",
+                "must be 1 to 8 characters long",
+            ));
+        }
+        if !code.chars().all(char::is_alphanumeric) {
+            return Err(InvalidInput::new(
+                "doc_type",
+                "may contain only letters and digits",
+            ));
+        }
+        if !code.starts_with(char::is_alphabetic) {
+            return Err(InvalidInput::new("doc_type", "must start with a letter"));
+        }
+        Ok(Self(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Công văn: the one type whose code a state-style symbol leaves out (`123/UBND-VP`).
+pub const CONG_VAN: &str = "CV";
+
+/// The doc types every agency starts with, (code, Vietnamese name); agencies add their own.
+pub const SEED_DOC_TYPES: &[(&str, &str)] = &[
+    ("QĐ", "Quyết định"),
+    ("CT", "Chỉ thị"),
+    (CONG_VAN, "Công văn"),
+    ("TB", "Thông báo"),
+    ("KH", "Kế hoạch"),
+    ("QĐi", "Quy định"),
+    ("HD", "Hướng dẫn"),
+    ("BC", "Báo cáo"),
+    ("TTr", "Tờ trình"),
+    ("GM", "Giấy mời"),
+    ("KL", "Kết luận"),
+    ("NQ", "Nghị quyết"),
+    ("CTr", "Chương trình"),
+];
+
+/// Trích yếu: the one-line subject, 1 to 1000 characters, no control characters (a line break
+/// would break list rows and push texts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary(String);
+
+impl Summary {
+    pub const MAX_LEN: usize = 1000;
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
+        let text: String = raw.trim().nfc().collect();
+        if text.is_empty() {
+            return Err(InvalidInput::new("summary", "must not be empty"));
+        }
+        if text.chars().count() > Self::MAX_LEN {
+            return Err(InvalidInput::new(
+                "summary",
+                "must be at most 1000 characters long",
+            ));
+        }
+        if text.chars().any(char::is_control) {
+            return Err(InvalidInput::new(
+                "summary",
+                "must be one line without control characters",
+            ));
+        }
+        Ok(Self(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_round_trip_and_refuse_unknown_names() {
+        for v in Direction::ALL {
+            assert_eq!(Direction::parse(v.as_str()), Ok(v));
+        }
+        for v in Urgency::ALL {
+            assert_eq!(Urgency::parse(v.as_str()), Ok(v));
+        }
+        for v in Confidentiality::ALL {
+            assert_eq!(Confidentiality::parse(v.as_str()), Ok(v));
+        }
+        assert_eq!(Urgency::parse("very_urgent"), Ok(Urgency::VeryUrgent));
+        assert_eq!(
+            Confidentiality::parse("top_secret"),
+            Ok(Confidentiality::TopSecret)
+        );
+        for bad in ["", "Incoming", "đến", "veryUrgent"] {
+            assert!(Direction::parse(bad).is_err(), "{bad}");
+            assert!(Urgency::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn flash_comes_first_and_the_top_two_push_loudly() {
+        let mut inbox = Urgency::ALL;
+        inbox.sort_by_key(|u| u.inbox_rank());
+        assert_eq!(
+            inbox,
+            [
+                Urgency::Flash,
+                Urgency::VeryUrgent,
+                Urgency::Urgent,
+                Urgency::Normal
+            ]
+        );
+        let loud: Vec<_> = Urgency::ALL
+            .into_iter()
+            .filter(|u| u.high_priority_push())
+            .collect();
+        assert_eq!(loud, [Urgency::VeryUrgent, Urgency::Flash]);
+    }
+
+    #[test]
+    fn only_unclassified_documents_are_admitted() {
+        assert_eq!(Confidentiality::None.admit(), Ok(()));
+        for (level, name) in [
+            (Confidentiality::Confidential, "Mật"),
+            (Confidentiality::Secret, "Tối mật"),
+            (Confidentiality::TopSecret, "Tuyệt mật"),
+        ] {
+            let err = level.admit().unwrap_err();
+            assert_eq!(err.level, level);
+            let msg = err.to_string();
+            assert!(msg.contains(&format!("classified {name} (")), "{msg}");
+            assert!(msg.contains("Internet-connected"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn doc_type_codes() {
+        assert_eq!(DocTypeCode::parse(" QĐi ").unwrap().as_str(), "QĐi");
+        // `Đ` does not decompose, but `Ư` + combining horn does: both spellings are one code.
+        assert_eq!(
+            DocTypeCode::parse("U\u{31B}").unwrap(),
+            DocTypeCode::parse("Ư").unwrap()
+        );
+        assert!(DocTypeCode::parse("CT2").is_ok());
+        for bad in ["", "  ", "Q-Đ", "QĐ/TU", "12", "ABCDEFGHI"] {
+            assert!(DocTypeCode::parse(bad).is_err(), "{bad} should be refused");
+        }
+        for (code, _) in SEED_DOC_TYPES {
+            assert_eq!(DocTypeCode::parse(code).unwrap().as_str(), *code);
+        }
+    }
+
+    #[test]
+    fn summaries() {
+        let s = Summary::parse("  Về việc triển khai Kế hoạch chuyển đổi số năm 2026 ").unwrap();
+        assert_eq!(
+            s.as_str(),
+            "Về việc triển khai Kế hoạch chuyển đổi số năm 2026"
+        );
+        assert_eq!(
+            Summary::parse("Ve\u{302}\u{300}").unwrap().as_str(),
+            "Về".nfc().collect::<String>()
+        );
+        assert!(Summary::parse(&"ệ".repeat(1000)).is_ok());
+        for bad in ["", "   ", "dòng một\ndòng hai", "tab\there"] {
+            assert!(Summary::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(Summary::parse(&"ệ".repeat(1001)).is_err());
+    }
+}
