@@ -7,6 +7,7 @@ pub mod numbering;
 pub mod organization;
 pub mod page;
 pub mod search;
+pub mod workflow;
 
 pub use account::{NewPassword, PasswordPolicyError, Role, User, Username};
 pub use device::{DeviceInfo, Platform, PushToken};
