@@ -365,7 +365,7 @@ fn parse_session(id: Uuid, f: &HashMap<String, String>) -> Option<Session> {
         id,
         user_id: Uuid::try_parse(f.get("user_id")?).ok()?,
         device_id: f.get("device_id")?.clone(),
-        platform: Platform::parse(f.get("platform")?)?,
+        platform: Platform::parse(f.get("platform")?).ok()?,
         device_name: f.get("device_name").cloned().unwrap_or_default(),
         app_version: f.get("app_version").cloned().unwrap_or_default(),
         push_token: f.get("push_token").and_then(|t| PushToken::parse(t).ok()),

@@ -82,32 +82,13 @@ impl NewPassword {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Role {
-    Leader,
-    Clerk,
-    Specialist,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Leader => "leader",
-            Role::Clerk => "clerk",
-            Role::Specialist => "specialist",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        match raw {
-            "leader" => Ok(Role::Leader),
-            "clerk" => Ok(Role::Clerk),
-            "specialist" => Ok(Role::Specialist),
-            "admin" => Ok(Role::Admin),
-            other => Err(InvalidInput::new("role", format!("unknown role `{other}`"))),
-        }
+stored_enum! {
+    /// What a user may do: lãnh đạo, văn thư, chuyên viên, quản trị.
+    Role as "role" {
+        Leader = "leader",
+        Clerk = "clerk",
+        Specialist = "specialist",
+        Admin = "admin",
     }
 }
 

@@ -2,29 +2,11 @@
 
 use super::InvalidInput;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Platform {
-    Android,
-    Ios,
-    Web,
-}
-
-impl Platform {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::Android => "android",
-            Platform::Ios => "ios",
-            Platform::Web => "web",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "android" => Some(Platform::Android),
-            "ios" => Some(Platform::Ios),
-            "web" => Some(Platform::Web),
-            _ => None,
-        }
+stored_enum! {
+    Platform as "platform" {
+        Android = "android",
+        Ios = "ios",
+        Web = "web",
     }
 }
 

@@ -5,77 +5,26 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::InvalidInput;
 
-/// Finds the variant whose wire name is `raw`; one helper so every enum refuses the same way.
-fn parse_among<T: Copy>(
-    all: &[T],
-    name: fn(T) -> &'static str,
-    field: &'static str,
-    raw: &str,
-) -> Result<T, InvalidInput> {
-    all.iter()
-        .copied()
-        .find(|v| name(*v) == raw)
-        .ok_or_else(|| {
-            let known: Vec<_> = all.iter().map(|v| name(*v)).collect();
-            InvalidInput::new(
-                field,
-                format!(
-                    "unknown value `{raw}`; expected one of {}",
-                    known.join(", ")
-                ),
-            )
-        })
-}
-
-/// đến / đi / nội bộ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Direction {
-    Incoming,
-    Outgoing,
-    Internal,
-}
-
-impl Direction {
-    pub const ALL: [Self; 3] = [Self::Incoming, Self::Outgoing, Self::Internal];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Incoming => "incoming",
-            Self::Outgoing => "outgoing",
-            Self::Internal => "internal",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        parse_among(&Self::ALL, Self::as_str, "direction", raw)
+stored_enum! {
+    /// đến / đi / nội bộ.
+    Direction as "direction" {
+        Incoming = "incoming",
+        Outgoing = "outgoing",
+        Internal = "internal",
     }
 }
 
-/// Độ khẩn: thường, khẩn, thượng khẩn, hỏa tốc.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Urgency {
-    Normal,
-    Urgent,
-    VeryUrgent,
-    Flash,
+stored_enum! {
+    /// Độ khẩn: thường, khẩn, thượng khẩn, hỏa tốc.
+    Urgency as "urgency" {
+        Normal = "normal",
+        Urgent = "urgent",
+        VeryUrgent = "very_urgent",
+        Flash = "flash",
+    }
 }
 
 impl Urgency {
-    pub const ALL: [Self; 4] = [Self::Normal, Self::Urgent, Self::VeryUrgent, Self::Flash];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Normal => "normal",
-            Self::Urgent => "urgent",
-            Self::VeryUrgent => "very_urgent",
-            Self::Flash => "flash",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        parse_among(&Self::ALL, Self::as_str, "urgency", raw)
-    }
-
     /// Inbox sort key, ascending: 0 for hỏa tốc up to 3 for thường. Stored next to the
     /// document so the inbox can be ordered by (rank, deadline) in one index.
     pub fn inbox_rank(self) -> u8 {
@@ -93,13 +42,14 @@ impl Urgency {
     }
 }
 
-/// Độ mật. Only `None` may be processed here; the others exist so a refusal can name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Confidentiality {
-    None,
-    Confidential,
-    Secret,
-    TopSecret,
+stored_enum! {
+    /// Độ mật. Only `None` may be processed here; the others exist so a refusal can name them.
+    Confidentiality as "confidentiality" {
+        None = "none",
+        Confidential = "confidential",
+        Secret = "secret",
+        TopSecret = "top_secret",
+    }
 }
 
 /// A classified document was offered; it must be stored nowhere, attachments included.
@@ -115,26 +65,6 @@ pub struct ClassifiedRefused {
 }
 
 impl Confidentiality {
-    pub const ALL: [Self; 4] = [
-        Self::None,
-        Self::Confidential,
-        Self::Secret,
-        Self::TopSecret,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Confidential => "confidential",
-            Self::Secret => "secret",
-            Self::TopSecret => "top_secret",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        parse_among(&Self::ALL, Self::as_str, "confidentiality", raw)
-    }
-
     /// The mark stamped on paper: Mật, Tối mật, Tuyệt mật.
     pub fn vietnamese_name(self) -> &'static str {
         match self {
@@ -248,13 +178,13 @@ mod tests {
 
     #[test]
     fn enums_round_trip_and_refuse_unknown_names() {
-        for v in Direction::ALL {
+        for &v in Direction::ALL {
             assert_eq!(Direction::parse(v.as_str()), Ok(v));
         }
-        for v in Urgency::ALL {
+        for &v in Urgency::ALL {
             assert_eq!(Urgency::parse(v.as_str()), Ok(v));
         }
-        for v in Confidentiality::ALL {
+        for &v in Confidentiality::ALL {
             assert_eq!(Confidentiality::parse(v.as_str()), Ok(v));
         }
         assert_eq!(Urgency::parse("very_urgent"), Ok(Urgency::VeryUrgent));
@@ -270,7 +200,7 @@ mod tests {
 
     #[test]
     fn flash_comes_first_and_the_top_two_push_loudly() {
-        let mut inbox = Urgency::ALL;
+        let mut inbox = Urgency::ALL.to_vec();
         inbox.sort_by_key(|u| u.inbox_rank());
         assert_eq!(
             inbox,
@@ -282,7 +212,8 @@ mod tests {
             ]
         );
         let loud: Vec<_> = Urgency::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|u| u.high_priority_push())
             .collect();
         assert_eq!(loud, [Urgency::VeryUrgent, Urgency::Flash]);

@@ -7,28 +7,12 @@ use uuid::Uuid;
 
 use super::InvalidInput;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NumberingStyle {
-    /// `1945-QĐ/TU`
-    Party,
-    /// `02/CT-TTg`
-    State,
-}
-
-impl NumberingStyle {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NumberingStyle::Party => "party",
-            NumberingStyle::State => "state",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "party" => Some(NumberingStyle::Party),
-            "state" => Some(NumberingStyle::State),
-            _ => None,
-        }
+stored_enum! {
+    NumberingStyle as "numbering_style" {
+        /// `1945-QĐ/TU`
+        Party = "party",
+        /// `02/CT-TTg`
+        State = "state",
     }
 }
 

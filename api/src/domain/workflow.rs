@@ -17,32 +17,6 @@ use uuid::Uuid;
 use super::InvalidInput;
 use WorkflowError as E;
 
-/// A fieldless enum kept as snake_case text in storage and on the wire: `as_str` writes it,
-/// `parse` reads it back, `ALL` lists it.
-macro_rules! stored_enum {
-    ($(#[$doc:meta])* $name:ident as $field:literal {
-        $($(#[$vdoc:meta])* $variant:ident = $text:literal,)+
-    }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($(#[$vdoc])* $variant,)+ }
-
-        impl $name {
-            pub const ALL: &[Self] = &[$(Self::$variant,)+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text,)+ }
-            }
-
-            pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == raw).ok_or_else(|| {
-                    InvalidInput::new($field, format!("unknown {} `{raw}`", $field))
-                })
-            }
-        }
-    };
-}
-
 stored_enum! {
     TaskAction as "action" {
         /// Review a draft; a head of department may pre-approve (ký nháy).

@@ -87,7 +87,7 @@ pub async fn page(
 fn to_domain(m: organization::Model) -> Result<Organization, DbErr> {
     Ok(Organization {
         numbering_style: NumberingStyle::parse(&m.numbering_style)
-            .ok_or_else(|| corrupt("numbering style", &m.numbering_style))?,
+            .map_err(|_| corrupt("numbering style", &m.numbering_style))?,
         id: m.id,
         code: m.code,
         name: m.name,
