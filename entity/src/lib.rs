@@ -1,5 +1,8 @@
 //! sea-orm entities and nothing else: conversions to domain types live in the api's store layer.
 
+pub mod document;
+pub mod document_file;
 pub mod organization;
+pub mod task;
 pub mod user;
 pub mod user_role;

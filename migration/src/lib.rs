@@ -6,6 +6,12 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_organizations;
 mod m20261122_000002_create_users;
 mod m20261122_000003_create_user_roles;
+mod m20261122_000004_create_doc_types;
+mod m20261122_000005_create_documents;
+mod m20261122_000006_create_document_files;
+mod m20261122_000007_create_tasks;
+
+pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
 pub struct Migrator;
 
@@ -16,6 +22,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_organizations::Migration),
             Box::new(m20261122_000002_create_users::Migration),
             Box::new(m20261122_000003_create_user_roles::Migration),
+            Box::new(m20261122_000004_create_doc_types::Migration),
+            Box::new(m20261122_000005_create_documents::Migration),
+            Box::new(m20261122_000006_create_document_files::Migration),
+            Box::new(m20261122_000007_create_tasks::Migration),
         ]
     }
 }

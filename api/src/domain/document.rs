@@ -122,23 +122,6 @@ impl DocTypeCode {
 /// Công văn: the one type whose code a state-style symbol leaves out (`123/UBND-VP`).
 pub const CONG_VAN: &str = "CV";
 
-/// The doc types every agency starts with, (code, Vietnamese name); agencies add their own.
-pub const SEED_DOC_TYPES: &[(&str, &str)] = &[
-    ("QĐ", "Quyết định"),
-    ("CT", "Chỉ thị"),
-    (CONG_VAN, "Công văn"),
-    ("TB", "Thông báo"),
-    ("KH", "Kế hoạch"),
-    ("QĐi", "Quy định"),
-    ("HD", "Hướng dẫn"),
-    ("BC", "Báo cáo"),
-    ("TTr", "Tờ trình"),
-    ("GM", "Giấy mời"),
-    ("KL", "Kết luận"),
-    ("NQ", "Nghị quyết"),
-    ("CTr", "Chương trình"),
-];
-
 /// Trích yếu: the one-line subject, 1 to 1000 characters, no control characters (a line break
 /// would break list rows and push texts).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,7 +230,7 @@ mod tests {
         for bad in ["", "  ", "Q-Đ", "QĐ/TU", "12", "ABCDEFGHI"] {
             assert!(DocTypeCode::parse(bad).is_err(), "{bad} should be refused");
         }
-        for (code, _) in SEED_DOC_TYPES {
+        for (code, _) in migration::SEED_DOC_TYPES {
             assert_eq!(DocTypeCode::parse(code).unwrap().as_str(), *code);
         }
     }
