@@ -155,6 +155,45 @@ impl Summary {
     }
 }
 
+/// A document as stored: its metadata and where it stands in its workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub id: uuid::Uuid,
+    pub organization_id: uuid::Uuid,
+    pub direction: Direction,
+    pub doc_type: String,
+    pub number: Option<i32>,
+    pub symbol: Option<String>,
+    pub issued_on: Option<chrono::NaiveDate>,
+    pub summary: String,
+    pub issuer: Option<String>,
+    pub urgency: Urgency,
+    pub deadline: Option<chrono::DateTime<chrono::Utc>>,
+    pub received_no: Option<i32>,
+    pub state: super::workflow::DocumentState,
+    pub author_id: uuid::Uuid,
+    /// Changes with every change to the document: its ETag.
+    pub revision: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// One version of one of a document's files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentFile {
+    pub id: uuid::Uuid,
+    pub document_id: uuid::Uuid,
+    /// 0 is the main PDF; 1, 2, … the appendices.
+    pub slot: i32,
+    pub version: i32,
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub uploaded_by: uuid::Uuid,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
