@@ -26,7 +26,9 @@ impl LocalFileStore {
         Ok(Self { root })
     }
 
-    fn path_of(&self, hash: &ContentHash) -> PathBuf {
+    /// Where a stored file lies, for checks that want the file itself (see
+    /// [`check_pdf`](super::check_pdf)); nothing may be there.
+    pub fn path(&self, hash: &ContentHash) -> PathBuf {
         let name = hash.as_str();
         self.root.join(&name[..2]).join(name)
     }
@@ -44,7 +46,7 @@ impl FileStore for LocalFileStore {
                 return Err(e);
             }
         };
-        let target = self.path_of(&stored.hash);
+        let target = self.path(&stored.hash);
         if fs::try_exists(&target).await? {
             // Already stored: same hash, same bytes.
             fs::remove_file(&tmp).await?;
@@ -62,7 +64,7 @@ impl FileStore for LocalFileStore {
         hash: &ContentHash,
         range: Option<Range<u64>>,
     ) -> Result<(FileReader, u64), FileError> {
-        let path = self.path_of(hash);
+        let path = self.path(hash);
         let mut file = match fs::File::open(&path).await {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

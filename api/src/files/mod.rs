@@ -3,15 +3,17 @@
 //! twice takes its space once. Uploads stream through a temporary file while being hashed and
 //! counted, and become visible only once complete, so a cut connection or an oversized upload
 //! leaves nothing behind. [`FileStore`] is the seam where an object store can replace the local
-//! directory.
+//! directory. [`check_pdf`] tells whether a stored file really is a PDF.
 
 mod local;
+pub mod pdf;
 
 use std::{ops::Range, pin::Pin};
 
 use tokio::io::AsyncRead;
 
 pub use local::LocalFileStore;
+pub use pdf::{PdfError, PdfInfo, check_pdf};
 
 /// A SHA-256 digest in lower-case hex: the name a stored file goes by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

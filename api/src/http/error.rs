@@ -18,10 +18,11 @@ use poem_openapi::{
     types::{Example, ToJSON, Type},
 };
 
-use super::middleware::current_request_id;
+use super::{middleware::current_request_id, upload::UploadError};
 use crate::{
     auth::TokenError,
     domain::{InvalidInput, PasswordPolicyError},
+    files::PdfError,
     services::{admin::AdminError, auth::AuthError, auth::AuthnError, me::MeError},
 };
 
@@ -53,6 +54,7 @@ macro_rules! error_codes {
 
 error_codes! {
     InvalidRequest => 400, "invalid_request", "The request is malformed";
+    InvalidUpload => 400, "invalid_upload", "The multipart upload is not in the expected form";
     Unauthenticated => 401, "unauthenticated", "An access token is required";
     InvalidToken => 401, "invalid_token", "The access token is not valid";
     TokenExpired => 401, "token_expired", "The access token has expired; refresh it";
@@ -69,9 +71,11 @@ error_codes! {
     OrganizationCodeTaken => 409, "organization_code_taken", "The organisation code is taken";
     PayloadTooLarge => 413, "payload_too_large", "The request body is too large";
     UnsupportedMediaType => 415, "unsupported_media_type", "The request body has the wrong content type";
+    NotAPdf => 415, "not_a_pdf", "A file is not a PDF";
     ValidationFailed => 422, "validation_failed", "A value was refused";
     WeakPassword => 422, "weak_password", "The password does not meet the policy";
     CannotDisableSelf => 422, "cannot_disable_self", "An admin cannot disable their own account";
+    PdfPasswordProtected => 422, "pdf_password_protected", "A PDF is locked with a password";
     TooManyAttempts => 429, "too_many_attempts", "Too many failed attempts; try again later";
     InternalError => 500, "internal_error", "Something went wrong on our side";
 }
@@ -277,7 +281,15 @@ macro_rules! into_problems {
         }
     )*};
 }
-into_problems!(AuthError, AuthnError, MeError, AdminError, InvalidInput);
+into_problems!(
+    AuthError,
+    AuthnError,
+    MeError,
+    AdminError,
+    InvalidInput,
+    UploadError,
+    PdfError
+);
 
 impl From<InvalidInput> for ApiError {
     fn from(err: InvalidInput) -> Self {
@@ -346,6 +358,42 @@ impl From<AdminError> for ApiError {
             AdminError::Invalid(e) => return e.clone().into(),
             AdminError::WeakPassword(e) => return e.clone().into(),
             AdminError::Unexpected(e) => return ApiError::unexpected(e),
+        };
+        ApiError::new(code, err.to_string())
+    }
+}
+
+impl From<UploadError> for ApiError {
+    fn from(err: UploadError) -> Self {
+        let code = match &err {
+            // What is wrong with the metadata itself gets the code a JSON body would.
+            UploadError::MetadataNotJson(_) | UploadError::MetadataInvalid(_) => {
+                ErrorCode::InvalidRequest
+            }
+            UploadError::MetadataMissing
+            | UploadError::MetadataNotFirst { .. }
+            | UploadError::FileMissing
+            | UploadError::UnexpectedPart { .. }
+            | UploadError::TooManyFiles { .. }
+            | UploadError::Malformed(_) => ErrorCode::InvalidUpload,
+            UploadError::MetadataTooLarge { .. }
+            | UploadError::FileTooLarge { .. }
+            | UploadError::FramingTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            UploadError::OutOfOrder(_) | UploadError::Storage(_) => {
+                return ApiError::unexpected(&anyhow::Error::new(err));
+            }
+        };
+        ApiError::new(code, err.to_string())
+    }
+}
+
+impl From<PdfError> for ApiError {
+    fn from(err: PdfError) -> Self {
+        let code = match &err {
+            // RFC 9110: 415 also when the format problem is found by inspecting the data.
+            PdfError::NotPdf(_) => ErrorCode::NotAPdf,
+            PdfError::PasswordProtected => ErrorCode::PdfPasswordProtected,
+            PdfError::Io(_) => return ApiError::unexpected(&anyhow::Error::new(err)),
         };
         ApiError::new(code, err.to_string())
     }

@@ -75,11 +75,21 @@ pub async fn request_context<E: Endpoint>(next: Arc<E>, req: Request) -> poem::R
 
 /// Refuses bodies over `max` bytes: at once when `Content-Length` says so, and while reading
 /// when the body is chunked, so no request can make the server buffer more than `max`.
+///
+/// `multipart/form-data` bodies pass uncapped: they carry files of many megabytes, and the only
+/// reader of such bodies, the upload extractor (`http::upload`), streams them and bounds what it
+/// holds itself. Every other extractor refuses them by content type without reading them.
 pub async fn limit_body<E: Endpoint>(
     next: Arc<E>,
     mut req: Request,
     max: usize,
 ) -> poem::Result<Response> {
+    if req
+        .content_type()
+        .is_some_and(super::upload::is_multipart_form_data)
+    {
+        return next.call(req).await.map(IntoResponse::into_response);
+    }
     let declared = req
         .headers()
         .typed_get::<poem::web::headers::ContentLength>()

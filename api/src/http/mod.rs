@@ -9,6 +9,7 @@ mod middleware;
 mod ops;
 mod security;
 mod types;
+pub mod upload;
 
 use poem::{Endpoint, EndpointExt, Route, middleware::CatchPanic};
 use poem_openapi::{OpenApiService, Tags};
