@@ -11,5 +11,6 @@ mod helpers;
 mod admin;
 mod auth;
 mod bad_input;
+mod documents;
 mod ops;
 mod sessions;

@@ -35,6 +35,9 @@ pub struct Settings {
     pub login_ip_max_failures: u32,
     pub login_lock: Duration,
     pub max_json_body_bytes: usize,
+    /// Where uploaded files are kept, content-addressed.
+    pub storage_dir: PathBuf,
+    pub max_upload_bytes: u64,
     pub migrate_on_start: bool,
     pub log_format: LogFormat,
 }
@@ -82,6 +85,10 @@ impl Settings {
             login_ip_max_failures: parse(&var, "LOGIN_IP_MAX_FAILURES", "50")?,
             login_lock: Duration::from_secs(parse(&var, "LOGIN_LOCK_SECONDS", "900")?),
             max_json_body_bytes: parse(&var, "MAX_JSON_BODY_BYTES", "65536")?,
+            storage_dir: var("STORAGE_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("files")),
+            max_upload_bytes: parse(&var, "MAX_UPLOAD_BYTES", "104857600")?,
             migrate_on_start: parse(&var, "MIGRATE_ON_START", "true")?,
             log_format,
             data_dir,

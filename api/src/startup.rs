@@ -19,6 +19,7 @@ use crate::{
     },
     clock::SystemClock,
     config::Settings,
+    files::LocalFileStore,
     http,
     state::AppState,
     store, telemetry,
@@ -40,6 +41,8 @@ pub enum StartupError {
     Keys(#[from] KeyError),
     #[error(transparent)]
     Passwords(#[from] PasswordError),
+    #[error("cannot use the storage directory: {0}")]
+    Storage(#[source] crate::files::FileError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -107,6 +110,12 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         passwords: Passwords::new(cores).await?,
         tokens: Arc::new(tokens),
         clock: Arc::new(SystemClock),
+        files: Arc::new(
+            LocalFileStore::new(&settings.storage_dir)
+                .await
+                .map_err(StartupError::Storage)?,
+        ),
+        max_upload_bytes: settings.max_upload_bytes,
         metrics: telemetry::init_metrics(),
         db,
         redis,

@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     auth::{LoginThrottle, Passwords, SessionStore, TokenKeys},
     clock::Clock,
+    files::LocalFileStore,
 };
 
 #[derive(Clone)]
@@ -20,5 +21,8 @@ pub struct AppState {
     pub passwords: Passwords,
     pub tokens: Arc<TokenKeys>,
     pub clock: Arc<dyn Clock>,
+    pub files: Arc<LocalFileStore>,
+    /// The largest file an upload may carry, in bytes.
+    pub max_upload_bytes: u64,
     pub metrics: Option<PrometheusHandle>,
 }

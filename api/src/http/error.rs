@@ -23,7 +23,9 @@ use crate::{
     auth::TokenError,
     domain::{InvalidInput, PasswordPolicyError},
     files::PdfError,
-    services::{admin::AdminError, auth::AuthError, auth::AuthnError, me::MeError},
+    services::{
+        admin::AdminError, auth::AuthError, auth::AuthnError, documents::DocumentError, me::MeError,
+    },
 };
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -70,9 +72,11 @@ error_codes! {
     UsernameTaken => 409, "username_taken", "The username is taken";
     OrganizationCodeTaken => 409, "organization_code_taken", "The organisation code is taken";
     PayloadTooLarge => 413, "payload_too_large", "The request body is too large";
+    RangeNotSatisfiable => 416, "range_not_satisfiable", "The range is outside the file";
     UnsupportedMediaType => 415, "unsupported_media_type", "The request body has the wrong content type";
     NotAPdf => 415, "not_a_pdf", "A file is not a PDF";
     ValidationFailed => 422, "validation_failed", "A value was refused";
+    ClassifiedDocumentRefused => 422, "classified_document_refused", "Classified documents (Mật or above) may not enter this system";
     WeakPassword => 422, "weak_password", "The password does not meet the policy";
     CannotDisableSelf => 422, "cannot_disable_self", "An admin cannot disable their own account";
     PdfPasswordProtected => 422, "pdf_password_protected", "A PDF is locked with a password";
@@ -288,8 +292,25 @@ into_problems!(
     AdminError,
     InvalidInput,
     UploadError,
-    PdfError
+    PdfError,
+    DocumentError
 );
+
+impl From<DocumentError> for ApiError {
+    fn from(err: DocumentError) -> Self {
+        let detail = err.to_string();
+        let code = match err {
+            DocumentError::Classified(_) => ErrorCode::ClassifiedDocumentRefused,
+            DocumentError::Invalid(e) => return e.into(),
+            DocumentError::Pdf(e) => return e.into(),
+            DocumentError::NotAClerk => ErrorCode::Forbidden,
+            DocumentError::NotFound => ErrorCode::NotFound,
+            DocumentError::RangeNotSatisfiable => ErrorCode::RangeNotSatisfiable,
+            DocumentError::Unexpected(e) => return ApiError::unexpected(&e),
+        };
+        ApiError::new(code, detail)
+    }
+}
 
 impl From<InvalidInput> for ApiError {
     fn from(err: InvalidInput) -> Self {

@@ -3,13 +3,14 @@
 
 mod admin;
 mod auth;
+mod documents;
 pub mod error;
 mod me;
 mod middleware;
 mod ops;
 mod security;
 mod types;
-pub mod upload;
+mod upload;
 
 use poem::{Endpoint, EndpointExt, Route, middleware::CatchPanic};
 use poem_openapi::{OpenApiService, Tags};
@@ -24,6 +25,8 @@ pub enum ApiTags {
     Me,
     /// Organisations, accounts and device sessions (role `admin`).
     Admin,
+    /// Documents and their files.
+    Documents,
     /// Health and metrics for operators.
     Operations,
 }
@@ -44,11 +47,23 @@ and a `request_id` to quote when reporting a problem; each operation lists its c
 no `next_cursor` means the last page.
 - Every response carries `X-Request-Id` (send your own to correlate, 8 to 64 of `A-Za-z0-9-_`).";
 
-type Apis = (auth::AuthApi, me::MeApi, admin::AdminApi, ops::OpsApi);
+type Apis = (
+    auth::AuthApi,
+    me::MeApi,
+    admin::AdminApi,
+    documents::DocumentsApi,
+    ops::OpsApi,
+);
 
 pub fn api() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (auth::AuthApi, me::MeApi, admin::AdminApi, ops::OpsApi),
+        (
+            auth::AuthApi,
+            me::MeApi,
+            admin::AdminApi,
+            documents::DocumentsApi,
+            ops::OpsApi,
+        ),
         "Vanban API",
         env!("CARGO_PKG_VERSION"),
     )

@@ -116,8 +116,6 @@ enum Stage {
 pub struct IncomingFile {
     /// The client's file name, without any path and at most 255 characters.
     pub name: Option<String>,
-    /// As the client declared it; [`check_pdf`](crate::files::check_pdf) is what decides.
-    pub content_type: Option<String>,
     field: Field,
     meter: Arc<Meter>,
 }
@@ -195,7 +193,6 @@ impl<M> DocumentUpload<M> {
         self.meter.file_open.store(true, Ordering::SeqCst);
         Ok(Some(IncomingFile {
             name: field.file_name().and_then(sanitise_file_name),
-            content_type: field.content_type().map(str::to_owned),
             field,
             meter: Arc::clone(&self.meter),
         }))
@@ -567,7 +564,6 @@ mod tests {
     struct Received {
         hashes: Vec<String>,
         names: Vec<Option<String>>,
-        content_types: Vec<Option<String>>,
     }
 
     struct TestApi {
@@ -590,11 +586,9 @@ mod tests {
             let mut received = Received {
                 hashes: Vec::new(),
                 names: Vec::new(),
-                content_types: Vec::new(),
             };
             while let Some(file) = upload.next_file().await? {
                 received.names.push(file.name.clone());
-                received.content_types.push(file.content_type.clone());
                 let stored = file.store(&*self.store, self.file_limit).await?;
                 received.hashes.push(stored.hash.as_str().to_owned());
             }
@@ -761,7 +755,6 @@ mod tests {
         );
         // NFC, whatever form the client sent; no path.
         assert_eq!(received["names"], json!(["Tờ trình 12.pdf", "Phụ lục.pdf"]));
-        assert_eq!(received["content_types"], json!(["application/pdf", null]));
 
         let hash = crate::files::ContentHash::parse(&sha256(&main)).unwrap();
         assert_eq!(std::fs::read(w.store.path(&hash)).unwrap(), main);

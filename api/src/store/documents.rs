@@ -183,3 +183,17 @@ fn file_to_domain(m: document_file::Model) -> Result<DocumentFile, DbErr> {
         created_at: m.created_at,
     })
 }
+
+pub async fn doc_type_exists(db: &impl ConnectionTrait, code: &str) -> Result<bool, DbErr> {
+    let found = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            db.get_database_backend(),
+            match db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => "SELECT 1 AS one FROM doc_types WHERE code = $1",
+                _ => "SELECT 1 AS one FROM doc_types WHERE code = ?",
+            },
+            [code.into()],
+        ))
+        .await?;
+    Ok(found.is_some())
+}

@@ -1,0 +1,425 @@
+//! `/documents`: taking documents in, reading them, downloading their files.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::{Body, web::Data};
+use poem_openapi::{
+    ApiResponse, Enum, Object, OpenApi,
+    param::{Header, Path},
+    payload::{Binary, Json},
+    types::Example,
+};
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    error::{Problems, problem_set},
+    security::Caller,
+    types::example_time,
+    upload::DocumentUpload,
+};
+use crate::{
+    domain::document::{Confidentiality, Direction, DocumentFile, Urgency},
+    services::documents::{self, DocumentDetails, DocumentInput},
+    state::AppState,
+};
+
+problem_set!(CreateDocumentProblems: authenticated, InvalidRequest, InvalidUpload, Forbidden, ValidationFailed, ClassifiedDocumentRefused, PayloadTooLarge, NotAPdf, PdfPasswordProtected);
+problem_set!(GetDocumentProblems: authenticated, InvalidRequest, NotFound);
+problem_set!(DownloadProblems: authenticated, InvalidRequest, NotFound, RangeNotSatisfiable);
+
+macro_rules! api_enum {
+    ($name:ident as $domain:ident, $schema:literal { $($variant:ident),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+        #[oai(rename = $schema, rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl From<$name> for $domain {
+            fn from(v: $name) -> Self {
+                match v { $($name::$variant => $domain::$variant),+ }
+            }
+        }
+
+        impl From<$domain> for $name {
+            fn from(v: $domain) -> Self {
+                match v { $($domain::$variant => $name::$variant),+ }
+            }
+        }
+    };
+}
+
+api_enum!(DirectionDto as Direction, "Direction" { Incoming, Outgoing, Internal });
+api_enum!(UrgencyDto as Urgency, "Urgency" { Normal, Urgent, VeryUrgent, Flash });
+api_enum!(ConfidentialityDto as Confidentiality, "Confidentiality" { None, Confidential, Secret, TopSecret });
+
+/// The `metadata` part of an upload.
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct DocumentMetadata {
+    /// đến / đi / nội bộ. Incoming documents are registered by clerks.
+    pub direction: DirectionDto,
+    /// Loại văn bản: a code from the agency's table, e.g. `QĐ`, `CV`, `TTr`.
+    #[oai(validator(min_length = 1, max_length = 8))]
+    pub doc_type: String,
+    /// Trích yếu: the one-line subject.
+    #[oai(validator(min_length = 1, max_length = 1000))]
+    pub summary: String,
+    /// Cơ quan ban hành: for incoming documents, the sender.
+    #[oai(validator(max_length = 255))]
+    pub issuer: Option<String>,
+    pub urgency: UrgencyDto,
+    /// Độ mật. Only `none` may enter this system: anything else is refused with 422
+    /// `classified_document_refused` and nothing of it is read or stored.
+    pub confidentiality: ConfidentialityDto,
+    /// Hạn xử lý.
+    pub deadline: Option<DateTime<Utc>>,
+}
+
+impl Example for DocumentMetadata {
+    fn example() -> Self {
+        Self {
+            direction: DirectionDto::Outgoing,
+            doc_type: "TTr".to_owned(),
+            summary: "Tờ trình về việc ban hành Kế hoạch chuyển đổi số năm 2027".to_owned(),
+            issuer: None,
+            urgency: UrgencyDto::Urgent,
+            confidentiality: ConfidentialityDto::None,
+            deadline: Some(example_time()),
+        }
+    }
+}
+
+impl From<DocumentMetadata> for DocumentInput {
+    fn from(m: DocumentMetadata) -> Self {
+        Self {
+            direction: m.direction.into(),
+            doc_type: m.doc_type,
+            summary: m.summary,
+            issuer: m.issuer,
+            urgency: m.urgency.into(),
+            confidentiality: m.confidentiality.into(),
+            deadline: m.deadline,
+        }
+    }
+}
+
+/// One version of one file.
+#[derive(Debug, Object)]
+pub struct FileView {
+    pub id: Uuid,
+    /// 0 is the main PDF; 1, 2, … the appendices.
+    pub slot: i32,
+    pub version: i32,
+    /// Whether this is the newest version of its slot.
+    pub current: bool,
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    pub uploaded_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+#[oai(rename = "Document", example)]
+pub struct DocumentView {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub direction: DirectionDto,
+    pub doc_type: String,
+    /// Số, ký hiệu, once issued or registered, e.g. `1945-QĐ/TU`.
+    #[oai(skip_serializing_if_is_none)]
+    pub symbol: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub issued_on: Option<NaiveDate>,
+    pub summary: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub issuer: Option<String>,
+    pub urgency: UrgencyDto,
+    #[oai(skip_serializing_if_is_none)]
+    pub deadline: Option<DateTime<Utc>>,
+    /// Where the document stands: draft, in_review, returned, approved, signed, issued,
+    /// registered, in_progress, done.
+    pub state: String,
+    pub author_id: Uuid,
+    /// Every version of every file, by slot then version.
+    pub files: Vec<FileView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<DocumentDetails> for DocumentView {
+    fn from(d: DocumentDetails) -> Self {
+        let files = file_views(d.files);
+        let doc = d.document;
+        Self {
+            id: doc.id,
+            organization_id: doc.organization_id,
+            direction: doc.direction.into(),
+            doc_type: doc.doc_type,
+            symbol: doc.symbol,
+            issued_on: doc.issued_on,
+            summary: doc.summary,
+            issuer: doc.issuer,
+            urgency: doc.urgency.into(),
+            deadline: doc.deadline,
+            state: doc.state.as_str().to_owned(),
+            author_id: doc.author_id,
+            files,
+            created_at: doc.created_at,
+            updated_at: doc.updated_at,
+        }
+    }
+}
+
+fn file_views(files: Vec<DocumentFile>) -> Vec<FileView> {
+    let newest = |slot: i32| {
+        files
+            .iter()
+            .filter(|f| f.slot == slot)
+            .map(|f| f.version)
+            .max()
+    };
+    let current: Vec<bool> = files
+        .iter()
+        .map(|f| newest(f.slot) == Some(f.version))
+        .collect();
+    files
+        .into_iter()
+        .zip(current)
+        .map(|(f, current)| FileView {
+            id: f.id,
+            slot: f.slot,
+            version: f.version,
+            current,
+            name: f.name,
+            content_type: f.content_type,
+            size: f.size,
+            sha256: f.sha256,
+            uploaded_by: f.uploaded_by,
+            created_at: f.created_at,
+        })
+        .collect()
+}
+
+impl Example for DocumentView {
+    fn example() -> Self {
+        let meta = DocumentMetadata::example();
+        let id = Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0001);
+        let author = Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0002);
+        Self {
+            id,
+            organization_id: Uuid::from_u128(0x0e60_0000_0000_4000_8000_0000_0000_0001),
+            direction: meta.direction,
+            doc_type: meta.doc_type,
+            symbol: None,
+            issued_on: None,
+            summary: meta.summary,
+            issuer: None,
+            urgency: meta.urgency,
+            deadline: meta.deadline,
+            state: "draft".to_owned(),
+            author_id: author,
+            files: vec![FileView {
+                id: Uuid::from_u128(0x0f11_e000_0000_7000_8000_0000_0000_0001),
+                slot: 0,
+                version: 1,
+                current: true,
+                name: "to-trinh-chuyen-doi-so.pdf".to_owned(),
+                content_type: "application/pdf".to_owned(),
+                size: 284_113,
+                sha256: "9f2c4d1e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e"
+                    .to_owned(),
+                uploaded_by: author,
+                created_at: example_time(),
+            }],
+            created_at: example_time(),
+            updated_at: example_time(),
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedDocument {
+    #[oai(status = 201)]
+    Created(Json<DocumentView>),
+}
+
+#[derive(ApiResponse)]
+pub enum DocumentRead {
+    /// The document; its `ETag` changes whenever the document does.
+    #[oai(status = 200)]
+    Ok(Json<Box<DocumentView>>, #[oai(header = "ETag")] String),
+    /// Unchanged since the `ETag` sent in `If-None-Match`.
+    #[oai(status = 304)]
+    NotModified(#[oai(header = "ETag")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum FileDownload {
+    /// The whole file.
+    #[oai(status = 200, content_type = "application/pdf")]
+    Whole(
+        Binary<Body>,
+        #[oai(header = "Content-Disposition")] String,
+        #[oai(header = "Accept-Ranges")] String,
+    ),
+    /// The byte range asked for in `Range`.
+    #[oai(status = 206, content_type = "application/pdf")]
+    Partial(
+        Binary<Body>,
+        #[oai(header = "Content-Range")] String,
+        #[oai(header = "Content-Disposition")] String,
+    ),
+}
+
+pub struct DocumentsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Documents")]
+impl DocumentsApi {
+    /// Upload a document
+    ///
+    /// `multipart/form-data`: the `metadata` part first, then one `file` part per PDF (the
+    /// main document first, then appendices). Metadata is checked before any file is read: a
+    /// classified document is refused with 422 `classified_document_refused` and nothing of it
+    /// is stored. Every file must parse as a PDF.
+    #[oai(path = "/documents", method = "post", operation_id = "createDocument")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        mut upload: DocumentUpload<DocumentMetadata>,
+    ) -> Result<CreatedDocument, Problems<CreateDocumentProblems>> {
+        let metadata = upload.metadata().await?;
+        let admitted = documents::admit(&state, caller.0, metadata.into()).await?;
+        let mut files = Vec::new();
+        while let Some(file) = upload.next_file().await? {
+            let name = file.name.clone();
+            let stored = file
+                .store(state.files.as_ref(), state.max_upload_bytes)
+                .await?;
+            files.push(documents::check_upload(&state, stored, name).await?);
+        }
+        let details = documents::create(&state, admitted, files).await?;
+        Ok(CreatedDocument::Created(Json(details.into())))
+    }
+
+    /// Read a document
+    ///
+    /// Its metadata and every version of its files. A document the caller may not see answers
+    /// 404, exactly like one that does not exist.
+    #[oai(path = "/documents/:id", method = "get", operation_id = "getDocument")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        /// An `ETag` from an earlier read: 304 when nothing changed.
+        #[oai(name = "If-None-Match")]
+        if_none_match: Header<Option<String>>,
+    ) -> Result<DocumentRead, Problems<GetDocumentProblems>> {
+        let details = documents::get(&state, caller.0, id.0).await?;
+        let etag = format!(
+            "\"{}-{}\"",
+            details.document.id.simple(),
+            details.document.revision
+        );
+        if if_none_match.0.as_deref() == Some(etag.as_str()) {
+            return Ok(DocumentRead::NotModified(etag));
+        }
+        Ok(DocumentRead::Ok(Json(Box::new(details.into())), etag))
+    }
+
+    /// Download a file
+    ///
+    /// The bytes of one file version. Honours `Range: bytes=…` (206), so a phone on a bad
+    /// network can resume.
+    #[oai(
+        path = "/documents/:id/files/:file_id",
+        method = "get",
+        operation_id = "downloadFile"
+    )]
+    async fn download(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        file_id: Path<Uuid>,
+        /// `bytes=start-end`, `bytes=start-` or `bytes=-suffix`.
+        #[oai(name = "Range")]
+        range: Header<Option<String>>,
+    ) -> Result<FileDownload, Problems<DownloadProblems>> {
+        let info = documents::get(&state, caller.0, id.0).await?;
+        let size = info
+            .files
+            .iter()
+            .find(|f| f.id == file_id.0)
+            .map_or(0, |f| f.size);
+        let wanted = range.0.as_deref().and_then(|r| parse_range(r, size));
+        let (file, reader, len) =
+            documents::open_file(&state, caller.0, id.0, file_id.0, wanted.clone()).await?;
+        let disposition = format!("inline; filename*=UTF-8''{}", percent_encode(&file.name));
+        let body = Binary(Body::from_async_read(reader));
+        Ok(match wanted {
+            Some(r) => FileDownload::Partial(
+                body,
+                format!("bytes {}-{}/{}", r.start, r.start + len - 1, file.size),
+                disposition,
+            ),
+            None => FileDownload::Whole(body, disposition, "bytes".to_owned()),
+        })
+    }
+}
+
+/// One byte range from a `Range` header, against a file of `size` bytes; `None` for anything
+/// else (several ranges, another unit), which is then served whole as RFC 9110 allows.
+fn parse_range(header: &str, size: u64) -> Option<std::ops::Range<u64>> {
+    let spec = header.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None;
+    }
+    let (start, end) = spec.split_once('-')?;
+    match (start.trim(), end.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().ok()?;
+            Some(size.saturating_sub(n)..size)
+        }
+        (start, "") => Some(start.parse().ok()?..size),
+        (start, end) => {
+            let end: u64 = end.parse().ok()?;
+            Some(start.parse().ok()?..end.saturating_add(1).min(size))
+        }
+    }
+}
+
+fn percent_encode(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-99", 1000), Some(0..100));
+        assert_eq!(parse_range("bytes=900-", 1000), Some(900..1000));
+        assert_eq!(parse_range("bytes=-100", 1000), Some(900..1000));
+        assert_eq!(parse_range("bytes=990-2000", 1000), Some(990..1000));
+        assert_eq!(parse_range("bytes=0-1,5-6", 1000), None);
+        assert_eq!(parse_range("items=0-1", 1000), None);
+    }
+
+    #[test]
+    fn file_names_are_encoded_for_content_disposition() {
+        assert_eq!(
+            percent_encode("Tờ trình.pdf"),
+            "T%E1%BB%9D%20tr%C3%ACnh.pdf"
+        );
+    }
+}

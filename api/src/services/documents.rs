@@ -1,0 +1,224 @@
+//! Documents: taking one in (refusing anything classified before a byte of it is read),
+//! reading it back, and serving its files, each only to those who may see it.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::TransactionTrait;
+use uuid::Uuid;
+
+use super::Principal;
+use crate::{
+    domain::{
+        InvalidInput, Role, User,
+        document::{
+            ClassifiedRefused, Confidentiality, Direction, DocTypeCode, Document, DocumentFile,
+            Summary, Urgency,
+        },
+    },
+    files::{ContentHash, FileError, FileReader, FileStore, PdfError, StoredFile, check_pdf},
+    state::AppState,
+    store::{
+        self,
+        documents::{NewDocument, NewFile},
+    },
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error(transparent)]
+    Classified(#[from] ClassifiedRefused),
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+    #[error(transparent)]
+    Pdf(#[from] PdfError),
+    #[error("registering incoming documents needs the clerk role")]
+    NotAClerk,
+    #[error("no such document")]
+    NotFound,
+    #[error("the range is outside the file")]
+    RangeNotSatisfiable,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+pub struct DocumentInput {
+    pub direction: Direction,
+    pub doc_type: String,
+    pub summary: String,
+    pub issuer: Option<String>,
+    pub urgency: Urgency,
+    pub confidentiality: Confidentiality,
+    pub deadline: Option<DateTime<Utc>>,
+}
+
+/// Metadata that passed every check: the files may now be read.
+pub struct Admitted {
+    author: User,
+    document: NewDocument,
+}
+
+/// A stored file that parsed as a PDF.
+pub struct CheckedFile {
+    stored: StoredFile,
+    name: String,
+}
+
+/// Checks the metadata before any file is read. A classified document is refused here, and the
+/// refusal is logged with who and what level, never the content.
+pub async fn admit(
+    state: &AppState,
+    who: Principal,
+    input: DocumentInput,
+) -> Result<Admitted, DocumentError> {
+    if let Err(refused) = input.confidentiality.admit() {
+        tracing::warn!(user_id = %who.user_id, level = refused.level.as_str(), "classified document refused");
+        return Err(refused.into());
+    }
+    let author = store::users::find(&state.db, who.user_id)
+        .await
+        .context("loading the account")?
+        .context("the caller's account no longer exists")?;
+    if input.direction == Direction::Incoming && !author.has_role(Role::Clerk) {
+        return Err(DocumentError::NotAClerk);
+    }
+    let doc_type = DocTypeCode::parse(&input.doc_type)?;
+    if !store::documents::doc_type_exists(&state.db, doc_type.as_str())
+        .await
+        .context("looking up the document type")?
+    {
+        return Err(InvalidInput::new(
+            "doc_type",
+            format!("unknown document type `{}`", doc_type.as_str()),
+        )
+        .into());
+    }
+    let issuer = input
+        .issuer
+        .map(|i| i.trim().to_owned())
+        .filter(|i| !i.is_empty());
+    let document = NewDocument {
+        organization_id: author.organization_id,
+        direction: input.direction,
+        doc_type: doc_type.as_str().to_owned(),
+        summary: Summary::parse(&input.summary)?.as_str().to_owned(),
+        issuer,
+        urgency: input.urgency,
+        deadline: input.deadline,
+        author_id: author.id,
+    };
+    Ok(Admitted { author, document })
+}
+
+/// Accepts a stored upload only if it parses as a PDF.
+pub async fn check_upload(
+    state: &AppState,
+    stored: StoredFile,
+    name: Option<String>,
+) -> Result<CheckedFile, DocumentError> {
+    check_pdf(state.files.path(&stored.hash)).await?;
+    let name = name
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("{}.pdf", &stored.hash.as_str()[..12]));
+    Ok(CheckedFile { stored, name })
+}
+
+pub struct DocumentDetails {
+    pub document: Document,
+    /// Every version of every file, by slot then version.
+    pub files: Vec<DocumentFile>,
+}
+
+/// Writes the document and its files (the first is the main PDF) in one transaction.
+pub async fn create(
+    state: &AppState,
+    admitted: Admitted,
+    files: Vec<CheckedFile>,
+) -> Result<DocumentDetails, DocumentError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    let document = store::documents::insert(&txn, admitted.document, now)
+        .await
+        .context("storing the document")?;
+    let mut stored = Vec::with_capacity(files.len());
+    for (slot, file) in (0..).zip(files) {
+        let new = NewFile {
+            document_id: document.id,
+            slot,
+            version: 1,
+            name: file.name,
+            content_type: "application/pdf".to_owned(),
+            size: file.stored.size,
+            sha256: file.stored.hash.as_str().to_owned(),
+            uploaded_by: admitted.author.id,
+        };
+        stored.push(
+            store::documents::insert_file(&txn, new, now)
+                .await
+                .context("storing a file version")?,
+        );
+    }
+    txn.commit().await.context("committing the document")?;
+    tracing::info!(document_id = %document.id, files = stored.len(), "document created");
+    Ok(DocumentDetails {
+        document,
+        files: stored,
+    })
+}
+
+/// The document with its files, if the caller may see it; otherwise "not found", whether or not
+/// it exists.
+pub async fn get(
+    state: &AppState,
+    who: Principal,
+    id: Uuid,
+) -> Result<DocumentDetails, DocumentError> {
+    let document = visible(state, who, id).await?;
+    let files = store::documents::files(&state.db, id)
+        .await
+        .context("loading the files")?;
+    Ok(DocumentDetails { document, files })
+}
+
+/// Opens one file version for reading, whole or the byte range asked for.
+pub async fn open_file(
+    state: &AppState,
+    who: Principal,
+    id: Uuid,
+    file_id: Uuid,
+    range: Option<std::ops::Range<u64>>,
+) -> Result<(DocumentFile, FileReader, u64), DocumentError> {
+    visible(state, who, id).await?;
+    let file = store::documents::files(&state.db, id)
+        .await
+        .context("loading the files")?
+        .into_iter()
+        .find(|f| f.id == file_id)
+        .ok_or(DocumentError::NotFound)?;
+    let hash = ContentHash::parse(&file.sha256).context("a stored file hash is not SHA-256 hex")?;
+    match state.files.open(&hash, range).await {
+        Ok((reader, len)) => Ok((file, reader, len)),
+        Err(FileError::RangeNotSatisfiable) => Err(DocumentError::RangeNotSatisfiable),
+        Err(e) => Err(anyhow::Error::new(e)
+            .context("opening a stored file")
+            .into()),
+    }
+}
+
+async fn visible(state: &AppState, who: Principal, id: Uuid) -> Result<Document, DocumentError> {
+    let user = store::users::find(&state.db, who.user_id)
+        .await
+        .context("loading the account")?
+        .context("the caller's account no longer exists")?;
+    let document = store::documents::find(&state.db, id)
+        .await
+        .context("loading the document")?
+        .ok_or(DocumentError::NotFound)?;
+    let visible = store::documents::visible_to(&state.db, &document, user.id, user.organization_id)
+        .await
+        .context("checking visibility")?;
+    if visible {
+        Ok(document)
+    } else {
+        Err(DocumentError::NotFound)
+    }
+}

@@ -1,0 +1,153 @@
+//! Documents: upload, read, download; classified refusals; visibility.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{ADMIN_PASSWORD, Backend, on_both_databases, pdf, spawn_app};
+
+on_both_databases!(
+    a_draft_is_uploaded_read_back_and_downloaded_whole_or_in_part,
+    a_classified_document_is_refused_and_nothing_of_it_is_stored,
+    a_file_that_is_not_a_pdf_is_refused,
+    another_organisation_cannot_see_the_document,
+);
+
+fn draft(confidentiality: &str) -> Value {
+    json!({
+        "direction": "outgoing", "doc_type": "TTr", "urgency": "urgent",
+        "summary": "Tờ trình về việc ban hành Kế hoạch chuyển đổi số năm 2027",
+        "confidentiality": confidentiality,
+    })
+}
+
+async fn a_draft_is_uploaded_read_back_and_downloaded_whole_or_in_part(db: Backend) {
+    let app = spawn_app(db).await;
+    let admin = app.admin().await;
+    let (_, password) = app
+        .active_user(&admin, "chuyenvien.binh", &["specialist"])
+        .await;
+    let me = app.login_ok("chuyenvien.binh", &password, "phone").await;
+    let main = pdf("To trinh");
+    let appendix = pdf("Phu luc");
+    let created = app
+        .upload(
+            &me.access,
+            draft("none"),
+            vec![("Tờ trình.pdf", main.clone()), ("phu-luc.pdf", appendix)],
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let doc = created.body.clone();
+    assert_eq!(doc["state"], "draft");
+    assert_eq!(doc["files"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["files"][0]["name"], "Tờ trình.pdf");
+    assert_eq!(doc["files"][0]["size"], main.len());
+    assert_eq!(doc["files"][0]["current"], true);
+
+    let id = doc["id"].as_str().unwrap();
+    let read = app
+        .get(&format!("/api/v1/documents/{id}"), &me.access)
+        .await;
+    assert_eq!(read.ok()["summary"], doc["summary"]);
+    let etag = read.headers["etag"].to_str().unwrap().to_owned();
+    let unchanged = app
+        .http
+        .get(format!("{}/api/v1/documents/{id}", app.base))
+        .bearer_auth(&me.access)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unchanged.status(), 304);
+
+    let file = doc["files"][0]["id"].as_str().unwrap();
+    let url = format!("{}/api/v1/documents/{id}/files/{file}", app.base);
+    let whole = app
+        .http
+        .get(&url)
+        .bearer_auth(&me.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.headers()["content-type"], "application/pdf");
+    assert_eq!(whole.bytes().await.unwrap().to_vec(), main);
+    let part = app
+        .http
+        .get(&url)
+        .bearer_auth(&me.access)
+        .header("range", "bytes=0-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(
+        part.headers()["content-range"],
+        format!("bytes 0-7/{}", main.len()).as_str()
+    );
+    assert_eq!(part.bytes().await.unwrap().to_vec(), b"%PDF-1.7".to_vec());
+}
+
+async fn a_classified_document_is_refused_and_nothing_of_it_is_stored(db: Backend) {
+    let app = spawn_app(db).await;
+    let admin = app.admin().await;
+    for level in ["confidential", "secret", "top_secret"] {
+        let refused = app
+            .upload(&admin.access, draft(level), vec![("mat.pdf", pdf("Mat"))])
+            .await;
+        refused.problem(422, "classified_document_refused");
+    }
+    assert!(
+        app.stored_files().is_empty(),
+        "stored: {:?}",
+        app.stored_files()
+    );
+    let logs = app.logs_through("classified document refused").await;
+    assert!(
+        !logs.contains("Mat"),
+        "no content of the refused document is logged"
+    );
+}
+
+async fn a_file_that_is_not_a_pdf_is_refused(db: Backend) {
+    let app = spawn_app(db).await;
+    let admin = app.admin().await;
+    let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'];
+    app.upload(&admin.access, draft("none"), vec![("anh.pdf", jpeg)])
+        .await
+        .problem(415, "not_a_pdf");
+    let mut truncated = pdf("Cut");
+    truncated.truncate(truncated.len() / 2);
+    app.upload(&admin.access, draft("none"), vec![("cut.pdf", truncated)])
+        .await
+        .problem(415, "not_a_pdf");
+    app.upload(&admin.access, draft("none"), vec![])
+        .await
+        .problem(400, "invalid_upload");
+}
+
+async fn another_organisation_cannot_see_the_document(db: Backend) {
+    let app = spawn_app(db).await;
+    let admin = app.admin().await;
+    let created = app
+        .upload(&admin.access, draft("none"), vec![("a.pdf", pdf("A"))])
+        .await;
+    let id = created.ok()["id"].as_str().unwrap().to_owned();
+    let file = created.body["files"][0]["id"].as_str().unwrap().to_owned();
+    app.world.create_admin("other.admin", "UBND-KHAC");
+    let other = app.login_ok("other.admin", ADMIN_PASSWORD, "other").await;
+    app.get(&format!("/api/v1/documents/{id}"), &other.access)
+        .await
+        .problem(404, "not_found");
+    app.get(
+        &format!("/api/v1/documents/{id}/files/{file}"),
+        &other.access,
+    )
+    .await
+    .problem(404, "not_found");
+    app.get(
+        &format!("/api/v1/documents/{}", uuid::Uuid::new_v4()),
+        &admin.access,
+    )
+    .await
+    .problem(404, "not_found");
+}
