@@ -14,3 +14,4 @@ mod bad_input;
 mod documents;
 mod ops;
 mod sessions;
+mod workflow;

@@ -14,6 +14,8 @@ pub struct Model {
     pub round: i32,
     pub assigned_by: Uuid,
     pub deadline: Option<DateTimeUtc>,
+    /// `deadline`, or the far future: the inbox's second sort key.
+    pub sort_deadline: DateTimeUtc,
     /// The document's urgency rank (0 = hỏa tốc), copied for inbox ordering.
     pub urgency_rank: i16,
     pub comment: Option<String>,

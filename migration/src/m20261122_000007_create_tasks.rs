@@ -21,6 +21,9 @@ impl MigrationTrait for Migration {
                     .col(integer(Tasks::Round))
                     .col(uuid(Tasks::AssignedBy))
                     .col(timestamp_with_time_zone_null(Tasks::Deadline))
+                    // The deadline, or the far future when there is none: a non-null sort key
+                    // orders the same on every database and makes a plain keyset cursor.
+                    .col(timestamp_with_time_zone(Tasks::SortDeadline))
                     // The document's urgency, copied so the inbox orders from one index.
                     .col(small_integer(Tasks::UrgencyRank))
                     .col(text_null(Tasks::Comment))
@@ -47,7 +50,7 @@ impl MigrationTrait for Migration {
                     .col(Tasks::AssigneeId)
                     .col(Tasks::Status)
                     .col(Tasks::UrgencyRank)
-                    .col(Tasks::Deadline)
+                    .col(Tasks::SortDeadline)
                     .col(Tasks::Id)
                     .to_owned(),
             )
@@ -82,6 +85,7 @@ enum Tasks {
     Round,
     AssignedBy,
     Deadline,
+    SortDeadline,
     UrgencyRank,
     Comment,
     DecidedAt,

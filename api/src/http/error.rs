@@ -21,10 +21,11 @@ use poem_openapi::{
 use super::{middleware::current_request_id, upload::UploadError};
 use crate::{
     auth::TokenError,
-    domain::{InvalidInput, PasswordPolicyError},
+    domain::{InvalidInput, PasswordPolicyError, workflow::WorkflowError},
     files::PdfError,
     services::{
-        admin::AdminError, auth::AuthError, auth::AuthnError, documents::DocumentError, me::MeError,
+        admin::AdminError, auth::AuthError, auth::AuthnError, documents::DocumentError,
+        me::MeError, workflow::WorkflowServiceError,
     },
 };
 
@@ -67,15 +68,23 @@ error_codes! {
     AccountDisabled => 403, "account_disabled", "The account is disabled";
     CurrentPasswordIncorrect => 403, "current_password_incorrect", "The current password is wrong";
     Forbidden => 403, "forbidden", "This needs a role the caller does not have";
+    NotYourTask => 403, "not_your_task", "This task is assigned to someone else";
+    NotTheAuthor => 403, "not_the_author", "Only the author may do this";
     NotFound => 404, "not_found", "Not found";
     MethodNotAllowed => 405, "method_not_allowed", "The method is not allowed here";
     UsernameTaken => 409, "username_taken", "The username is taken";
     OrganizationCodeTaken => 409, "organization_code_taken", "The organisation code is taken";
+    TaskAlreadyDecided => 409, "task_already_decided", "The task has already been decided";
+    NotYourTurn => 409, "not_your_turn", "An earlier step has not been decided yet";
+    NotForThisTask => 409, "not_for_this_task", "This decision does not apply to this task";
+    SignatureRequired => 409, "signature_required", "This step is approved by signing";
+    WrongDocumentState => 409, "wrong_document_state", "Not possible in the document's current state";
     PayloadTooLarge => 413, "payload_too_large", "The request body is too large";
     RangeNotSatisfiable => 416, "range_not_satisfiable", "The range is outside the file";
     UnsupportedMediaType => 415, "unsupported_media_type", "The request body has the wrong content type";
     NotAPdf => 415, "not_a_pdf", "A file is not a PDF";
     ValidationFailed => 422, "validation_failed", "A value was refused";
+    CommentRequired => 422, "comment_required", "A comment (or directive) is required";
     ClassifiedDocumentRefused => 422, "classified_document_refused", "Classified documents (Mật or above) may not enter this system";
     WeakPassword => 422, "weak_password", "The password does not meet the policy";
     CannotDisableSelf => 422, "cannot_disable_self", "An admin cannot disable their own account";
@@ -293,8 +302,39 @@ into_problems!(
     InvalidInput,
     UploadError,
     PdfError,
-    DocumentError
+    DocumentError,
+    WorkflowServiceError
 );
+
+impl From<WorkflowServiceError> for ApiError {
+    fn from(err: WorkflowServiceError) -> Self {
+        let detail = err.to_string();
+        let code = match err {
+            WorkflowServiceError::Rule(rule) => match rule {
+                WorkflowError::NoSuchTask => ErrorCode::NotFound,
+                WorkflowError::NotYourTask => ErrorCode::NotYourTask,
+                WorkflowError::NotYourTurn => ErrorCode::NotYourTurn,
+                WorkflowError::AlreadyDecided => ErrorCode::TaskAlreadyDecided,
+                WorkflowError::NotForThisAction => ErrorCode::NotForThisTask,
+                WorkflowError::SignatureRequired => ErrorCode::SignatureRequired,
+                WorkflowError::CommentRequired | WorkflowError::DirectiveRequired => {
+                    ErrorCode::CommentRequired
+                }
+                WorkflowError::NotTheAuthor => ErrorCode::NotTheAuthor,
+                WorkflowError::WrongState(_) => ErrorCode::WrongDocumentState,
+                WorkflowError::DeadlinePassed
+                | WorkflowError::InvalidChain(_)
+                | WorkflowError::InvalidForward(_)
+                | WorkflowError::InvalidAssignments(_) => ErrorCode::ValidationFailed,
+            },
+            WorkflowServiceError::Document(e) => return e.into(),
+            WorkflowServiceError::Invalid(e) => return e.into(),
+            WorkflowServiceError::TaskNotFound => ErrorCode::NotFound,
+            WorkflowServiceError::Unexpected(e) => return ApiError::unexpected(&e),
+        };
+        ApiError::new(code, detail)
+    }
+}
 
 impl From<DocumentError> for ApiError {
     fn from(err: DocumentError) -> Self {

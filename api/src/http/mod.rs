@@ -9,6 +9,7 @@ mod me;
 mod middleware;
 mod ops;
 mod security;
+mod tasks;
 mod types;
 mod upload;
 
@@ -27,6 +28,8 @@ pub enum ApiTags {
     Admin,
     /// Documents and their files.
     Documents,
+    /// Submitting drafts, deciding tasks, the inbox.
+    Work,
     /// Health and metrics for operators.
     Operations,
 }
@@ -52,6 +55,7 @@ type Apis = (
     me::MeApi,
     admin::AdminApi,
     documents::DocumentsApi,
+    tasks::TasksApi,
     ops::OpsApi,
 );
 
@@ -62,6 +66,7 @@ pub fn api() -> OpenApiService<Apis, ()> {
             me::MeApi,
             admin::AdminApi,
             documents::DocumentsApi,
+            tasks::TasksApi,
             ops::OpsApi,
         ),
         "Vanban API",

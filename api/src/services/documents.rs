@@ -204,7 +204,12 @@ pub async fn open_file(
     }
 }
 
-async fn visible(state: &AppState, who: Principal, id: Uuid) -> Result<Document, DocumentError> {
+/// The document if `who` may see it; "not found" otherwise, whether or not it exists.
+pub(crate) async fn visible(
+    state: &AppState,
+    who: Principal,
+    id: Uuid,
+) -> Result<Document, DocumentError> {
     let user = store::users::find(&state.db, who.user_id)
         .await
         .context("loading the account")?

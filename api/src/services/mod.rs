@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod documents;
 pub mod me;
+pub mod workflow;
 
 use uuid::Uuid;
 

@@ -3,6 +3,7 @@
 
 pub mod documents;
 pub mod organizations;
+pub mod tasks;
 pub mod users;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};

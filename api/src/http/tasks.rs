@@ -1,0 +1,378 @@
+//! Work: submitting drafts, deciding tasks, the inbox.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+    types::Example,
+};
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    documents::UrgencyDto,
+    error::{Problems, problem_set},
+    security::Caller,
+    types::example_time,
+};
+use crate::{
+    domain::{
+        Cursor, PageSize,
+        workflow::{Decision, Step, Task, TaskAction},
+    },
+    services::workflow::{self, InboxItem},
+    state::AppState,
+};
+
+problem_set!(SubmitProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotTheAuthor, WrongDocumentState, TaskAlreadyDecided);
+problem_set!(DecideProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SignatureRequired, CommentRequired);
+problem_set!(InboxProblems: authenticated, InvalidRequest, ValidationFailed);
+
+/// A step of a chain: `review` (xem xét, ký nháy) or `sign` (ký ban hành, last only).
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct StepRequest {
+    pub user_id: Uuid,
+    /// `review` or `sign`.
+    #[oai(validator(pattern = r"^(review|sign)$"))]
+    pub action: String,
+}
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// In order; at most one `sign` step, and it comes last.
+    #[oai(validator(min_items = 1, max_items = 20))]
+    pub steps: Vec<StepRequest>,
+    pub deadline: Option<DateTime<Utc>>,
+}
+
+impl Example for SubmitRequest {
+    fn example() -> Self {
+        Self {
+            steps: vec![
+                StepRequest {
+                    user_id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0003),
+                    action: "review".to_owned(),
+                },
+                StepRequest {
+                    user_id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0001),
+                    action: "sign".to_owned(),
+                },
+            ],
+            deadline: Some(example_time()),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct ApproveRequest {
+    #[oai(validator(max_length = 4000))]
+    pub comment: Option<String>,
+}
+
+impl Example for ApproveRequest {
+    fn example() -> Self {
+        Self {
+            comment: Some("Đồng ý, trình đồng chí Bí thư ký.".to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct ReturnRequest {
+    /// Why: the author sees it.
+    #[oai(validator(min_length = 1, max_length = 4000))]
+    pub comment: String,
+}
+
+impl Example for ReturnRequest {
+    fn example() -> Self {
+        Self {
+            comment: "Đề nghị bổ sung số liệu năm 2026 vào phần II.".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct ForwardRequest {
+    /// Who takes this step instead (a deputy, when away).
+    pub user_id: Uuid,
+    #[oai(validator(max_length = 4000))]
+    pub comment: Option<String>,
+}
+
+impl Example for ForwardRequest {
+    fn example() -> Self {
+        Self {
+            user_id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0004),
+            comment: Some("Chuyển đồng chí Phó Chánh Văn phòng xử lý.".to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(rename = "Task", example)]
+pub struct TaskView {
+    pub id: Uuid,
+    /// `review`, `sign`, `direct`, `lead`, `support` or `fyi`.
+    pub action: String,
+    /// `pending` (not its turn), `waiting`, `approved`, `signed`, `returned`, `forwarded`,
+    /// `completed` or `cancelled`.
+    pub status: String,
+    pub assignee_id: Uuid,
+    pub assigned_by: Uuid,
+    pub step: u32,
+    pub round: u32,
+    #[oai(skip_serializing_if_is_none)]
+    pub deadline: Option<DateTime<Utc>>,
+}
+
+impl From<Task> for TaskView {
+    fn from(t: Task) -> Self {
+        Self {
+            id: t.id,
+            action: t.action.as_str().to_owned(),
+            status: t.status.as_str().to_owned(),
+            assignee_id: t.assignee,
+            assigned_by: t.assigned_by,
+            step: t.step,
+            round: t.round,
+            deadline: t.deadline,
+        }
+    }
+}
+
+impl Example for TaskView {
+    fn example() -> Self {
+        Self {
+            id: Uuid::from_u128(0x7a5c_0000_0000_7000_8000_0000_0000_0001),
+            action: "review".to_owned(),
+            status: "waiting".to_owned(),
+            assignee_id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0003),
+            assigned_by: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0002),
+            step: 0,
+            round: 1,
+            deadline: Some(example_time()),
+        }
+    }
+}
+
+/// A row of the inbox: the task and enough of its document to show it.
+#[derive(Debug, Object)]
+pub struct InboxEntry {
+    pub task: TaskView,
+    pub document_id: Uuid,
+    pub doc_type: String,
+    pub summary: String,
+    pub urgency: UrgencyDto,
+    #[oai(skip_serializing_if_is_none)]
+    pub symbol: Option<String>,
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct InboxPage {
+    /// Hỏa tốc first, then thượng khẩn, khẩn, thường; within each, the nearest deadline first.
+    pub items: Vec<InboxEntry>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<String>,
+}
+
+impl From<InboxItem> for InboxEntry {
+    fn from(i: InboxItem) -> Self {
+        Self {
+            task: i.task.into(),
+            document_id: i.document.id,
+            doc_type: i.document.doc_type,
+            summary: i.document.summary,
+            urgency: i.document.urgency.into(),
+            symbol: i.document.symbol,
+        }
+    }
+}
+
+impl Example for InboxPage {
+    fn example() -> Self {
+        Self {
+            items: vec![InboxEntry {
+                task: TaskView::example(),
+                document_id: Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0001),
+                doc_type: "TTr".to_owned(),
+                summary: "Tờ trình về việc ban hành Kế hoạch chuyển đổi số năm 2027".to_owned(),
+                urgency: UrgencyDto::Urgent,
+                symbol: None,
+            }],
+            next_cursor: None,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum Submitted {
+    /// The document, now in review; its first reviewer has a waiting task.
+    #[oai(status = 200)]
+    Ok(Json<SubmittedDocument>),
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct SubmittedDocument {
+    pub id: Uuid,
+    /// `in_review`.
+    pub state: String,
+}
+
+impl Example for SubmittedDocument {
+    fn example() -> Self {
+        Self {
+            id: Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0001),
+            state: "in_review".to_owned(),
+        }
+    }
+}
+
+pub struct TasksApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Work")]
+impl TasksApi {
+    /// Submit a draft
+    ///
+    /// Sends a draft (or a returned one, revised) along an ordered chain of reviewers; the
+    /// first is asked at once, each next one when the previous approves.
+    #[oai(
+        path = "/documents/:id/submit",
+        method = "post",
+        operation_id = "submitDocument"
+    )]
+    async fn submit(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<SubmitRequest>,
+    ) -> Result<Submitted, Problems<SubmitProblems>> {
+        let body = body.0;
+        let steps = body
+            .steps
+            .into_iter()
+            .map(|s| {
+                Ok(Step {
+                    assignee: s.user_id,
+                    action: TaskAction::parse(&s.action)?,
+                })
+            })
+            .collect::<Result<Vec<_>, crate::domain::InvalidInput>>()?;
+        let document = workflow::submit(&state, caller.0, id.0, steps, body.deadline).await?;
+        Ok(Submitted::Ok(Json(SubmittedDocument {
+            id: document.id,
+            state: document.state.as_str().to_owned(),
+        })))
+    }
+
+    /// Approve
+    ///
+    /// The next step of the chain is asked. A `sign` step is approved by signing, not here.
+    #[oai(
+        path = "/tasks/:id/approve",
+        method = "post",
+        operation_id = "approveTask"
+    )]
+    async fn approve(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<ApproveRequest>,
+    ) -> Result<Json<TaskView>, Problems<DecideProblems>> {
+        let decision = Decision::Approve {
+            comment: body.0.comment,
+        };
+        Ok(Json(
+            workflow::decide(&state, caller.0, id.0, decision)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Return to the author
+    ///
+    /// With a comment saying why; the later steps are called off and the author revises and
+    /// resubmits.
+    #[oai(
+        path = "/tasks/:id/return",
+        method = "post",
+        operation_id = "returnTask"
+    )]
+    async fn return_task(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<ReturnRequest>,
+    ) -> Result<Json<TaskView>, Problems<DecideProblems>> {
+        let decision = Decision::Return {
+            comment: body.0.comment,
+        };
+        Ok(Json(
+            workflow::decide(&state, caller.0, id.0, decision)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Forward
+    ///
+    /// Someone else takes this step in the chain.
+    #[oai(
+        path = "/tasks/:id/forward",
+        method = "post",
+        operation_id = "forwardTask"
+    )]
+    async fn forward(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<ForwardRequest>,
+    ) -> Result<Json<TaskView>, Problems<DecideProblems>> {
+        let body = body.0;
+        let decision = Decision::Forward {
+            to: body.user_id,
+            comment: body.comment,
+        };
+        Ok(Json(
+            workflow::decide(&state, caller.0, id.0, decision)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// My inbox
+    ///
+    /// The tasks waiting for me, most urgent first, then nearest deadline.
+    #[oai(path = "/inbox", method = "get", operation_id = "inbox")]
+    async fn inbox(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 100 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<InboxPage>, Problems<InboxProblems>> {
+        let cursor = cursor.0.as_deref().map(Cursor::parse).transpose()?;
+        let page = workflow::inbox(&state, caller.0, cursor, PageSize::new(limit.0)).await?;
+        Ok(Json(InboxPage {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next.map(|c| c.as_str().to_owned()),
+        }))
+    }
+}

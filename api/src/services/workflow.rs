@@ -1,0 +1,199 @@
+//! Moving documents along: submitting a draft to its chain, deciding tasks, the inbox. The
+//! rules are in `domain::workflow`; this module loads what they need and writes what they
+//! decide, in one transaction, under the statuses they expect, so of two phones deciding one
+//! task, one wins and the other is told it was already decided.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::TransactionTrait;
+use uuid::Uuid;
+
+use super::{
+    Principal,
+    documents::{DocumentError, visible},
+};
+use crate::{
+    domain::{
+        Cursor, InvalidInput, PageSize,
+        document::Document,
+        workflow::{self, Decision, DocumentFlow, Step, Task, Transition, WorkflowError},
+    },
+    state::AppState,
+    store::{
+        self,
+        tasks::{ApplyError, InboxKey},
+    },
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowServiceError {
+    #[error(transparent)]
+    Rule(#[from] WorkflowError),
+    #[error(transparent)]
+    Document(#[from] DocumentError),
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+    #[error("no such task")]
+    TaskNotFound,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Sends a draft along `steps`; also resubmits a returned one.
+pub async fn submit(
+    state: &AppState,
+    who: Principal,
+    document: Uuid,
+    steps: Vec<Step>,
+    deadline: Option<DateTime<Utc>>,
+) -> Result<Document, WorkflowServiceError> {
+    for (i, step) in steps.iter().enumerate() {
+        let found = store::users::find(&state.db, step.assignee)
+            .await
+            .context("loading a reviewer")?;
+        if found.is_none_or(|u| u.disabled) {
+            return Err(InvalidInput::new("steps", format!("step {i}: no such user")).into());
+        }
+    }
+    let document = visible(state, who, document).await?;
+    let now = state.clock.now();
+    let tasks = load_tasks(state, document.id).await?;
+    let flow = flow_of(&document, &tasks);
+    let transition =
+        workflow::submit(&flow, who.user_id, &steps, deadline, now, &mut Uuid::now_v7)?;
+    write(state, &document, &transition, None).await?;
+    tracing::info!(document_id = %document.id, steps = steps.len(), "submitted");
+    reload(state, document.id).await
+}
+
+/// Decides a waiting task: approve, return, forward, assign or complete.
+pub async fn decide(
+    state: &AppState,
+    who: Principal,
+    task: Uuid,
+    decision: Decision,
+) -> Result<Task, WorkflowServiceError> {
+    let document = store::tasks::document_of(&state.db, task)
+        .await
+        .context("loading the task")?
+        .ok_or(WorkflowServiceError::TaskNotFound)?;
+    let document = match visible(state, who, document).await {
+        Err(DocumentError::NotFound) => return Err(WorkflowServiceError::TaskNotFound),
+        other => other?,
+    };
+    let comment = match &decision {
+        Decision::Approve { comment } | Decision::Forward { comment, .. } => comment.clone(),
+        Decision::Return { comment } => Some(comment.clone()),
+        Decision::Assign(directive) => Some(directive.text.clone()),
+        Decision::Complete { report } => report.clone(),
+    };
+    let tasks = load_tasks(state, document.id).await?;
+    let flow = flow_of(&document, &tasks);
+    let now = state.clock.now();
+    let transition = workflow::decide(&flow, task, who.user_id, decision, now, &mut Uuid::now_v7)?;
+    write(state, &document, &transition, Some((task, comment))).await?;
+    tracing::info!(document_id = %document.id, task_id = %task, "task decided");
+    let tasks = load_tasks(state, document.id).await?;
+    tasks
+        .into_iter()
+        .find(|t| t.id == task)
+        .ok_or(WorkflowServiceError::TaskNotFound)
+}
+
+pub struct InboxItem {
+    pub task: Task,
+    pub document: Document,
+}
+
+pub struct InboxPage {
+    pub items: Vec<InboxItem>,
+    pub next: Option<Cursor>,
+}
+
+/// The caller's waiting tasks: flash first, then very urgent, urgent, normal; within each, the
+/// nearest deadline first.
+pub async fn inbox(
+    state: &AppState,
+    who: Principal,
+    cursor: Option<Cursor>,
+    size: PageSize,
+) -> Result<InboxPage, WorkflowServiceError> {
+    let after = cursor.map(|c| parse_key(&c.sort_key())).transpose()?;
+    let rows = store::tasks::inbox(&state.db, who.user_id, after, size.get())
+        .await
+        .context("loading the inbox")?;
+    let full = u64::try_from(rows.len()).unwrap_or(u64::MAX) >= size.get();
+    let next = rows.last().filter(|_| full).map(|(key, _, _)| {
+        Cursor::after(&format!(
+            "{}|{}|{}",
+            key.urgency_rank,
+            key.sort_deadline.to_rfc3339(),
+            key.id
+        ))
+    });
+    let mut items = Vec::with_capacity(rows.len());
+    for (_, task, document) in rows {
+        let document = store::documents::find(&state.db, document)
+            .await
+            .context("loading an inbox document")?
+            .context("a task's document is missing")?;
+        items.push(InboxItem { task, document });
+    }
+    Ok(InboxPage { items, next })
+}
+
+fn parse_key(raw: &str) -> Result<InboxKey, InvalidInput> {
+    let bad = || InvalidInput::new("cursor", "is not a cursor from this API");
+    let mut parts = raw.splitn(3, '|');
+    let (Some(rank), Some(due), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    Ok(InboxKey {
+        urgency_rank: rank.parse().map_err(|_| bad())?,
+        sort_deadline: DateTime::parse_from_rfc3339(due)
+            .map_err(|_| bad())?
+            .to_utc(),
+        id: Uuid::try_parse(id).map_err(|_| bad())?,
+    })
+}
+
+async fn load_tasks(state: &AppState, document: Uuid) -> Result<Vec<Task>, WorkflowServiceError> {
+    Ok(store::tasks::for_document(&state.db, document)
+        .await
+        .context("loading the document's tasks")?)
+}
+
+fn flow_of<'a>(document: &Document, tasks: &'a [Task]) -> DocumentFlow<'a> {
+    DocumentFlow {
+        author: document.author_id,
+        state: document.state,
+        tasks,
+    }
+}
+
+async fn write(
+    state: &AppState,
+    document: &Document,
+    transition: &Transition,
+    decided: Option<(Uuid, Option<String>)>,
+) -> Result<(), WorkflowServiceError> {
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    let now = state.clock.now();
+    match store::tasks::apply(&txn, document, transition, decided, now).await {
+        Ok(()) => {}
+        // Another phone got there first; dropping the transaction rolls ours back.
+        Err(ApplyError::Conflict) => return Err(WorkflowError::AlreadyDecided.into()),
+        Err(ApplyError::Db(e)) => {
+            return Err(anyhow::Error::new(e).context("writing the decision").into());
+        }
+    }
+    txn.commit().await.context("committing the decision")?;
+    Ok(())
+}
+
+async fn reload(state: &AppState, id: Uuid) -> Result<Document, WorkflowServiceError> {
+    Ok(store::documents::find(&state.db, id)
+        .await
+        .context("reloading the document")?
+        .context("the document vanished")?)
+}
