@@ -12,6 +12,7 @@ mod admin;
 mod auth;
 mod bad_input;
 mod documents;
+mod incoming;
 mod ops;
 mod sessions;
 mod workflow;

@@ -10,6 +10,7 @@ mod m20261122_000004_create_doc_types;
 mod m20261122_000005_create_documents;
 mod m20261122_000006_create_document_files;
 mod m20261122_000007_create_tasks;
+mod m20261122_000008_create_registers;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_create_documents::Migration),
             Box::new(m20261122_000006_create_document_files::Migration),
             Box::new(m20261122_000007_create_tasks::Migration),
+            Box::new(m20261122_000008_create_registers::Migration),
         ]
     }
 }

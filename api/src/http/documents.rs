@@ -141,6 +141,9 @@ pub struct DocumentView {
     /// Where the document stands: draft, in_review, returned, approved, signed, issued,
     /// registered, in_progress, done.
     pub state: String,
+    /// Số đến, once an incoming document is registered.
+    #[oai(skip_serializing_if_is_none)]
+    pub received_no: Option<i32>,
     pub author_id: Uuid,
     /// Every version of every file, by slot then version.
     pub files: Vec<FileView>,
@@ -164,6 +167,7 @@ impl From<DocumentDetails> for DocumentView {
             urgency: doc.urgency.into(),
             deadline: doc.deadline,
             state: doc.state.as_str().to_owned(),
+            received_no: doc.received_no,
             author_id: doc.author_id,
             files,
             created_at: doc.created_at,
@@ -219,6 +223,7 @@ impl Example for DocumentView {
             urgency: meta.urgency,
             deadline: meta.deadline,
             state: "draft".to_owned(),
+            received_no: None,
             author_id: author,
             files: vec![FileView {
                 id: Uuid::from_u128(0x0f11_e000_0000_7000_8000_0000_0000_0001),

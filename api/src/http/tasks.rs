@@ -20,7 +20,7 @@ use super::{
 use crate::{
     domain::{
         Cursor, PageSize,
-        workflow::{Decision, Step, Task, TaskAction},
+        workflow::{Assignment, Decision, Directive, HandlerRole, Step, Task, TaskAction},
     },
     services::workflow::{self, InboxItem},
     state::AppState,
@@ -29,6 +29,7 @@ use crate::{
 problem_set!(SubmitProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotTheAuthor, WrongDocumentState, TaskAlreadyDecided);
 problem_set!(DecideProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SignatureRequired, CommentRequired);
 problem_set!(InboxProblems: authenticated, InvalidRequest, ValidationFailed);
+problem_set!(RegisterProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided);
 
 /// A step of a chain: `review` (xem xét, ký nháy) or `sign` (ký ban hành, last only).
 #[derive(Debug, Object)]
@@ -112,6 +113,75 @@ impl Example for ForwardRequest {
         Self {
             user_id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0004),
             comment: Some("Chuyển đồng chí Phó Chánh Văn phòng xử lý.".to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// The leader who writes the directive.
+    pub to_user_id: Uuid,
+    pub deadline: Option<DateTime<Utc>>,
+}
+
+impl Example for RegisterRequest {
+    fn example() -> Self {
+        Self {
+            to_user_id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0001),
+            deadline: Some(example_time()),
+        }
+    }
+}
+
+/// `lead` (chủ trì), `support` (phối hợp) or `fyi` (để biết).
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct AssignmentRequest {
+    pub user_id: Uuid,
+    #[oai(validator(pattern = r"^(lead|support|fyi)$"))]
+    pub role: String,
+}
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct AssignRequest {
+    /// Bút phê: the leader's directive.
+    #[oai(validator(min_length = 1, max_length = 4000))]
+    pub directive: String,
+    /// Exactly one `lead`.
+    #[oai(validator(min_items = 1, max_items = 50))]
+    pub assignments: Vec<AssignmentRequest>,
+    /// Defaults to the directive task's deadline.
+    pub deadline: Option<DateTime<Utc>>,
+}
+
+impl Example for AssignRequest {
+    fn example() -> Self {
+        Self {
+            directive: "Giao Sở Thông tin và Truyền thông chủ trì, báo cáo trước ngày 15/12."
+                .to_owned(),
+            assignments: vec![AssignmentRequest {
+                user_id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0005),
+                role: "lead".to_owned(),
+            }],
+            deadline: Some(example_time()),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct CompleteRequest {
+    /// What was done; the lead's report closes the document.
+    #[oai(validator(max_length = 4000))]
+    pub report: Option<String>,
+}
+
+impl Example for CompleteRequest {
+    fn example() -> Self {
+        Self {
+            report: Some("Đã hoàn thành, gửi kèm báo cáo số 12/BC-STTTT.".to_owned()),
         }
     }
 }
@@ -238,6 +308,26 @@ impl Example for SubmittedDocument {
     }
 }
 
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct RegisteredDocument {
+    pub id: Uuid,
+    /// `registered`.
+    pub state: String,
+    /// Số đến: the arrival number in this year's incoming register.
+    pub received_no: i32,
+}
+
+impl Example for RegisteredDocument {
+    fn example() -> Self {
+        Self {
+            id: Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0002),
+            state: "registered".to_owned(),
+            received_no: 1287,
+        }
+    }
+}
+
 pub struct TasksApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Work")]
@@ -346,6 +436,97 @@ impl TasksApi {
         let decision = Decision::Forward {
             to: body.user_id,
             comment: body.comment,
+        };
+        Ok(Json(
+            workflow::decide(&state, caller.0, id.0, decision)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Register an incoming document
+    ///
+    /// For clerks: gives the document the next arrival number (số đến) of the year and asks
+    /// the leader for a directive.
+    #[oai(
+        path = "/documents/:id/register",
+        method = "post",
+        operation_id = "registerDocument"
+    )]
+    async fn register(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<RegisterRequest>,
+    ) -> Result<Json<RegisteredDocument>, Problems<RegisterProblems>> {
+        let body = body.0;
+        let document =
+            workflow::register(&state, caller.0, id.0, body.to_user_id, body.deadline).await?;
+        Ok(Json(RegisteredDocument {
+            id: document.id,
+            state: document.state.as_str().to_owned(),
+            received_no: document.received_no.unwrap_or_default(),
+        }))
+    }
+
+    /// Assign handlers
+    ///
+    /// On a directive task: the leader's directive and the handlers, one lead and any number of
+    /// co-handlers and readers.
+    #[oai(
+        path = "/tasks/:id/assign",
+        method = "post",
+        operation_id = "assignTask"
+    )]
+    async fn assign(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<AssignRequest>,
+    ) -> Result<Json<TaskView>, Problems<DecideProblems>> {
+        let body = body.0;
+        let assignments = body
+            .assignments
+            .into_iter()
+            .map(|a| {
+                Ok(Assignment {
+                    user: a.user_id,
+                    role: HandlerRole::parse(&a.role)?,
+                })
+            })
+            .collect::<Result<Vec<_>, crate::domain::InvalidInput>>()?;
+        let decision = Decision::Assign(Directive {
+            text: body.directive,
+            assignments,
+            deadline: body.deadline,
+        });
+        Ok(Json(
+            workflow::decide(&state, caller.0, id.0, decision)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Complete
+    ///
+    /// The lead's completion closes the document; a co-handler or reader only closes their own
+    /// task.
+    #[oai(
+        path = "/tasks/:id/complete",
+        method = "post",
+        operation_id = "completeTask"
+    )]
+    async fn complete(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<CompleteRequest>,
+    ) -> Result<Json<TaskView>, Problems<DecideProblems>> {
+        let decision = Decision::Complete {
+            report: body.0.report,
         };
         Ok(Json(
             workflow::decide(&state, caller.0, id.0, decision)

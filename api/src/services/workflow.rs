@@ -5,7 +5,7 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 use uuid::Uuid;
 
 use super::{
@@ -14,13 +14,15 @@ use super::{
 };
 use crate::{
     domain::{
-        Cursor, InvalidInput, PageSize,
-        document::Document,
+        Cursor, InvalidInput, PageSize, Role,
+        document::{Direction, Document},
+        numbering::numbering_year,
         workflow::{self, Decision, DocumentFlow, Step, Task, Transition, WorkflowError},
     },
     state::AppState,
     store::{
         self,
+        registers::Book,
         tasks::{ApplyError, InboxKey},
     },
 };
@@ -63,6 +65,56 @@ pub async fn submit(
         workflow::submit(&flow, who.user_id, &steps, deadline, now, &mut Uuid::now_v7)?;
     write(state, &document, &transition, None).await?;
     tracing::info!(document_id = %document.id, steps = steps.len(), "submitted");
+    reload(state, document.id).await
+}
+
+/// A clerk registers an incoming document: it takes the next arrival number (số đến) of the
+/// organisation's incoming register for the year, and `leader` is asked for a directive.
+pub async fn register(
+    state: &AppState,
+    who: Principal,
+    document: Uuid,
+    leader: Uuid,
+    deadline: Option<DateTime<Utc>>,
+) -> Result<Document, WorkflowServiceError> {
+    let clerk = store::users::find(&state.db, who.user_id)
+        .await
+        .context("loading the account")?
+        .context("the caller's account no longer exists")?;
+    if !clerk.has_role(Role::Clerk) {
+        return Err(DocumentError::NotAClerk.into());
+    }
+    let document = visible(state, who, document).await?;
+    if document.direction != Direction::Incoming
+        || document.organization_id != clerk.organization_id
+    {
+        return Err(WorkflowError::WrongState(document.state).into());
+    }
+    let directing = store::users::find(&state.db, leader)
+        .await
+        .context("loading the leader")?;
+    if !directing.is_some_and(|u| u.has_role(Role::Leader) && !u.disabled) {
+        return Err(InvalidInput::new("to_user_id", "is not an active leader").into());
+    }
+    let tasks = load_tasks(state, document.id).await?;
+    let flow = flow_of(&document, &tasks);
+    let transition = workflow::register(&flow, clerk.id, leader, deadline, &mut Uuid::now_v7)?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    let number = store::registers::next_number(
+        &txn,
+        clerk.organization_id,
+        Book::Incoming,
+        numbering_year(now),
+    )
+    .await
+    .context("taking an arrival number")?;
+    store::documents::set_received_no(&txn, document.id, number)
+        .await
+        .context("recording the arrival number")?;
+    apply(state, &txn, &document, &transition, None).await?;
+    txn.commit().await.context("committing the registration")?;
+    tracing::info!(document_id = %document.id, received_no = number, "registered");
     reload(state, document.id).await
 }
 
@@ -178,17 +230,25 @@ async fn write(
     decided: Option<(Uuid, Option<String>)>,
 ) -> Result<(), WorkflowServiceError> {
     let txn = state.db.begin().await.context("starting a transaction")?;
-    let now = state.clock.now();
-    match store::tasks::apply(&txn, document, transition, decided, now).await {
-        Ok(()) => {}
-        // Another phone got there first; dropping the transaction rolls ours back.
-        Err(ApplyError::Conflict) => return Err(WorkflowError::AlreadyDecided.into()),
-        Err(ApplyError::Db(e)) => {
-            return Err(anyhow::Error::new(e).context("writing the decision").into());
-        }
-    }
+    apply(state, &txn, document, transition, decided).await?;
     txn.commit().await.context("committing the decision")?;
     Ok(())
+}
+
+async fn apply(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    document: &Document,
+    transition: &Transition,
+    decided: Option<(Uuid, Option<String>)>,
+) -> Result<(), WorkflowServiceError> {
+    let now = state.clock.now();
+    match store::tasks::apply(txn, document, transition, decided, now).await {
+        Ok(()) => Ok(()),
+        // Another phone got there first; dropping the transaction rolls ours back.
+        Err(ApplyError::Conflict) => Err(WorkflowError::AlreadyDecided.into()),
+        Err(ApplyError::Db(e)) => Err(anyhow::Error::new(e).context("writing the decision").into()),
+    }
 }
 
 async fn reload(state: &AppState, id: Uuid) -> Result<Document, WorkflowServiceError> {

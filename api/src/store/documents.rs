@@ -184,6 +184,22 @@ fn file_to_domain(m: document_file::Model) -> Result<DocumentFile, DbErr> {
     })
 }
 
+pub async fn set_received_no(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    number: i32,
+) -> Result<(), DbErr> {
+    Documents::update_many()
+        .col_expr(
+            document::Column::ReceivedNo,
+            sea_orm::sea_query::Expr::value(number),
+        )
+        .filter(document::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn doc_type_exists(db: &impl ConnectionTrait, code: &str) -> Result<bool, DbErr> {
     let found = db
         .query_one_raw(sea_orm::Statement::from_sql_and_values(

@@ -3,6 +3,7 @@
 
 pub mod documents;
 pub mod organizations;
+pub mod registers;
 pub mod tasks;
 pub mod users;
 
