@@ -31,6 +31,10 @@ pub struct MeResponse {
     pub roles: Vec<RoleDto>,
     pub organization: OrganizationRef,
     pub must_change_password: bool,
+    /// For the app badge: tasks waiting for me.
+    pub waiting_tasks: u64,
+    /// Of those, how many are past their deadline.
+    pub overdue_tasks: u64,
 }
 
 #[derive(Debug, Object)]
@@ -54,6 +58,8 @@ impl From<Profile> for MeResponse {
                 name: p.organization.name,
             },
             must_change_password: p.user.must_change_password,
+            waiting_tasks: p.waiting_tasks,
+            overdue_tasks: p.overdue_tasks,
         }
     }
 }
@@ -72,6 +78,8 @@ impl Example for MeResponse {
                 name: "Tỉnh ủy Ninh Bình".to_owned(),
             },
             must_change_password: false,
+            waiting_tasks: 3,
+            overdue_tasks: 1,
         }
     }
 }

@@ -24,6 +24,9 @@ pub enum MeError {
 pub struct Profile {
     pub user: User,
     pub organization: Organization,
+    /// Tasks waiting for the user, and how many of those are past their deadline: the badge.
+    pub waiting_tasks: u64,
+    pub overdue_tasks: u64,
 }
 
 pub async fn profile(state: &AppState, who: Principal) -> Result<Profile, MeError> {
@@ -35,7 +38,16 @@ pub async fn profile(state: &AppState, who: Principal) -> Result<Profile, MeErro
         .await
         .context("loading the organisation")?
         .context("the caller's organisation no longer exists")?;
-    Ok(Profile { user, organization })
+    let (waiting_tasks, overdue_tasks) =
+        store::tasks::counts(&state.db, who.user_id, state.clock.now())
+            .await
+            .context("counting waiting tasks")?;
+    Ok(Profile {
+        user,
+        organization,
+        waiting_tasks,
+        overdue_tasks,
+    })
 }
 
 pub async fn sessions(state: &AppState, who: Principal) -> Result<Vec<Session>, MeError> {
