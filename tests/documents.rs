@@ -9,6 +9,7 @@ on_both_databases!(
     a_classified_document_is_refused_and_nothing_of_it_is_stored,
     a_file_that_is_not_a_pdf_is_refused,
     another_organisation_cannot_see_the_document,
+    search_finds_words_without_diacritics_within_what_i_may_see,
 );
 
 fn draft(confidentiality: &str) -> Value {
@@ -150,4 +151,63 @@ async fn another_organisation_cannot_see_the_document(db: Backend) {
     )
     .await
     .problem(404, "not_found");
+}
+
+async fn search_finds_words_without_diacritics_within_what_i_may_see(db: Backend) {
+    let app = spawn_app(db).await;
+    let admin = app.admin().await;
+    for summary in [
+        "Quyết định về việc thành lập Ban chỉ đạo",
+        "Kế hoạch chuyển đổi số",
+        "Thông báo lịch họp",
+    ] {
+        let mut metadata = draft("none");
+        metadata["summary"] = json!(summary);
+        app.upload(&admin.access, metadata, vec![("a.pdf", pdf("A"))])
+            .await
+            .ok();
+    }
+    let found = app
+        .get("/api/v1/documents?q=quyet%20dinh", &admin.access)
+        .await;
+    let items = found.ok()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(
+        items[0]["summary"],
+        "Quyết định về việc thành lập Ban chỉ đạo"
+    );
+    let accented = app
+        .get(
+            "/api/v1/documents?q=CHUY%E1%BB%82N%20%C4%90%E1%BB%94I",
+            &admin.access,
+        )
+        .await;
+    assert_eq!(accented.ok()["items"].as_array().unwrap().len(), 1);
+    assert!(
+        app.get("/api/v1/documents?q=%25", &admin.access).await.ok()["items"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 3
+    );
+
+    let first = app.get("/api/v1/documents?limit=2", &admin.access).await;
+    assert_eq!(
+        first.ok()["items"][0]["summary"],
+        "Thông báo lịch họp",
+        "newest first"
+    );
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let rest = app
+        .get(
+            &format!("/api/v1/documents?limit=2&cursor={cursor}"),
+            &admin.access,
+        )
+        .await;
+    assert_eq!(rest.ok()["items"].as_array().unwrap().len(), 1);
+
+    app.world.create_admin("other.admin", "UBND-KHAC");
+    let other = app.login_ok("other.admin", ADMIN_PASSWORD, "other").await;
+    let theirs = app.get("/api/v1/documents?q=quyet", &other.access).await;
+    assert!(theirs.ok()["items"].as_array().unwrap().is_empty());
 }

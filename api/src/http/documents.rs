@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use poem::{Body, web::Data};
 use poem_openapi::{
     ApiResponse, Enum, Object, OpenApi,
-    param::{Header, Path},
+    param::{Header, Path, Query},
     payload::{Binary, Json},
     types::Example,
 };
@@ -18,13 +18,17 @@ use super::{
     upload::DocumentUpload,
 };
 use crate::{
-    domain::document::{Confidentiality, Direction, DocumentFile, Urgency},
+    domain::{
+        PageSize,
+        document::{Confidentiality, Direction, Document, DocumentFile, Urgency},
+    },
     services::documents::{self, DocumentDetails, DocumentInput},
     state::AppState,
 };
 
 problem_set!(CreateDocumentProblems: authenticated, InvalidRequest, InvalidUpload, Forbidden, ValidationFailed, ClassifiedDocumentRefused, PayloadTooLarge, NotAPdf, PdfPasswordProtected);
 problem_set!(GetDocumentProblems: authenticated, InvalidRequest, NotFound);
+problem_set!(ListDocumentsProblems: authenticated, InvalidRequest, ValidationFailed);
 problem_set!(DownloadProblems: authenticated, InvalidRequest, NotFound, RangeNotSatisfiable);
 
 macro_rules! api_enum {
@@ -244,6 +248,76 @@ impl Example for DocumentView {
     }
 }
 
+/// A row of a document list.
+#[derive(Debug, Object)]
+pub struct DocumentListItem {
+    pub id: Uuid,
+    pub direction: DirectionDto,
+    pub doc_type: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub symbol: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub received_no: Option<i32>,
+    pub summary: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub issuer: Option<String>,
+    pub urgency: UrgencyDto,
+    pub state: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub deadline: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Document> for DocumentListItem {
+    fn from(d: Document) -> Self {
+        Self {
+            id: d.id,
+            direction: d.direction.into(),
+            doc_type: d.doc_type,
+            symbol: d.symbol,
+            received_no: d.received_no,
+            summary: d.summary,
+            issuer: d.issuer,
+            urgency: d.urgency.into(),
+            state: d.state.as_str().to_owned(),
+            deadline: d.deadline,
+            created_at: d.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct DocumentPage {
+    /// Newest first.
+    pub items: Vec<DocumentListItem>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<String>,
+}
+
+impl Example for DocumentPage {
+    fn example() -> Self {
+        let view = DocumentView::example();
+        Self {
+            items: vec![DocumentListItem {
+                id: view.id,
+                direction: view.direction,
+                doc_type: view.doc_type,
+                symbol: None,
+                received_no: None,
+                summary: view.summary,
+                issuer: None,
+                urgency: view.urgency,
+                state: view.state,
+                deadline: view.deadline,
+                created_at: view.created_at,
+            }],
+            next_cursor: None,
+        }
+    }
+}
+
 #[derive(ApiResponse)]
 pub enum CreatedDocument {
     #[oai(status = 201)]
@@ -307,6 +381,42 @@ impl DocumentsApi {
         }
         let details = documents::create(&state, admitted, files).await?;
         Ok(CreatedDocument::Created(Json(details.into())))
+    }
+
+    /// List and search documents
+    ///
+    /// The documents of my organisation and those sent or assigned to me, newest first. `q`
+    /// searches the summary and issuer without regard to diacritics: `quyet dinh` finds
+    /// `Quyết định`.
+    #[oai(path = "/documents", method = "get", operation_id = "listDocuments")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        /// Words to find, with or without diacritics.
+        #[oai(validator(max_length = 200))]
+        q: Query<Option<String>>,
+        direction: Query<Option<DirectionDto>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<Uuid>>,
+        /// Page size, 1 to 100 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<DocumentPage>, Problems<ListDocumentsProblems>> {
+        let direction = direction.0.map(Into::into);
+        let page = documents::list(
+            &state,
+            caller.0,
+            q.0.as_deref(),
+            direction,
+            cursor.0,
+            PageSize::new(limit.0),
+        )
+        .await?;
+        Ok(Json(DocumentPage {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next.map(|id| id.to_string()),
+        }))
     }
 
     /// Read a document

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::Principal;
 use crate::{
     domain::{
-        InvalidInput, Role, User,
+        InvalidInput, PageSize, Role, User,
         document::{
             ClassifiedRefused, Confidentiality, Direction, DocTypeCode, Document, DocumentFile,
             Summary, Urgency,
@@ -177,6 +177,41 @@ pub async fn get(
         .await
         .context("loading the files")?;
     Ok(DocumentDetails { document, files })
+}
+
+pub struct DocumentPage {
+    pub items: Vec<Document>,
+    pub next: Option<Uuid>,
+}
+
+/// What the caller may see, newest first, optionally searched (diacritics-insensitive) and
+/// filtered by direction.
+pub async fn list(
+    state: &AppState,
+    who: Principal,
+    query: Option<&str>,
+    direction: Option<Direction>,
+    after: Option<Uuid>,
+    size: PageSize,
+) -> Result<DocumentPage, DocumentError> {
+    let user = store::users::find(&state.db, who.user_id)
+        .await
+        .context("loading the account")?
+        .context("the caller's account no longer exists")?;
+    let items = store::documents::page(
+        &state.db,
+        user.id,
+        user.organization_id,
+        query,
+        direction,
+        after,
+        size.get(),
+    )
+    .await
+    .context("listing documents")?;
+    let full = u64::try_from(items.len()).unwrap_or(u64::MAX) >= size.get();
+    let next = items.last().filter(|_| full).map(|d| d.id);
+    Ok(DocumentPage { items, next })
 }
 
 /// Opens one file version for reading, whole or the byte range asked for.

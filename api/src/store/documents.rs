@@ -184,6 +184,47 @@ fn file_to_domain(m: document_file::Model) -> Result<DocumentFile, DbErr> {
     })
 }
 
+/// Documents `user` (of `organization`) may see, newest first, after the document `after`;
+/// `query` is matched against the folded summary and issuer, `direction` filters.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    organization: Uuid,
+    query: Option<&str>,
+    direction: Option<Direction>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Document>, DbErr> {
+    let assigned = sea_orm::sea_query::Query::select()
+        .column(task::Column::DocumentId)
+        .from(Tasks)
+        .and_where(task::Column::AssigneeId.eq(user))
+        .to_owned();
+    let mut select = Documents::find()
+        .filter(
+            Condition::any()
+                .add(document::Column::OrganizationId.eq(organization))
+                .add(document::Column::Id.in_subquery(assigned)),
+        )
+        // Ids are time-ordered (UUIDv7): newest first, and a stable cursor.
+        .order_by_desc(document::Column::Id)
+        .limit(limit);
+    if let Some(after) = after {
+        select = select.filter(document::Column::Id.lt(after));
+    }
+    if let Some(direction) = direction {
+        select = select.filter(document::Column::Direction.eq(direction.as_str()));
+    }
+    // LIKE's own wildcards are dropped from the query: people search words, not patterns.
+    let folded = query
+        .map(|q| search::fold(q).replace(['%', '_', '\\'], ""))
+        .filter(|q| !q.is_empty());
+    if let Some(folded) = folded {
+        select = select.filter(document::Column::SearchText.like(format!("%{folded}%")));
+    }
+    select.all(db).await?.into_iter().map(to_domain).collect()
+}
+
 pub async fn set_received_no(
     db: &impl ConnectionTrait,
     id: Uuid,
