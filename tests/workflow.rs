@@ -9,6 +9,7 @@ on_both_databases!(
     a_forwarded_step_is_decided_by_the_deputy,
     the_inbox_puts_the_most_urgent_first,
     two_phones_deciding_one_task_one_wins,
+    a_retried_approval_with_the_same_key_acts_once,
 );
 
 struct Office {
@@ -281,4 +282,56 @@ async fn two_phones_deciding_one_task_one_wins(db: Backend) {
     loser.problem(409, "task_already_decided");
     // Exactly one next step was created.
     assert_eq!(inbox(&app, &o.signer.1.access).await.len(), 1);
+}
+
+async fn a_retried_approval_with_the_same_key_acts_once(db: Backend) {
+    let app = spawn_app(db).await;
+    let o = office(&app).await;
+    let doc = draft(&app, &o.author.access, "urgent").await;
+    app.post(
+        &format!("/api/v1/documents/{doc}/submit"),
+        Some(&o.author.access),
+        chain(&o),
+    )
+    .await
+    .ok();
+    let task = inbox(&app, &o.reviewer.1.access).await[0]["task"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let approve = |key: &'static str, comment: &'static str| {
+        app.http
+            .post(format!("{}/api/v1/tasks/{task}/approve", app.base))
+            .bearer_auth(&o.reviewer.1.access)
+            .header("idempotency-key", key)
+            .json(&json!({ "comment": comment }))
+            .send()
+    };
+    let first = approve("approve-7f3a", "Đồng ý").await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first_body: Value = first.json().await.unwrap();
+    let again = approve("approve-7f3a", "Đồng ý").await.unwrap();
+    assert_eq!(
+        again.status(),
+        200,
+        "the retry gets the first answer, not a conflict"
+    );
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), first_body);
+    assert_eq!(
+        inbox(&app, &o.signer.1.access).await.len(),
+        1,
+        "approved once"
+    );
+    let other = crate::helpers::reply(approve("approve-7f3a", "Khác").await.unwrap()).await;
+    other.problem(422, "idempotency_key_reused");
+    // Without a key, a second approval is a second decision, refused as such.
+    app.post(
+        &format!("/api/v1/tasks/{task}/approve"),
+        Some(&o.reviewer.1.access),
+        json!({}),
+    )
+    .await
+    .problem(409, "task_already_decided");
 }

@@ -25,4 +25,6 @@ pub struct AppState {
     /// The largest file an upload may carry, in bytes.
     pub max_upload_bytes: u64,
     pub metrics: Option<PrometheusHandle>,
+    /// Prefixes every Redis key this instance writes.
+    pub redis_key_prefix: String,
 }

@@ -74,6 +74,7 @@ error_codes! {
     MethodNotAllowed => 405, "method_not_allowed", "The method is not allowed here";
     UsernameTaken => 409, "username_taken", "The username is taken";
     OrganizationCodeTaken => 409, "organization_code_taken", "The organisation code is taken";
+    IdempotencyKeyInUse => 409, "idempotency_key_in_use", "The first request with this Idempotency-Key is still being processed";
     TaskAlreadyDecided => 409, "task_already_decided", "The task has already been decided";
     NotYourTurn => 409, "not_your_turn", "An earlier step has not been decided yet";
     NotForThisTask => 409, "not_for_this_task", "This decision does not apply to this task";
@@ -84,6 +85,7 @@ error_codes! {
     UnsupportedMediaType => 415, "unsupported_media_type", "The request body has the wrong content type";
     NotAPdf => 415, "not_a_pdf", "A file is not a PDF";
     ValidationFailed => 422, "validation_failed", "A value was refused";
+    IdempotencyKeyReused => 422, "idempotency_key_reused", "The Idempotency-Key was used for a different request";
     CommentRequired => 422, "comment_required", "A comment (or directive) is required";
     ClassifiedDocumentRefused => 422, "classified_document_refused", "Classified documents (Mật or above) may not enter this system";
     WeakPassword => 422, "weak_password", "The password does not meet the policy";

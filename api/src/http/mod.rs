@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod documents;
 pub mod error;
+mod idempotency;
 mod me;
 mod middleware;
 mod ops;
@@ -48,6 +49,11 @@ has ended: log in again.
 and a `request_id` to quote when reporting a problem; each operation lists its codes.
 - Lists are cursor-paginated: pass the `next_cursor` of one page as `cursor` for the next; \
 no `next_cursor` means the last page.
+- Mutating calls (approve, return, forward, assign, complete, submit, register, …) honour an \
+`Idempotency-Key` header: a repeat with the same key gets the first response again \
+(`Idempotent-Replayed: true`) and acts once; the same key with a different request is 422 \
+`idempotency_key_reused`, and one sent while the first still runs is 409 \
+`idempotency_key_in_use`. Keys are kept for 24 hours, per user.
 - Every response carries `X-Request-Id` (send your own to correlate, 8 to 64 of `A-Za-z0-9-_`).";
 
 type Apis = (
@@ -101,6 +107,7 @@ pub fn app(state: AppState, max_json_body_bytes: usize) -> impl Endpoint {
         .at("/openapi.json", api.spec_endpoint())
         .nest("/docs", api.swagger_ui())
         .nest("/", api)
+        .around(idempotency::idempotency)
         .around(move |ep, req| middleware::limit_body(ep, req, max_json_body_bytes))
         .with(CatchPanic::new().with_handler(answer_panic))
         .data(state)

@@ -26,10 +26,10 @@ use crate::{
     state::AppState,
 };
 
-problem_set!(SubmitProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotTheAuthor, WrongDocumentState, TaskAlreadyDecided);
-problem_set!(DecideProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SignatureRequired, CommentRequired);
+problem_set!(SubmitProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotTheAuthor, WrongDocumentState, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(DecideProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SignatureRequired, CommentRequired, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(InboxProblems: authenticated, InvalidRequest, ValidationFailed);
-problem_set!(RegisterProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided);
+problem_set!(RegisterProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
 
 /// A step of a chain: `review` (xem xét, ký nháy) or `sign` (ký ban hành, last only).
 #[derive(Debug, Object)]

@@ -1,0 +1,162 @@
+//! `Idempotency-Key` on mutating calls: a phone on a bad network may send an approval twice,
+//! and must not approve twice. The first request with a key runs and its response is kept for
+//! a day under (user, key); a repeat gets that response again, marked
+//! `Idempotent-Replayed: true`, without acting. The same key with another request answers 422;
+//! a repeat while the first is still running answers 409. A 5xx is not kept, so a retry after a
+//! failure really retries. The caller is authenticated before anything is looked up, so a key
+//! never replays someone else's answer. Multipart uploads stream and are not covered.
+
+use std::sync::Arc;
+
+use poem::{Body, Endpoint, IntoResponse, Request, Response, http::Method};
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{
+    error::{ApiError, ErrorCode},
+    upload::is_multipart_form_data,
+};
+use crate::{services::auth::authenticate, state::AppState};
+
+const HEADER: &str = "idempotency-key";
+const KEEP_SECS: u64 = 24 * 3600;
+
+#[derive(Serialize, Deserialize)]
+struct Kept {
+    fingerprint: String,
+    /// `None` while the first request is still running.
+    response: Option<KeptResponse>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeptResponse {
+    status: u16,
+    content_type: Option<String>,
+    body: String,
+}
+
+pub async fn idempotency<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result<Response> {
+    let key = req.header(HEADER).map(str::to_owned);
+    let mutating = matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    let streamed = req.content_type().is_some_and(is_multipart_form_data);
+    let (Some(key), true, false, Some(state)) =
+        (key, mutating, streamed, req.data::<AppState>().cloned())
+    else {
+        return next.call(req).await.map(IntoResponse::into_response);
+    };
+    if key.is_empty() || key.len() > 255 {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "Idempotency-Key must be 1 to 255 characters",
+        )
+        .into());
+    }
+    let bearer = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    let Some(who) = (match bearer {
+        Some(token) => authenticate(&state, &token, false).await.ok(),
+        None => None,
+    }) else {
+        // Not authenticated: the operation itself answers why.
+        return next.call(req).await.map(IntoResponse::into_response);
+    };
+    let body = req.take_body().into_bytes().await?;
+    let fingerprint = hex::encode(
+        Sha256::new()
+            .chain_update(req.method().as_str())
+            .chain_update(req.uri().path())
+            .chain_update(&body)
+            .finalize(),
+    );
+    req.set_body(Body::from_bytes(body));
+    let redis_key = format!(
+        "{}idem:{}:{}",
+        state.redis_key_prefix,
+        who.user_id,
+        hex::encode(Sha256::digest(key.as_bytes()))
+    );
+    let mut redis = state.redis.clone();
+    let claim = serde_json::to_string(&Kept {
+        fingerprint: fingerprint.clone(),
+        response: None,
+    })
+    .map_err(|e| ApiError::unexpected(&e.into()))?;
+    let claimed: bool = redis::cmd("SET")
+        .arg(&redis_key)
+        .arg(&claim)
+        .arg("NX")
+        .arg("EX")
+        .arg(KEEP_SECS)
+        .query_async::<Option<String>>(&mut redis)
+        .await
+        .map_err(|e| {
+            ApiError::unexpected(&anyhow::Error::new(e).context("claiming an idempotency key"))
+        })?
+        .is_some();
+    if !claimed {
+        let kept: Option<String> = redis.get(&redis_key).await.map_err(|e| {
+            ApiError::unexpected(&anyhow::Error::new(e).context("reading an idempotency key"))
+        })?;
+        let kept: Option<Kept> = kept.and_then(|k| serde_json::from_str(&k).ok());
+        return match kept {
+            Some(kept) if kept.fingerprint != fingerprint => Err(ApiError::new(
+                ErrorCode::IdempotencyKeyReused,
+                "this Idempotency-Key was used for a different request",
+            )
+            .into()),
+            Some(Kept {
+                response: Some(r), ..
+            }) => Ok(replay(r)),
+            _ => Err(ApiError::new(
+                ErrorCode::IdempotencyKeyInUse,
+                "the first request with this Idempotency-Key is still being processed",
+            )
+            .into()),
+        };
+    }
+    let resp = match next.call(req).await {
+        Ok(resp) => resp.into_response(),
+        Err(err) => err.into_response(),
+    };
+    if resp.status().is_server_error() {
+        let _: Result<(), _> = redis.del(&redis_key).await;
+        return Ok(resp);
+    }
+    let (parts, body) = resp.into_parts();
+    let bytes = body.into_bytes().await?;
+    let kept = Kept {
+        fingerprint,
+        response: Some(KeptResponse {
+            status: parts.status.as_u16(),
+            content_type: parts
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }),
+    };
+    if let Ok(kept) = serde_json::to_string(&kept) {
+        let stored: Result<(), _> = redis.set_ex(&redis_key, kept, KEEP_SECS).await;
+        if let Err(e) = stored {
+            tracing::warn!(error = %e, "could not keep an idempotent response");
+        }
+    }
+    Ok(Response::from_parts(parts, Body::from_bytes(bytes)))
+}
+
+fn replay(kept: KeptResponse) -> Response {
+    let mut resp = Response::builder()
+        .status(poem::http::StatusCode::from_u16(kept.status).unwrap_or(poem::http::StatusCode::OK))
+        .header("Idempotent-Replayed", "true");
+    if let Some(content_type) = kept.content_type {
+        resp = resp.content_type(content_type);
+    }
+    resp.body(kept.body)
+}
