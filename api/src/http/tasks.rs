@@ -330,6 +330,20 @@ impl Example for RegisteredDocument {
 
 pub struct TasksApi;
 
+/// Decides a task as one of the decision operations, answering with the task as it now is.
+async fn decided(
+    state: &AppState,
+    caller: Caller,
+    task: Path<Uuid>,
+    decision: Decision,
+) -> Result<Json<TaskView>, Problems<DecideProblems>> {
+    Ok(Json(
+        workflow::decide(state, caller.0, task.0, decision)
+            .await?
+            .into(),
+    ))
+}
+
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Work")]
 impl TasksApi {
     /// Submit a draft
@@ -384,11 +398,7 @@ impl TasksApi {
         let decision = Decision::Approve {
             comment: body.0.comment,
         };
-        Ok(Json(
-            workflow::decide(&state, caller.0, id.0, decision)
-                .await?
-                .into(),
-        ))
+        decided(&state, caller, id, decision).await
     }
 
     /// Return to the author
@@ -410,11 +420,7 @@ impl TasksApi {
         let decision = Decision::Return {
             comment: body.0.comment,
         };
-        Ok(Json(
-            workflow::decide(&state, caller.0, id.0, decision)
-                .await?
-                .into(),
-        ))
+        decided(&state, caller, id, decision).await
     }
 
     /// Forward
@@ -437,11 +443,7 @@ impl TasksApi {
             to: body.user_id,
             comment: body.comment,
         };
-        Ok(Json(
-            workflow::decide(&state, caller.0, id.0, decision)
-                .await?
-                .into(),
-        ))
+        decided(&state, caller, id, decision).await
     }
 
     /// Register an incoming document
@@ -502,11 +504,7 @@ impl TasksApi {
             assignments,
             deadline: body.deadline,
         });
-        Ok(Json(
-            workflow::decide(&state, caller.0, id.0, decision)
-                .await?
-                .into(),
-        ))
+        decided(&state, caller, id, decision).await
     }
 
     /// Complete
@@ -528,11 +526,7 @@ impl TasksApi {
         let decision = Decision::Complete {
             report: body.0.report,
         };
-        Ok(Json(
-            workflow::decide(&state, caller.0, id.0, decision)
-                .await?
-                .into(),
-        ))
+        decided(&state, caller, id, decision).await
     }
 
     /// My inbox
