@@ -33,6 +33,28 @@ impl ContentHash {
     }
 }
 
+/// A byte range as a client asks for it, before the file's size is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// From this offset to the end.
+    From(u64),
+    /// From the first offset to the second, inclusive.
+    Between(u64, u64),
+    /// The last this many bytes.
+    Last(u64),
+}
+
+impl ByteRange {
+    /// The bytes it names in a file of `size` bytes (an end past the file stops at its end).
+    pub fn within(self, size: u64) -> Range<u64> {
+        match self {
+            ByteRange::From(start) => start..size,
+            ByteRange::Between(start, end) => start..end.saturating_add(1).min(size),
+            ByteRange::Last(n) => size.saturating_sub(n)..size,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFile {
     pub hash: ContentHash,

@@ -22,6 +22,7 @@ use crate::{
         PageSize,
         document::{Confidentiality, Direction, Document, DocumentFile, Urgency},
     },
+    files::ByteRange,
     services::documents::{self, DocumentDetails, DocumentInput},
     state::AppState,
 };
@@ -464,21 +465,20 @@ impl DocumentsApi {
         #[oai(name = "Range")]
         range: Header<Option<String>>,
     ) -> Result<FileDownload, Problems<DownloadProblems>> {
-        let info = documents::get(&state, caller.0, id.0).await?;
-        let size = info
-            .files
-            .iter()
-            .find(|f| f.id == file_id.0)
-            .map_or(0, |f| f.size);
-        let wanted = range.0.as_deref().and_then(|r| parse_range(r, size));
-        let (file, reader, len) =
-            documents::open_file(&state, caller.0, id.0, file_id.0, wanted.clone()).await?;
+        let wanted = range.0.as_deref().and_then(parse_range);
+        let opened = documents::open_file(&state, caller.0, id.0, file_id.0, wanted).await?;
+        let file = opened.file;
         let disposition = format!("inline; filename*=UTF-8''{}", percent_encode(&file.name));
-        let body = Binary(Body::from_async_read(reader));
-        Ok(match wanted {
+        let body = Binary(Body::from_async_read(opened.reader));
+        Ok(match opened.range {
             Some(r) => FileDownload::Partial(
                 body,
-                format!("bytes {}-{}/{}", r.start, r.start + len - 1, file.size),
+                format!(
+                    "bytes {}-{}/{}",
+                    r.start,
+                    r.start + opened.len - 1,
+                    file.size
+                ),
                 disposition,
             ),
             None => FileDownload::Whole(body, disposition, "bytes".to_owned()),
@@ -486,25 +486,19 @@ impl DocumentsApi {
     }
 }
 
-/// One byte range from a `Range` header, against a file of `size` bytes; `None` for anything
-/// else (several ranges, another unit), which is then served whole as RFC 9110 allows.
-fn parse_range(header: &str, size: u64) -> Option<std::ops::Range<u64>> {
+/// One byte range from a `Range` header; `None` for anything else (several ranges, another
+/// unit), which is then served whole as RFC 9110 allows.
+fn parse_range(header: &str) -> Option<ByteRange> {
     let spec = header.trim().strip_prefix("bytes=")?;
     if spec.contains(',') {
         return None;
     }
     let (start, end) = spec.split_once('-')?;
-    match (start.trim(), end.trim()) {
-        ("", suffix) => {
-            let n: u64 = suffix.parse().ok()?;
-            Some(size.saturating_sub(n)..size)
-        }
-        (start, "") => Some(start.parse().ok()?..size),
-        (start, end) => {
-            let end: u64 = end.parse().ok()?;
-            Some(start.parse().ok()?..end.saturating_add(1).min(size))
-        }
-    }
+    Some(match (start.trim(), end.trim()) {
+        ("", suffix) => ByteRange::Last(suffix.parse().ok()?),
+        (start, "") => ByteRange::From(start.parse().ok()?),
+        (start, end) => ByteRange::Between(start.parse().ok()?, end.parse().ok()?),
+    })
 }
 
 fn percent_encode(name: &str) -> String {
@@ -522,12 +516,13 @@ mod tests {
 
     #[test]
     fn ranges() {
-        assert_eq!(parse_range("bytes=0-99", 1000), Some(0..100));
-        assert_eq!(parse_range("bytes=900-", 1000), Some(900..1000));
-        assert_eq!(parse_range("bytes=-100", 1000), Some(900..1000));
-        assert_eq!(parse_range("bytes=990-2000", 1000), Some(990..1000));
-        assert_eq!(parse_range("bytes=0-1,5-6", 1000), None);
-        assert_eq!(parse_range("items=0-1", 1000), None);
+        let within = |h: &str| parse_range(h).map(|r| r.within(1000));
+        assert_eq!(within("bytes=0-99"), Some(0..100));
+        assert_eq!(within("bytes=900-"), Some(900..1000));
+        assert_eq!(within("bytes=-100"), Some(900..1000));
+        assert_eq!(within("bytes=990-2000"), Some(990..1000));
+        assert_eq!(within("bytes=0-1,5-6"), None);
+        assert_eq!(within("items=0-1"), None);
     }
 
     #[test]

@@ -15,7 +15,9 @@ use crate::{
             Summary, Urgency,
         },
     },
-    files::{ContentHash, FileError, FileReader, FileStore, PdfError, StoredFile, check_pdf},
+    files::{
+        ByteRange, ContentHash, FileError, FileReader, FileStore, PdfError, StoredFile, check_pdf,
+    },
     state::AppState,
     store::{
         self,
@@ -214,14 +216,15 @@ pub async fn list(
     Ok(DocumentPage { items, next })
 }
 
-/// Opens one file version for reading, whole or the byte range asked for.
+/// Opens one file version for reading, whole or the byte range asked for; returns the file,
+/// its reader, how many bytes it yields and, for a range, which ones.
 pub async fn open_file(
     state: &AppState,
     who: Principal,
     id: Uuid,
     file_id: Uuid,
-    range: Option<std::ops::Range<u64>>,
-) -> Result<(DocumentFile, FileReader, u64), DocumentError> {
+    range: Option<ByteRange>,
+) -> Result<OpenedFile, DocumentError> {
     visible(state, who, id).await?;
     let file = store::documents::files(&state.db, id)
         .await
@@ -230,13 +233,26 @@ pub async fn open_file(
         .find(|f| f.id == file_id)
         .ok_or(DocumentError::NotFound)?;
     let hash = ContentHash::parse(&file.sha256).context("a stored file hash is not SHA-256 hex")?;
-    match state.files.open(&hash, range).await {
-        Ok((reader, len)) => Ok((file, reader, len)),
+    let range = range.map(|r| r.within(file.size));
+    match state.files.open(&hash, range.clone()).await {
+        Ok((reader, len)) => Ok(OpenedFile {
+            file,
+            reader,
+            len,
+            range,
+        }),
         Err(FileError::RangeNotSatisfiable) => Err(DocumentError::RangeNotSatisfiable),
         Err(e) => Err(anyhow::Error::new(e)
             .context("opening a stored file")
             .into()),
     }
+}
+
+pub struct OpenedFile {
+    pub file: DocumentFile,
+    pub reader: FileReader,
+    pub len: u64,
+    pub range: Option<std::ops::Range<u64>>,
 }
 
 /// The document if `who` may see it; "not found" otherwise, whether or not it exists.

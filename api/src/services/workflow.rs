@@ -183,14 +183,21 @@ pub async fn inbox(
             key.id
         ))
     });
-    let mut items = Vec::with_capacity(rows.len());
-    for (_, task, document) in rows {
-        let document = store::documents::find(&state.db, document)
-            .await
-            .context("loading an inbox document")?
-            .context("a task's document is missing")?;
-        items.push(InboxItem { task, document });
-    }
+    let ids: Vec<Uuid> = rows.iter().map(|(_, _, document)| *document).collect();
+    let documents = store::documents::find_many(&state.db, &ids)
+        .await
+        .context("loading the inbox documents")?;
+    let items = rows
+        .into_iter()
+        .map(|(_, task, id)| {
+            let document = documents
+                .iter()
+                .find(|d| d.id == id)
+                .cloned()
+                .context("a task's document is missing")?;
+            Ok(InboxItem { task, document })
+        })
+        .collect::<Result<Vec<_>, anyhow::Error>>()?;
     Ok(InboxPage { items, next })
 }
 

@@ -108,6 +108,17 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Document
         .transpose()
 }
 
+/// The documents with these ids, in no particular order.
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Document>, DbErr> {
+    Documents::find()
+        .filter(document::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
+}
+
 /// Every version of every file of the document, by slot then version.
 pub async fn files(db: &impl ConnectionTrait, document: Uuid) -> Result<Vec<DocumentFile>, DbErr> {
     DocumentFiles::find()
