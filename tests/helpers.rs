@@ -139,6 +139,44 @@ impl World {
         cmd
     }
 
+    /// Runs SQL straight against this world's database, as someone with database access
+    /// could, behind the server's back.
+    pub fn execute_sql(&self, sql: &str) {
+        let status = match &self.postgres_db {
+            Some(db) => Command::new("psql")
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-d",
+                    db,
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                ])
+                .args(["-qAtc", sql])
+                .stdout(Stdio::null())
+                .status(),
+            None => Command::new("sqlite3")
+                .arg(self.data_dir.join("vanban.db"))
+                .arg(sql)
+                .stdout(Stdio::null())
+                .status(),
+        };
+        assert!(
+            status.expect("the SQL client runs").success(),
+            "failed: {sql}"
+        );
+    }
+
+    /// A UUID as a literal for [`World::execute_sql`]: SQLite keeps UUIDs as 16-byte blobs.
+    pub fn uuid_literal(&self, id: &str) -> String {
+        match &self.postgres_db {
+            Some(_) => format!("'{id}'"),
+            None => format!("X'{}'", id.replace('-', "")),
+        }
+    }
+
     /// Runs `api create-admin`, as an operator would.
     pub fn create_admin(&self, username: &str, org_code: &str) {
         let out = self

@@ -9,10 +9,13 @@
 mod helpers;
 
 mod admin;
+mod audit;
 mod auth;
 mod bad_input;
 mod documents;
 mod incoming;
+mod issue;
 mod ops;
+mod revisions;
 mod sessions;
 mod workflow;

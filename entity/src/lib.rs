@@ -1,5 +1,6 @@
 //! sea-orm entities and nothing else: conversions to domain types live in the api's store layer.
 
+pub mod audit_log;
 pub mod document;
 pub mod document_file;
 pub mod organization;

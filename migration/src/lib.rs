@@ -11,6 +11,7 @@ mod m20261122_000005_create_documents;
 mod m20261122_000006_create_document_files;
 mod m20261122_000007_create_tasks;
 mod m20261122_000008_create_registers;
+mod m20261123_000001_create_audit_log;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_create_document_files::Migration),
             Box::new(m20261122_000007_create_tasks::Migration),
             Box::new(m20261122_000008_create_registers::Migration),
+            Box::new(m20261123_000001_create_audit_log::Migration),
         ]
     }
 }

@@ -31,6 +31,7 @@ macro_rules! stored_enum {
 }
 
 pub mod account;
+pub mod audit;
 pub mod device;
 pub mod document;
 pub mod numbering;

@@ -263,7 +263,7 @@ pub enum CreatedUser {
 
 pub struct AdminApi;
 
-fn page_args(
+pub(super) fn page_args(
     cursor: Option<String>,
     limit: Option<u64>,
 ) -> Result<(Option<Cursor>, PageSize), AdminError> {
@@ -274,7 +274,7 @@ fn page_args(
 }
 
 /// A page's items in their API form, and the cursor of the next page.
-fn page_parts<T, V: From<T>>(page: Page<T>) -> (Vec<V>, Option<String>) {
+pub(super) fn page_parts<T, V: From<T>>(page: Page<T>) -> (Vec<V>, Option<String>) {
     let next = page.next.map(|c| c.as_str().to_owned());
     (page.items.into_iter().map(Into::into).collect(), next)
 }

@@ -15,7 +15,7 @@ use super::{
     error::{Problems, problem_set},
     security::Caller,
     types::example_time,
-    upload::DocumentUpload,
+    upload::{DocumentUpload, UploadError},
 };
 use crate::{
     domain::{
@@ -27,6 +27,7 @@ use crate::{
     state::AppState,
 };
 
+problem_set!(RevisionProblems: authenticated, InvalidRequest, InvalidUpload, ValidationFailed, NotFound, NotTheAuthor, WrongDocumentState, FileVersionConflict, PayloadTooLarge, NotAPdf, PdfPasswordProtected);
 problem_set!(CreateDocumentProblems: authenticated, InvalidRequest, InvalidUpload, Forbidden, ValidationFailed, ClassifiedDocumentRefused, PayloadTooLarge, NotAPdf, PdfPasswordProtected);
 problem_set!(GetDocumentProblems: authenticated, InvalidRequest, NotFound);
 problem_set!(ListDocumentsProblems: authenticated, InvalidRequest, ValidationFailed);
@@ -55,6 +56,22 @@ macro_rules! api_enum {
 api_enum!(DirectionDto as Direction, "Direction" { Incoming, Outgoing, Internal });
 api_enum!(UrgencyDto as Urgency, "Urgency" { Normal, Urgent, VeryUrgent, Flash });
 api_enum!(ConfidentialityDto as Confidentiality, "Confidentiality" { None, Confidential, Secret, TopSecret });
+
+/// The `metadata` part of a revision.
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct RevisionMetadata {
+    /// Which file the new version replaces: 0 is the main PDF, 1, 2, … the appendices; the
+    /// next free number adds an appendix.
+    #[oai(validator(minimum(value = "0"), maximum(value = "19")))]
+    pub slot: i32,
+}
+
+impl Example for RevisionMetadata {
+    fn example() -> Self {
+        Self { slot: 0 }
+    }
+}
 
 /// The `metadata` part of an upload.
 #[derive(Debug, Object)]
@@ -381,6 +398,39 @@ impl DocumentsApi {
             files.push(documents::check_upload(&state, stored, name).await?);
         }
         let details = documents::create(&state, admitted, files).await?;
+        Ok(CreatedDocument::Created(Json(details.into())))
+    }
+
+    /// Upload a new version of a file
+    ///
+    /// For the author, while the document is a draft or has been returned: `multipart/form-data`
+    /// with a `metadata` part naming the slot, then exactly one `file` part (a PDF). Earlier
+    /// versions are kept. Answers with the document and all its file versions.
+    #[oai(
+        path = "/documents/:id/files",
+        method = "post",
+        operation_id = "addFileVersion"
+    )]
+    async fn add_version(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        mut upload: DocumentUpload<RevisionMetadata>,
+    ) -> Result<CreatedDocument, Problems<RevisionProblems>> {
+        let metadata = upload.metadata().await?;
+        let admitted = documents::admit_revision(&state, caller.0, id.0, metadata.slot).await?;
+        let file = upload.next_file().await?.ok_or(UploadError::FileMissing)?;
+        let name = file.name.clone();
+        let stored = file
+            .store(state.files.as_ref(), state.max_upload_bytes)
+            .await?;
+        if upload.next_file().await?.is_some() {
+            return Err(UploadError::OneFileOnly.into());
+        }
+        let checked = documents::check_upload(&state, stored, name).await?;
+        documents::add_revision(&state, admitted, checked).await?;
+        let details = documents::get(&state, caller.0, id.0).await?;
         Ok(CreatedDocument::Created(Json(details.into())))
     }
 

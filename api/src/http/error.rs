@@ -80,6 +80,7 @@ error_codes! {
     NotForThisTask => 409, "not_for_this_task", "This decision does not apply to this task";
     SignatureRequired => 409, "signature_required", "This step is approved by signing";
     WrongDocumentState => 409, "wrong_document_state", "Not possible in the document's current state";
+    FileVersionConflict => 409, "file_version_conflict", "Another version of this file was stored at the same moment; reload and retry";
     PayloadTooLarge => 413, "payload_too_large", "The request body is too large";
     RangeNotSatisfiable => 416, "range_not_satisfiable", "The range is outside the file";
     UnsupportedMediaType => 415, "unsupported_media_type", "The request body has the wrong content type";
@@ -347,6 +348,10 @@ impl From<DocumentError> for ApiError {
             DocumentError::Pdf(e) => return e.into(),
             DocumentError::NotAClerk => ErrorCode::Forbidden,
             DocumentError::NotFound => ErrorCode::NotFound,
+            DocumentError::NotTheAuthor => ErrorCode::NotTheAuthor,
+            DocumentError::NotRevisable(_) => ErrorCode::WrongDocumentState,
+            DocumentError::NoSuchSlot(_) => ErrorCode::ValidationFailed,
+            DocumentError::VersionConflict => ErrorCode::FileVersionConflict,
             DocumentError::RangeNotSatisfiable => ErrorCode::RangeNotSatisfiable,
             DocumentError::Unexpected(e) => return ApiError::unexpected(&e),
         };
@@ -436,6 +441,7 @@ impl From<UploadError> for ApiError {
             UploadError::MetadataMissing
             | UploadError::MetadataNotFirst { .. }
             | UploadError::FileMissing
+            | UploadError::OneFileOnly
             | UploadError::UnexpectedPart { .. }
             | UploadError::TooManyFiles { .. }
             | UploadError::Malformed(_) => ErrorCode::InvalidUpload,

@@ -60,7 +60,8 @@ pub async fn idempotency<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::R
         .and_then(|h| h.strip_prefix("Bearer "))
         .map(str::to_owned);
     let Some(who) = (match bearer {
-        Some(token) => authenticate(&state, &token, false).await.ok(),
+        // Only to key the replay by user; the operation authenticates again for itself.
+        Some(token) => authenticate(&state, &token, false, None).await.ok(),
         None => None,
     }) else {
         // Not authenticated: the operation itself answers why.

@@ -2,6 +2,7 @@
 //! middleware. The only module that knows poem.
 
 mod admin;
+mod audit;
 mod auth;
 mod documents;
 pub mod error;
@@ -60,6 +61,7 @@ type Apis = (
     auth::AuthApi,
     me::MeApi,
     admin::AdminApi,
+    audit::AuditApi,
     documents::DocumentsApi,
     tasks::TasksApi,
     ops::OpsApi,
@@ -71,6 +73,7 @@ pub fn api() -> OpenApiService<Apis, ()> {
             auth::AuthApi,
             me::MeApi,
             admin::AdminApi,
+            audit::AuditApi,
             documents::DocumentsApi,
             tasks::TasksApi,
             ops::OpsApi,

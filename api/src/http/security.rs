@@ -43,7 +43,8 @@ async fn check(req: &Request, bearer: &Bearer, allow_pending: bool) -> poem::Res
     let state = req
         .data::<AppState>()
         .ok_or_else(|| ApiError::new(ErrorCode::InternalError, "application state missing"))?;
-    authenticate(state, &bearer.token, allow_pending)
+    let ip = req.remote_addr().as_socket_addr().map(|a| a.ip());
+    authenticate(state, &bearer.token, allow_pending, ip)
         .await
         .map_err(|e| ApiError::from(e).into())
 }

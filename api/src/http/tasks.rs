@@ -1,6 +1,6 @@
 //! Work: submitting drafts, deciding tasks, the inbox.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
@@ -20,7 +20,9 @@ use super::{
 use crate::{
     domain::{
         Cursor, PageSize,
-        workflow::{Assignment, Decision, Directive, HandlerRole, Step, Task, TaskAction},
+        workflow::{
+            Assignment, Decision, Directive, DocumentState, HandlerRole, Step, Task, TaskAction,
+        },
     },
     services::workflow::{self, InboxItem},
     state::AppState,
@@ -29,6 +31,7 @@ use crate::{
 problem_set!(SubmitProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotTheAuthor, WrongDocumentState, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(DecideProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SignatureRequired, CommentRequired, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(InboxProblems: authenticated, InvalidRequest, ValidationFailed);
+problem_set!(IssueProblems: authenticated, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(RegisterProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
 
 /// A step of a chain: `review` (xem xét, ký nháy) or `sign` (ký ban hành, last only).
@@ -328,6 +331,33 @@ impl Example for RegisteredDocument {
     }
 }
 
+/// An outgoing document as issued: its official number and date.
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct IssuedDocument {
+    pub id: Uuid,
+    /// `issued`.
+    pub state: String,
+    /// Số: the number in this year's outgoing register.
+    pub number: i32,
+    /// Số, ký hiệu in the organisation's style: `1945-QĐ/TU` (Party), `02/CT-TTg` (State).
+    pub symbol: String,
+    /// Ngày ban hành, Vietnam time.
+    pub issued_on: NaiveDate,
+}
+
+impl Example for IssuedDocument {
+    fn example() -> Self {
+        Self {
+            id: Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0001),
+            state: "issued".to_owned(),
+            number: 1945,
+            symbol: "1945-QĐ/TU".to_owned(),
+            issued_on: example_time().date_naive(),
+        }
+    }
+}
+
 pub struct TasksApi;
 
 /// Decides a task as one of the decision operations, answering with the task as it now is.
@@ -469,6 +499,32 @@ impl TasksApi {
             id: document.id,
             state: document.state.as_str().to_owned(),
             received_no: document.received_no.unwrap_or_default(),
+        }))
+    }
+
+    /// Issue a signed document
+    ///
+    /// For clerks of the document's organisation: gives a signed outgoing document the next
+    /// number of the year's outgoing register (số, ký hiệu, in the organisation's style) and
+    /// today's date, and tells the author.
+    #[oai(
+        path = "/documents/:id/issue",
+        method = "post",
+        operation_id = "issueDocument"
+    )]
+    async fn issue(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+    ) -> Result<Json<IssuedDocument>, Problems<IssueProblems>> {
+        let issued = workflow::issue(&state, caller.0, id.0).await?;
+        Ok(Json(IssuedDocument {
+            id: issued.document,
+            state: DocumentState::Issued.as_str().to_owned(),
+            number: issued.number,
+            symbol: issued.symbol,
+            issued_on: issued.issued_on,
         }))
     }
 

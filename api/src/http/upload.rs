@@ -76,6 +76,8 @@ pub enum UploadError {
     MetadataInvalid(String),
     #[error("a document needs at least one `file` part after `metadata`")]
     FileMissing,
+    #[error("a new version is one file: send exactly one `file` part")]
+    OneFileOnly,
     #[error("only `file` parts may follow `metadata`, found {found}")]
     UnexpectedPart { found: String },
     #[error("at most {max} files may be uploaded with a document")]

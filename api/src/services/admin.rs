@@ -5,15 +5,17 @@
 use std::collections::HashSet;
 
 use anyhow::Context;
+use sea_orm::TransactionTrait;
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::Principal;
+use super::{Principal, audit};
 use crate::{
     auth::Session,
     domain::{
         Cursor, InvalidInput, NewPassword, NumberingStyle, OrgCode, Organization, PageSize,
         PasswordPolicyError, Role, User, Username,
+        audit::{AuditAction, NewEntry},
     },
     state::AppState,
     store::{
@@ -47,6 +49,19 @@ pub enum AdminError {
 pub struct Admin {
     pub user: User,
     scope: HashSet<Uuid>,
+    who: Principal,
+}
+
+impl Admin {
+    /// The organisations this admin manages: their own and every one below it.
+    pub fn scope(&self) -> &HashSet<Uuid> {
+        &self.scope
+    }
+
+    /// An audit entry of this admin's, about an account of `organization`.
+    fn audit(&self, action: AuditAction, organization: Uuid) -> NewEntry {
+        NewEntry::new(self.who, action, organization)
+    }
 }
 
 pub async fn authorize(state: &AppState, who: Principal) -> Result<Admin, AdminError> {
@@ -61,6 +76,7 @@ pub async fn authorize(state: &AppState, who: Principal) -> Result<Admin, AdminE
     Ok(Admin {
         scope: tree.subtree(user.organization_id),
         user,
+        who,
     })
 }
 
@@ -70,12 +86,13 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
-    fn of(items: Vec<T>, size: PageSize, key: impl Fn(&T) -> &str) -> Self {
+    /// A full page has a next one (perhaps empty); `key` gives the cursor after an item.
+    pub(crate) fn of(items: Vec<T>, size: PageSize, key: impl Fn(&T) -> String) -> Self {
         let full = u64::try_from(items.len()).unwrap_or(u64::MAX) >= size.get();
         let next = items
             .last()
             .filter(|_| full)
-            .map(|last| Cursor::after(key(last)));
+            .map(|last| Cursor::after(&key(last)));
         Self { items, next }
     }
 }
@@ -102,10 +119,17 @@ pub async fn create_organization(
         parent_id: Some(parent),
         numbering_style: input.numbering_style,
     };
-    match store::organizations::insert(&state.db, new, state.clock.now()).await {
-        Err(e) if is_unique_violation(&e) => Err(AdminError::OrgCodeTaken),
-        other => Ok(other.context("storing the organisation")?),
-    }
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    let org = match store::organizations::insert(&txn, new, state.clock.now()).await {
+        Err(e) if is_unique_violation(&e) => return Err(AdminError::OrgCodeTaken),
+        other => other.context("storing the organisation")?,
+    };
+    let entry = admin
+        .audit(AuditAction::OrganizationCreated, org.id)
+        .detail("code", org.code.as_str());
+    audit::record(state, &txn, entry).await?;
+    txn.commit().await.context("committing the organisation")?;
+    Ok(org)
 }
 
 pub async fn organizations(
@@ -122,7 +146,7 @@ pub async fn organizations(
     )
     .await
     .context("listing organisations")?;
-    Ok(Page::of(items, size, |o| &o.code))
+    Ok(Page::of(items, size, |o| o.code.clone()))
 }
 
 pub struct UserInput {
@@ -159,10 +183,20 @@ pub async fn create_user(
         password_hash,
         must_change_password: true,
     };
-    match store::users::insert(&state.db, new, state.clock.now()).await {
-        Err(e) if is_unique_violation(&e) => Err(AdminError::UsernameTaken),
-        other => Ok(other.context("storing the account")?),
-    }
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    let user = match store::users::insert(&txn, new, state.clock.now()).await {
+        Err(e) if is_unique_violation(&e) => return Err(AdminError::UsernameTaken),
+        other => other.context("storing the account")?,
+    };
+    let roles: Vec<_> = user.roles.iter().map(|r| r.as_str()).collect();
+    let entry = admin
+        .audit(AuditAction::UserCreated, user.organization_id)
+        .subject(user.id)
+        .detail("username", user.username.as_str())
+        .detail("roles", roles);
+    audit::record(state, &txn, entry).await?;
+    txn.commit().await.context("committing the account")?;
+    Ok(user)
 }
 
 pub async fn users(
@@ -179,7 +213,7 @@ pub async fn users(
     )
     .await
     .context("listing accounts")?;
-    Ok(Page::of(items, size, |u| &u.username))
+    Ok(Page::of(items, size, |u| u.username.clone()))
 }
 
 pub struct UserUpdate {
@@ -201,6 +235,16 @@ pub async fn update_user(
     if update.disabled == Some(true) && user.id == admin.user.id {
         return Err(AdminError::CannotDisableSelf);
     }
+    let roles = update
+        .roles
+        .as_ref()
+        .map(|roles| roles.iter().map(|r| r.as_str()).collect::<Vec<_>>());
+    let entry = admin
+        .audit(AuditAction::UserUpdated, user.organization_id)
+        .subject(id)
+        .detail("roles", roles)
+        .detail("disabled", update.disabled)
+        .detail("unlocked", update.unlock.then_some(true));
     let changes = UserChanges {
         full_name: update
             .full_name
@@ -210,9 +254,12 @@ pub async fn update_user(
         roles: update.roles,
         disabled: update.disabled,
     };
-    let updated = store::users::update(&state.db, id, changes, state.clock.now())
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    let updated = store::users::update(&txn, id, changes, state.clock.now())
         .await
         .context("updating the account")?;
+    audit::record(state, &txn, entry).await?;
+    txn.commit().await.context("committing the account")?;
     if updated.disabled {
         let ended = state.sessions.revoke_all(id, None).await;
         ended.context("ending the disabled account's sessions")?;
@@ -245,7 +292,7 @@ pub async fn revoke_session(
     id: Uuid,
     session: Uuid,
 ) -> Result<(), AdminError> {
-    managed_user(state, admin, id).await?;
+    let user = managed_user(state, admin, id).await?;
     let ended = state
         .sessions
         .revoke(id, session)
@@ -254,6 +301,11 @@ pub async fn revoke_session(
     if !ended {
         return Err(AdminError::NotFound("session"));
     }
+    let entry = admin
+        .audit(AuditAction::SessionRevoked, user.organization_id)
+        .subject(id)
+        .detail("session_id", session.to_string());
+    audit::record_alone(state, entry).await?;
     tracing::info!(admin = %admin.user.id, user_id = %id, session_id = %session, "session revoked");
     Ok(())
 }
@@ -263,12 +315,17 @@ pub async fn revoke_all_sessions(
     admin: &Admin,
     id: Uuid,
 ) -> Result<usize, AdminError> {
-    managed_user(state, admin, id).await?;
+    let user = managed_user(state, admin, id).await?;
     let ended = state
         .sessions
         .revoke_all(id, None)
         .await
         .context("ending the sessions")?;
+    let entry = admin
+        .audit(AuditAction::SessionRevoked, user.organization_id)
+        .subject(id)
+        .detail("sessions", ended);
+    audit::record_alone(state, entry).await?;
     tracing::info!(admin = %admin.user.id, user_id = %id, ended, "all sessions revoked");
     Ok(ended)
 }

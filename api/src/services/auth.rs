@@ -1,13 +1,17 @@
 //! Logging in and out, refreshing, changing the password, and recognising the caller.
 
 use anyhow::Context;
+use sea_orm::TransactionTrait;
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::Principal;
+use super::{Principal, audit};
 use crate::{
     auth::{NewSession, RefreshOutcome, RefreshToken, TokenError},
-    domain::{DeviceInfo, NewPassword, PasswordPolicyError, Username},
+    domain::{
+        DeviceInfo, NewPassword, PasswordPolicyError, Username,
+        audit::{Actor, AuditAction, NewEntry},
+    },
     state::AppState,
     store,
 };
@@ -85,10 +89,21 @@ pub async fn login(state: &AppState, input: LoginInput) -> Result<Tokens, AuthEr
         .verify(input.password, hash)
         .await
         .context("verifying the password")?;
-    let (Some(user), Some(name), true) = (user, &username, verified) else {
+    let client_ip = input.ip.as_deref().and_then(|ip| ip.parse().ok());
+    let (Some(user), Some(name), true) = (&user, &username, verified) else {
         if let Some(name) = &username {
             let recorded = state.throttle.record_failure(name, ip).await;
             recorded.context("recording a failed login")?;
+        }
+        // An auditor wants to see guesses at real accounts; unknown names are only throttled.
+        if let Some(user) = &user {
+            let actor = Actor {
+                ip: client_ip,
+                ..Actor::default()
+            };
+            let entry = NewEntry::new(actor, AuditAction::LoginFailed, user.organization_id)
+                .subject(user.id);
+            audit::record_alone(state, entry).await?;
         }
         return Err(AuthError::InvalidCredentials);
     };
@@ -113,6 +128,7 @@ pub async fn login(state: &AppState, input: LoginInput) -> Result<Tokens, AuthEr
         }
     }
     let now = state.clock.now();
+    let device_id = input.device.device_id.clone();
     let new = NewSession {
         user_id: user.id,
         device: input.device,
@@ -124,6 +140,14 @@ pub async fn login(state: &AppState, input: LoginInput) -> Result<Tokens, AuthEr
         .create(new, now)
         .await
         .context("creating the session")?;
+    let actor = Actor {
+        user: Some(user.id),
+        session: Some(session_id),
+        ip: client_ip,
+    };
+    let entry = NewEntry::new(actor, AuditAction::LoggedIn, user.organization_id)
+        .detail("device_id", device_id);
+    audit::record_alone(state, entry).await?;
     tracing::info!(user_id = %user.id, %session_id, "logged in");
     issue(
         state,
@@ -183,6 +207,13 @@ pub async fn logout(state: &AppState, who: Principal) -> Result<(), AuthError> {
         .revoke(who.user_id, who.session_id)
         .await
         .context("ending the session")?;
+    let user = store::users::find(&state.db, who.user_id)
+        .await
+        .context("loading the account")?;
+    if let Some(user) = user {
+        let entry = NewEntry::new(who, AuditAction::LoggedOut, user.organization_id);
+        audit::record_alone(state, entry).await?;
+    }
     Ok(())
 }
 
@@ -224,9 +255,13 @@ pub async fn change_password(
         .hash(new)
         .await
         .context("hashing the password")?;
-    store::users::set_password(&state.db, who.user_id, hash, state.clock.now())
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    store::users::set_password(&txn, who.user_id, hash, state.clock.now())
         .await
         .context("storing the password")?;
+    let entry = NewEntry::new(who, AuditAction::PasswordChanged, user.organization_id);
+    audit::record(state, &txn, entry).await?;
+    txn.commit().await.context("committing the password")?;
     state
         .sessions
         .clear_must_change_password(who.session_id)
@@ -246,6 +281,7 @@ pub async fn authenticate(
     state: &AppState,
     bearer: &str,
     allow_pending_password: bool,
+    ip: Option<std::net::IpAddr>,
 ) -> Result<Principal, AuthnError> {
     let now = state.clock.now();
     let claims = state.tokens.verify(bearer, now)?;
@@ -263,5 +299,6 @@ pub async fn authenticate(
         user_id: live.user_id,
         session_id: live.id,
         must_change_password: live.must_change_password,
+        ip,
     })
 }

@@ -6,14 +6,16 @@ use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
-use super::Principal;
+use super::{Principal, audit};
 use crate::{
     domain::{
         InvalidInput, PageSize, Role, User,
+        audit::{AuditAction, NewEntry},
         document::{
             ClassifiedRefused, Confidentiality, Direction, DocTypeCode, Document, DocumentFile,
             Summary, Urgency,
         },
+        workflow::DocumentState,
     },
     files::{
         ByteRange, ContentHash, FileError, FileReader, FileStore, PdfError, StoredFile, check_pdf,
@@ -22,6 +24,7 @@ use crate::{
     store::{
         self,
         documents::{NewDocument, NewFile},
+        is_unique_violation,
     },
 };
 
@@ -37,6 +40,14 @@ pub enum DocumentError {
     NotAClerk,
     #[error("no such document")]
     NotFound,
+    #[error("only the author may revise this document")]
+    NotTheAuthor,
+    #[error("a document can be revised only as a draft or once returned, not while {}", .0.as_str())]
+    NotRevisable(DocumentState),
+    #[error("file slots are numbered from 0 without gaps: the next new one is {0}")]
+    NoSuchSlot(i32),
+    #[error("another version of this file was stored at the same moment")]
+    VersionConflict,
     #[error("the range is outside the file")]
     RangeNotSatisfiable,
     #[error(transparent)]
@@ -55,6 +66,7 @@ pub struct DocumentInput {
 
 /// Metadata that passed every check: the files may now be read.
 pub struct Admitted {
+    who: Principal,
     author: User,
     document: NewDocument,
 }
@@ -72,14 +84,17 @@ pub async fn admit(
     who: Principal,
     input: DocumentInput,
 ) -> Result<Admitted, DocumentError> {
-    if let Err(refused) = input.confidentiality.admit() {
-        tracing::warn!(user_id = %who.user_id, level = refused.level.as_str(), "classified document refused");
-        return Err(refused.into());
-    }
     let author = store::users::find(&state.db, who.user_id)
         .await
         .context("loading the account")?
         .context("the caller's account no longer exists")?;
+    if let Err(refused) = input.confidentiality.admit() {
+        tracing::warn!(user_id = %who.user_id, level = refused.level.as_str(), "classified document refused");
+        let entry = NewEntry::new(who, AuditAction::ClassifiedRefused, author.organization_id)
+            .detail("confidentiality", refused.level.as_str());
+        audit::record_alone(state, entry).await?;
+        return Err(refused.into());
+    }
     if input.direction == Direction::Incoming && !author.has_role(Role::Clerk) {
         return Err(DocumentError::NotAClerk);
     }
@@ -108,7 +123,11 @@ pub async fn admit(
         deadline: input.deadline,
         author_id: author.id,
     };
-    Ok(Admitted { author, document })
+    Ok(Admitted {
+        who,
+        author,
+        document,
+    })
 }
 
 /// Accepts a stored upload only if it parses as a PDF.
@@ -159,12 +178,111 @@ pub async fn create(
                 .context("storing a file version")?,
         );
     }
+    let hashes: Vec<_> = stored.iter().map(|f| f.sha256.clone()).collect();
+    let entry = NewEntry::new(
+        admitted.who,
+        AuditAction::DocumentCreated,
+        document.organization_id,
+    )
+    .document(document.id)
+    .detail("direction", document.direction.as_str())
+    .detail("sha256", hashes);
+    audit::record(state, &txn, entry).await?;
     txn.commit().await.context("committing the document")?;
     tracing::info!(document_id = %document.id, files = stored.len(), "document created");
     Ok(DocumentDetails {
         document,
         files: stored,
     })
+}
+
+/// A revision the author may upload: checked before any byte of the file is read.
+pub struct RevisionSlot {
+    who: Principal,
+    document: Document,
+    slot: i32,
+}
+
+/// The author revises a draft, or a returned one before resubmitting: a new version of file
+/// `slot` (0 is the main document), or a new appendix in the next free slot.
+pub async fn admit_revision(
+    state: &AppState,
+    who: Principal,
+    id: Uuid,
+    slot: i32,
+) -> Result<RevisionSlot, DocumentError> {
+    let document = visible(state, who, id).await?;
+    if document.author_id != who.user_id {
+        return Err(DocumentError::NotTheAuthor);
+    }
+    if !matches!(
+        document.state,
+        DocumentState::Draft | DocumentState::Returned
+    ) {
+        return Err(DocumentError::NotRevisable(document.state));
+    }
+    let slots = store::documents::files(&state.db, id)
+        .await
+        .context("loading the files")?
+        .iter()
+        .map(|f| f.slot + 1)
+        .max()
+        .unwrap_or(0);
+    if !(0..=slots).contains(&slot) {
+        return Err(DocumentError::NoSuchSlot(slots));
+    }
+    Ok(RevisionSlot {
+        who,
+        document,
+        slot,
+    })
+}
+
+/// Stores the revision as the slot's next version. The document's state is checked again in
+/// the transaction: a submission that overtook the upload wins, and the version is refused.
+pub async fn add_revision(
+    state: &AppState,
+    admitted: RevisionSlot,
+    file: CheckedFile,
+) -> Result<DocumentFile, DocumentError> {
+    let RevisionSlot {
+        who,
+        document,
+        slot,
+    } = admitted;
+    let now = state.clock.now();
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    let new = NewFile {
+        document_id: document.id,
+        slot,
+        version: 0,
+        name: file.name,
+        content_type: "application/pdf".to_owned(),
+        size: file.stored.size,
+        sha256: file.stored.hash.as_str().to_owned(),
+        uploaded_by: who.user_id,
+    };
+    let stored = match store::documents::add_version(&txn, new, now).await {
+        Err(e) if is_unique_violation(&e) => return Err(DocumentError::VersionConflict),
+        other => other.context("storing the file version")?,
+    };
+    let current = store::documents::find(&txn, document.id)
+        .await
+        .context("reloading the document")?
+        .ok_or(DocumentError::NotFound)?;
+    if current.state != document.state {
+        return Err(DocumentError::NotRevisable(current.state));
+    }
+    let entry = NewEntry::new(who, AuditAction::FileVersionAdded, document.organization_id)
+        .document(document.id)
+        .subject(stored.id)
+        .detail("slot", stored.slot)
+        .detail("version", stored.version)
+        .detail("sha256", stored.sha256.as_str());
+    audit::record(state, &txn, entry).await?;
+    txn.commit().await.context("committing the file version")?;
+    tracing::info!(document_id = %document.id, slot, version = stored.version, "file version added");
+    Ok(stored)
 }
 
 /// The document with its files, if the caller may see it; otherwise "not found", whether or not
@@ -225,7 +343,7 @@ pub async fn open_file(
     file_id: Uuid,
     range: Option<ByteRange>,
 ) -> Result<OpenedFile, DocumentError> {
-    visible(state, who, id).await?;
+    let document = visible(state, who, id).await?;
     let file = store::documents::files(&state.db, id)
         .await
         .context("loading the files")?
@@ -234,6 +352,13 @@ pub async fn open_file(
         .ok_or(DocumentError::NotFound)?;
     let hash = ContentHash::parse(&file.sha256).context("a stored file hash is not SHA-256 hex")?;
     let range = range.map(|r| r.within(file.size));
+    // A viewer fetching a file in pieces is one view: the piece from the start stands for it.
+    if range.as_ref().is_none_or(|r| r.start == 0) {
+        let entry = NewEntry::new(who, AuditAction::FileViewed, document.organization_id)
+            .document(id)
+            .subject(file.id);
+        audit::record_alone(state, entry).await?;
+    }
     match state.files.open(&hash, range.clone()).await {
         Ok((reader, len)) => Ok(OpenedFile {
             file,

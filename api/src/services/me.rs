@@ -3,10 +3,13 @@
 use anyhow::Context;
 use uuid::Uuid;
 
-use super::Principal;
+use super::{Principal, audit};
 use crate::{
     auth::Session,
-    domain::{InvalidInput, Organization, PushToken, User},
+    domain::{
+        InvalidInput, Organization, PushToken, User,
+        audit::{AuditAction, NewEntry},
+    },
     state::AppState,
     store,
 };
@@ -64,11 +67,18 @@ pub async fn end_session(state: &AppState, who: Principal, id: Uuid) -> Result<(
         .revoke(who.user_id, id)
         .await
         .context("ending the session")?;
-    if ended {
-        Ok(())
-    } else {
-        Err(MeError::SessionNotFound)
+    if !ended {
+        return Err(MeError::SessionNotFound);
     }
+    let user = store::users::find(&state.db, who.user_id)
+        .await
+        .context("loading the account")?
+        .context("the caller's account no longer exists")?;
+    let entry = NewEntry::new(who, AuditAction::SessionRevoked, user.organization_id)
+        .subject(who.user_id)
+        .detail("session_id", id.to_string());
+    audit::record_alone(state, entry).await?;
+    Ok(())
 }
 
 pub async fn set_push_token(state: &AppState, who: Principal, raw: &str) -> Result<(), MeError> {

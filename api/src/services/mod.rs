@@ -2,10 +2,13 @@
 //! and returns a domain value or its area's error; none knows HTTP.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod documents;
 pub mod me;
 pub mod workflow;
+
+use std::net::IpAddr;
 
 use uuid::Uuid;
 
@@ -15,4 +18,6 @@ pub struct Principal {
     pub user_id: Uuid,
     pub session_id: Uuid,
     pub must_change_password: bool,
+    /// Where the request came from, for the audit trail.
+    pub ip: Option<IpAddr>,
 }

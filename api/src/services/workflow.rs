@@ -9,14 +9,15 @@ use sea_orm::{DatabaseTransaction, TransactionTrait};
 use uuid::Uuid;
 
 use super::{
-    Principal,
+    Principal, audit,
     documents::{DocumentError, visible},
 };
 use crate::{
     domain::{
-        Cursor, InvalidInput, PageSize, Role,
+        Cursor, InvalidInput, PageSize, Role, User,
+        audit::{AuditAction, NewEntry},
         document::{Direction, Document},
-        numbering::numbering_year,
+        numbering::{format_number, local_date, numbering_year},
         workflow::{self, Decision, DocumentFlow, Step, Task, Transition, WorkflowError},
     },
     state::AppState,
@@ -63,7 +64,12 @@ pub async fn submit(
     let flow = flow_of(&document, &tasks);
     let transition =
         workflow::submit(&flow, who.user_id, &steps, deadline, now, &mut Uuid::now_v7)?;
-    write(state, &document, &transition, None).await?;
+    let chain: Vec<_> = steps
+        .iter()
+        .map(|s| format!("{}:{}", s.action.as_str(), s.assignee))
+        .collect();
+    let entry = entry(who, AuditAction::Submitted, &document).detail("steps", chain);
+    write(state, &document, &transition, None, entry).await?;
     tracing::info!(document_id = %document.id, steps = steps.len(), "submitted");
     reload(state, document.id).await
 }
@@ -77,19 +83,7 @@ pub async fn register(
     leader: Uuid,
     deadline: Option<DateTime<Utc>>,
 ) -> Result<Document, WorkflowServiceError> {
-    let clerk = store::users::find(&state.db, who.user_id)
-        .await
-        .context("loading the account")?
-        .context("the caller's account no longer exists")?;
-    if !clerk.has_role(Role::Clerk) {
-        return Err(DocumentError::NotAClerk.into());
-    }
-    let document = visible(state, who, document).await?;
-    if document.direction != Direction::Incoming
-        || document.organization_id != clerk.organization_id
-    {
-        return Err(WorkflowError::WrongState(document.state).into());
-    }
+    let (clerk, document) = clerks_document(state, who, document, Direction::Incoming).await?;
     let directing = store::users::find(&state.db, leader)
         .await
         .context("loading the leader")?;
@@ -112,10 +106,86 @@ pub async fn register(
     store::documents::set_received_no(&txn, document.id, number)
         .await
         .context("recording the arrival number")?;
-    apply(state, &txn, &document, &transition, None).await?;
+    let entry = entry(who, AuditAction::Registered, &document)
+        .subject(leader)
+        .detail("received_no", number);
+    apply(state, &txn, &document, &transition, None, entry).await?;
     txn.commit().await.context("committing the registration")?;
     tracing::info!(document_id = %document.id, received_no = number, "registered");
     reload(state, document.id).await
+}
+
+/// A clerk issues a signed outgoing document (phát hành): it takes the next number of the
+/// organisation's outgoing register for the year, written in the organisation's style, and
+/// the issuing date, Vietnam time.
+pub async fn issue(
+    state: &AppState,
+    who: Principal,
+    document: Uuid,
+) -> Result<Issued, WorkflowServiceError> {
+    let (clerk, document) = clerks_document(state, who, document, Direction::Outgoing).await?;
+    let tasks = load_tasks(state, document.id).await?;
+    let transition = workflow::issue(&flow_of(&document, &tasks))?;
+    let organization = store::organizations::find(&state.db, clerk.organization_id)
+        .await
+        .context("loading the organisation")?
+        .context("the clerk's organisation no longer exists")?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    let number =
+        store::registers::next_number(&txn, organization.id, Book::Outgoing, numbering_year(now))
+            .await
+            .context("taking an outgoing number")?;
+    let seq = u32::try_from(number).context("a register number is negative")?;
+    let symbol = format_number(
+        organization.numbering_style,
+        seq,
+        &document.doc_type,
+        &organization.code,
+        None,
+    );
+    let issued_on = local_date(now);
+    store::documents::set_issued(&txn, document.id, number, &symbol, issued_on)
+        .await
+        .context("recording the number")?;
+    let entry = entry(who, AuditAction::Issued, &document).detail("symbol", symbol.as_str());
+    apply(state, &txn, &document, &transition, None, entry).await?;
+    txn.commit().await.context("committing the issuance")?;
+    tracing::info!(document_id = %document.id, %symbol, "issued");
+    Ok(Issued {
+        document: document.id,
+        number,
+        symbol,
+        issued_on,
+    })
+}
+
+pub struct Issued {
+    pub document: Uuid,
+    pub number: i32,
+    pub symbol: String,
+    pub issued_on: chrono::NaiveDate,
+}
+
+/// The caller as a clerk, and a document of their own organisation going `direction`.
+async fn clerks_document(
+    state: &AppState,
+    who: Principal,
+    document: Uuid,
+    direction: Direction,
+) -> Result<(User, Document), WorkflowServiceError> {
+    let clerk = store::users::find(&state.db, who.user_id)
+        .await
+        .context("loading the account")?
+        .context("the caller's account no longer exists")?;
+    if !clerk.has_role(Role::Clerk) {
+        return Err(DocumentError::NotAClerk.into());
+    }
+    let document = visible(state, who, document).await?;
+    if document.direction != direction || document.organization_id != clerk.organization_id {
+        return Err(WorkflowError::WrongState(document.state).into());
+    }
+    Ok((clerk, document))
 }
 
 /// Decides a waiting task: approve, return, forward, assign or complete.
@@ -133,6 +203,13 @@ pub async fn decide(
         Err(DocumentError::NotFound) => return Err(WorkflowServiceError::TaskNotFound),
         other => other?,
     };
+    let what = match &decision {
+        Decision::Approve { .. } => "approve",
+        Decision::Return { .. } => "return",
+        Decision::Forward { .. } => "forward",
+        Decision::Assign(_) => "assign",
+        Decision::Complete { .. } => "complete",
+    };
     let comment = match &decision {
         Decision::Approve { comment } | Decision::Forward { comment, .. } => comment.clone(),
         Decision::Return { comment } => Some(comment.clone()),
@@ -143,7 +220,11 @@ pub async fn decide(
     let flow = flow_of(&document, &tasks);
     let now = state.clock.now();
     let transition = workflow::decide(&flow, task, who.user_id, decision, now, &mut Uuid::now_v7)?;
-    write(state, &document, &transition, Some((task, comment))).await?;
+    let entry = entry(who, AuditAction::TaskDecided, &document)
+        .subject(task)
+        .detail("decision", what)
+        .detail("comment", comment.clone());
+    write(state, &document, &transition, Some((task, comment)), entry).await?;
     tracing::info!(document_id = %document.id, task_id = %task, "task decided");
     let tasks = load_tasks(state, document.id).await?;
     tasks
@@ -230,14 +311,19 @@ fn flow_of<'a>(document: &Document, tasks: &'a [Task]) -> DocumentFlow<'a> {
     }
 }
 
+fn entry(who: Principal, action: AuditAction, document: &Document) -> NewEntry {
+    NewEntry::new(who, action, document.organization_id).document(document.id)
+}
+
 async fn write(
     state: &AppState,
     document: &Document,
     transition: &Transition,
     decided: Option<(Uuid, Option<String>)>,
+    entry: NewEntry,
 ) -> Result<(), WorkflowServiceError> {
     let txn = state.db.begin().await.context("starting a transaction")?;
-    apply(state, &txn, document, transition, decided).await?;
+    apply(state, &txn, document, transition, decided, entry).await?;
     txn.commit().await.context("committing the decision")?;
     Ok(())
 }
@@ -248,14 +334,20 @@ async fn apply(
     document: &Document,
     transition: &Transition,
     decided: Option<(Uuid, Option<String>)>,
+    entry: NewEntry,
 ) -> Result<(), WorkflowServiceError> {
     let now = state.clock.now();
     match store::tasks::apply(txn, document, transition, decided, now).await {
-        Ok(()) => Ok(()),
+        Ok(()) => {}
         // Another phone got there first; dropping the transaction rolls ours back.
-        Err(ApplyError::Conflict) => Err(WorkflowError::AlreadyDecided.into()),
-        Err(ApplyError::Db(e)) => Err(anyhow::Error::new(e).context("writing the decision").into()),
+        Err(ApplyError::Conflict) => return Err(WorkflowError::AlreadyDecided.into()),
+        Err(ApplyError::Db(e)) => {
+            return Err(anyhow::Error::new(e).context("writing the decision").into());
+        }
     }
+    // Last, so the audit head is held only for the moment before the commit.
+    audit::record(state, txn, entry).await?;
+    Ok(())
 }
 
 async fn reload(state: &AppState, id: Uuid) -> Result<Document, WorkflowServiceError> {

@@ -7,8 +7,8 @@ use entity::{
     task::{self, Entity as Tasks},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -98,6 +98,40 @@ pub async fn insert_file(
     .insert(db)
     .await?;
     file_to_domain(model)
+}
+
+/// The next version of file `slot` of a document, or its first when the slot is new, and the
+/// document's revision bumped so cached reads (ETag) see it. Two versions racing for one number
+/// meet the unique index: one fails, and the caller's transaction rolls back.
+pub async fn add_version(
+    db: &impl ConnectionTrait,
+    mut new: NewFile,
+    now: DateTime<Utc>,
+) -> Result<DocumentFile, DbErr> {
+    let latest: Option<i32> = DocumentFiles::find()
+        .filter(document_file::Column::DocumentId.eq(new.document_id))
+        .filter(document_file::Column::Slot.eq(new.slot))
+        .select_only()
+        .column_as(document_file::Column::Version.max(), "latest")
+        .into_tuple::<Option<i32>>()
+        .one(db)
+        .await?
+        .flatten();
+    new.version = latest.unwrap_or(0) + 1;
+    let file = insert_file(db, new, now).await?;
+    Documents::update_many()
+        .col_expr(
+            document::Column::Revision,
+            sea_orm::sea_query::Expr::col(document::Column::Revision).add(1),
+        )
+        .col_expr(
+            document::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(document::Column::Id.eq(file.document_id))
+        .exec(db)
+        .await?;
+    Ok(file)
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Document>, DbErr> {
@@ -246,6 +280,25 @@ pub async fn set_received_no(
             document::Column::ReceivedNo,
             sea_orm::sea_query::Expr::value(number),
         )
+        .filter(document::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records the official number (số, ký hiệu) and issuing date of an outgoing document.
+pub async fn set_issued(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    number: i32,
+    symbol: &str,
+    issued_on: chrono::NaiveDate,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    Documents::update_many()
+        .col_expr(document::Column::Number, Expr::value(number))
+        .col_expr(document::Column::Symbol, Expr::value(symbol))
+        .col_expr(document::Column::IssuedOn, Expr::value(issued_on))
         .filter(document::Column::Id.eq(id))
         .exec(db)
         .await?;

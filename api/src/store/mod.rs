@@ -1,6 +1,7 @@
 //! sea-orm queries over the `entity` crate, and the conversions between entities and domain
 //! types. Nothing above this module sees an entity.
 
+pub mod audit;
 pub mod documents;
 pub mod organizations;
 pub mod registers;

@@ -6,8 +6,8 @@ use entity::{
     user_role::{self, Entity as UserRoles},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Set, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -33,8 +33,9 @@ pub struct UserChanges {
     pub disabled: Option<bool>,
 }
 
+/// Inside a caller's transaction this becomes a savepoint.
 pub async fn insert(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait,
     new: NewUser,
     now: DateTime<Utc>,
 ) -> Result<User, DbErr> {
@@ -116,7 +117,7 @@ pub async fn set_password(
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait,
     id: Uuid,
     changes: UserChanges,
     now: DateTime<Utc>,

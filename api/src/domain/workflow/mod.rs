@@ -81,6 +81,7 @@ stored_enum! {
         Returned = "returned",
         Assigned = "assigned",
         Signed = "signed",
+        Issued = "issued",
     }
 }
 
@@ -387,6 +388,24 @@ pub fn sign(flow: &DocumentFlow<'_>, task: Uuid, actor: Uuid) -> Result<Transiti
     // The sign step is always the last, so the signature finishes the round.
     t.move_document(flow, DocumentState::Signed);
     t.notify(flow.author, NotificationKind::Signed, task.id);
+    Ok(t)
+}
+
+/// A clerk issues a signed draft (phát hành): the service gives it its number. The author is
+/// told, pointed at the signature that made it possible.
+pub fn issue(flow: &DocumentFlow<'_>) -> Result<Transition, WorkflowError> {
+    if flow.state != DocumentState::Signed {
+        return Err(E::WrongState(flow.state));
+    }
+    let round = current_round(flow.tasks);
+    let signed = flow
+        .tasks
+        .iter()
+        .find(|t| t.round == round && t.status == TaskStatus::Signed)
+        .ok_or(E::WrongState(flow.state))?;
+    let mut t = Transition::default();
+    t.move_document(flow, DocumentState::Issued);
+    t.notify(flow.author, NotificationKind::Issued, signed.id);
     Ok(t)
 }
 

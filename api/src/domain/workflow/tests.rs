@@ -242,6 +242,15 @@ fn a_draft_is_returned_resubmitted_and_signed() {
         doc.statuses()[..2],
         [(HEAD, S::Returned, 1), (DIRECTOR, S::Cancelled, 1)]
     );
+
+    let signed = doc.task_of(DIRECTOR).id;
+    let notes = doc.apply(issue(&doc.flow()).unwrap()).unwrap();
+    assert_eq!(
+        (who(&notes), notes[0].task),
+        (vec![(AUTHOR, N::Issued)], signed)
+    );
+    assert_eq!(doc.state, D::Issued);
+    assert_eq!(issue(&doc.flow()), Err(E::WrongState(D::Issued)));
 }
 
 #[test]
@@ -432,6 +441,7 @@ fn sign_and_register_refusals() {
     assert_eq!(submitted().sign(HEAD), Err(E::NotForThisAction));
     assert_eq!(submitted().sign(DIRECTOR), Err(E::NotYourTurn));
     assert_eq!(registered().register(), Err(E::WrongState(D::Registered)));
+    assert_eq!(issue(&at_signing().flow()), Err(E::WrongState(D::InReview)));
 }
 
 #[test]

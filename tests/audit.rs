@@ -1,0 +1,211 @@
+//! The audit trail: what is recorded, who may read it, and that tampering is found.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, Tokens, on_both_databases, pdf, spawn_app};
+
+on_both_databases!(
+    every_step_of_a_document_is_recorded_with_who_and_from_where,
+    a_row_altered_in_the_database_breaks_the_chain_at_that_row,
+    the_trail_is_for_admins_of_the_organisation,
+);
+
+async fn trail(app: &TestApp, admin: &Tokens, query: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get(
+                &format!("/api/v1/admin/audit?limit=100{query}{cursor}"),
+                &admin.access,
+            )
+            .await;
+        let body = page.ok();
+        items.extend(body["items"].as_array().unwrap().iter().cloned());
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => return items,
+        }
+    }
+}
+
+fn actions(entries: &[Value]) -> Vec<&str> {
+    entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect()
+}
+
+async fn every_step_of_a_document_is_recorded_with_who_and_from_where(db: Backend) {
+    let app = spawn_app(db).await;
+    let admin = app.admin().await;
+    let (author_id, author_pw) = app
+        .active_user(&admin, "chuyenvien.audit", &["specialist"])
+        .await;
+    let (leader_id, leader_pw) = app.active_user(&admin, "lanhdao.audit", &["leader"]).await;
+    let author = app
+        .login_ok("chuyenvien.audit", &author_pw, "phone-a")
+        .await;
+    let leader = app.login_ok("lanhdao.audit", &leader_pw, "phone-b").await;
+
+    let refused = app
+        .upload(
+            &author.access,
+            json!({"direction": "outgoing", "doc_type": "CV", "urgency": "normal",
+                   "confidentiality": "secret", "summary": "Nội dung tối mật"}),
+            vec![("mat.pdf", pdf("Mat"))],
+        )
+        .await;
+    refused.problem(422, "classified_document_refused");
+    let created = app
+        .upload(
+            &author.access,
+            json!({"direction": "outgoing", "doc_type": "CV", "urgency": "normal",
+                   "confidentiality": "none", "summary": "Công văn thử"}),
+            vec![("cv.pdf", pdf("Cong van"))],
+        )
+        .await;
+    let doc = created.ok()["id"].as_str().unwrap().to_owned();
+    let file = created.body["files"][0]["id"].as_str().unwrap().to_owned();
+    app.http
+        .get(format!("{}/api/v1/documents/{doc}/files/{file}", app.base))
+        .bearer_auth(&leader.access)
+        .send()
+        .await
+        .unwrap();
+    app.post(
+        &format!("/api/v1/documents/{doc}/submit"),
+        Some(&author.access),
+        json!({"steps": [{"user_id": leader_id, "action": "sign"}]}),
+    )
+    .await
+    .ok();
+    let inbox = app.get("/api/v1/inbox", &leader.access).await;
+    let task = inbox.ok()["items"][0]["task"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("/api/v1/tasks/{task}/return"),
+        Some(&leader.access),
+        json!({"comment": "Sửa lại đoạn 2"}),
+    )
+    .await
+    .ok();
+
+    let about_doc = trail(&app, &admin, &format!("&document_id={doc}")).await;
+    assert_eq!(
+        actions(&about_doc),
+        [
+            "document_created",
+            "file_viewed",
+            "submitted",
+            "task_decided"
+        ]
+    );
+    let decided = &about_doc[3];
+    assert_eq!(decided["actor_id"], leader_id.as_str());
+    assert_eq!(decided["session_id"], leader.session_id.as_str());
+    assert_eq!(decided["ip"], "127.0.0.1");
+    assert_eq!(decided["subject_id"], task.as_str());
+    assert_eq!(decided["details"]["decision"], "return");
+    assert_eq!(decided["details"]["comment"], "Sửa lại đoạn 2");
+    assert_eq!(about_doc[1]["actor_id"], leader_id.as_str());
+    assert_eq!(about_doc[1]["subject_id"], file.as_str());
+
+    let by_author = trail(&app, &admin, &format!("&actor_id={author_id}")).await;
+    let refusal = by_author
+        .iter()
+        .find(|e| e["action"] == "classified_refused")
+        .expect("the refusal is recorded");
+    assert_eq!(refusal["details"], json!({"confidentiality": "secret"}));
+    assert!(
+        !refusal.to_string().contains("tối mật") && !refusal.to_string().contains("mat.pdf"),
+        "nothing of the refused document is kept: {refusal}"
+    );
+    assert!(actions(&by_author).contains(&"logged_in"));
+
+    // The chain links each entry to the one before.
+    let all = trail(&app, &admin, "").await;
+    for pair in all.windows(2) {
+        assert_eq!(pair[1]["seq"], pair[0]["seq"].as_i64().unwrap() + 1);
+        assert_eq!(pair[1]["prev_hash"], pair[0]["hash"]);
+    }
+    let verified = app.get("/api/v1/admin/audit/verify", &admin.access).await;
+    assert_eq!(verified.ok()["intact"], true);
+    assert_eq!(verified.body["checked"], all.len() as u64);
+}
+
+async fn a_row_altered_in_the_database_breaks_the_chain_at_that_row(db: Backend) {
+    let app = spawn_app(db).await;
+    let admin = app.admin().await;
+    for name in ["mot.audit", "hai.audit", "ba.audit"] {
+        app.active_user(&admin, name, &["leader"]).await;
+    }
+    let entries = trail(&app, &admin, "").await;
+    assert!(entries.len() >= 6, "{entries:?}");
+    let verified = app.get("/api/v1/admin/audit/verify", &admin.access).await;
+    assert_eq!(verified.ok()["intact"], true);
+
+    // Someone with database access rewrites who was given which roles.
+    let target = entries
+        .iter()
+        .find(|e| e["action"] == "user_created")
+        .unwrap()["seq"]
+        .as_i64()
+        .unwrap();
+    app.world.execute_sql(&format!(
+        "UPDATE audit_log SET details = '{{\"roles\":[\"admin\"],\"username\":\"mot.audit\"}}' WHERE seq = {target}"
+    ));
+    let broken = app.get("/api/v1/admin/audit/verify", &admin.access).await;
+    assert_eq!(broken.ok()["intact"], false, "{}", broken.body);
+    assert_eq!(broken.body["first_break"]["seq"], target);
+    assert_eq!(broken.body["first_break"]["reason"], "altered");
+    assert_eq!(broken.body["checked"], target - 1);
+
+    // Put back, then cut the newest entries: the head still remembers them.
+    app.world.execute_sql(&format!(
+        "UPDATE audit_log SET details = '{}' WHERE seq = {target}",
+        entries.iter().find(|e| e["seq"] == target).unwrap()["details"]
+    ));
+    let restored = app.get("/api/v1/admin/audit/verify", &admin.access).await;
+    assert_eq!(restored.ok()["intact"], true, "{}", restored.body);
+    let newest = restored.body["checked"].as_i64().unwrap();
+    app.world
+        .execute_sql(&format!("DELETE FROM audit_log WHERE seq = {newest}"));
+    let cut = app.get("/api/v1/admin/audit/verify", &admin.access).await;
+    assert_eq!(cut.ok()["intact"], false);
+    assert_eq!(cut.body["first_break"]["seq"], newest);
+    assert_eq!(cut.body["first_break"]["reason"], "missing");
+}
+
+async fn the_trail_is_for_admins_of_the_organisation(db: Backend) {
+    let app = spawn_app(db).await;
+    let admin = app.admin().await;
+    let (leader_id, password) = app.active_user(&admin, "lanhdao.xem", &["leader"]).await;
+    let leader = app.login_ok("lanhdao.xem", &password, "phone").await;
+    app.get("/api/v1/admin/audit", &leader.access)
+        .await
+        .problem(403, "forbidden");
+    app.get("/api/v1/admin/audit/verify", &leader.access)
+        .await
+        .problem(403, "forbidden");
+
+    // An admin of a sibling organisation sees nothing of this one.
+    app.world.create_admin("other.admin", "KHAC");
+    let other = app
+        .login_ok("other.admin", crate::helpers::ADMIN_PASSWORD, "laptop")
+        .await;
+    let seen = trail(&app, &other, "").await;
+    assert!(
+        seen.iter()
+            .all(|e| e["actor_id"] != leader_id.as_str() && e["subject_id"] != leader_id.as_str()),
+        "{seen:?}"
+    );
+    assert!(seen.iter().any(|e| e["action"] == "logged_in"));
+    let mine = trail(&app, &admin, "").await;
+    assert!(
+        mine.iter()
+            .any(|e| e["details"]["username"] == "lanhdao.xem")
+    );
+}
