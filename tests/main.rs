@@ -16,6 +16,7 @@ mod documents;
 mod incoming;
 mod issue;
 mod ops;
+mod reports;
 mod revisions;
 mod sessions;
 mod workflow;

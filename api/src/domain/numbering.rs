@@ -18,6 +18,17 @@ pub fn local_date(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&VIETNAM).date_naive()
 }
 
+/// The instant a Vietnam calendar day begins.
+pub fn start_of_day(date: NaiveDate) -> DateTime<Utc> {
+    date.and_time(chrono::NaiveTime::MIN)
+        .and_local_timezone(VIETNAM)
+        .single()
+        .map_or_else(
+            || date.and_time(chrono::NaiveTime::MIN).and_utc(),
+            |t| t.to_utc(),
+        )
+}
+
 /// The year whose register a number issued at `now` is taken from: numbers start again from 1
 /// at midnight on 1 January, Vietnam time.
 pub fn numbering_year(now: DateTime<Utc>) -> i32 {
@@ -57,6 +68,13 @@ mod tests {
 
     fn at(rfc3339: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(rfc3339).unwrap().to_utc()
+    }
+
+    #[test]
+    fn a_vietnam_day_starts_at_17_utc_the_day_before() {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        assert_eq!(start_of_day(day), at("2025-12-31T17:00:00Z"));
+        assert_eq!(local_date(start_of_day(day)), day);
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod idempotency;
 mod me;
 mod middleware;
 mod ops;
+mod reports;
 mod security;
 mod tasks;
 mod types;
@@ -62,6 +63,7 @@ type Apis = (
     me::MeApi,
     admin::AdminApi,
     audit::AuditApi,
+    reports::ReportsApi,
     documents::DocumentsApi,
     tasks::TasksApi,
     ops::OpsApi,
@@ -74,6 +76,7 @@ pub fn api() -> OpenApiService<Apis, ()> {
             me::MeApi,
             admin::AdminApi,
             audit::AuditApi,
+            reports::ReportsApi,
             documents::DocumentsApi,
             tasks::TasksApi,
             ops::OpsApi,

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod documents;
 pub mod me;
+pub mod reports;
 pub mod workflow;
 
 use std::net::IpAddr;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod documents;
 pub mod organizations;
 pub mod registers;
+pub mod reports;
 pub mod tasks;
 pub mod users;
 
