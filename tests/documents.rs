@@ -10,6 +10,7 @@ on_both_databases!(
     a_file_that_is_not_a_pdf_is_refused,
     another_organisation_cannot_see_the_document,
     search_finds_words_without_diacritics_within_what_i_may_see,
+    a_retried_upload_with_the_same_key_stores_one_document,
 );
 
 fn draft(confidentiality: &str) -> Value {
@@ -210,4 +211,34 @@ async fn search_finds_words_without_diacritics_within_what_i_may_see(db: Backend
     let other = app.login_ok("other.admin", ADMIN_PASSWORD, "other").await;
     let theirs = app.get("/api/v1/documents?q=quyet", &other.access).await;
     assert!(theirs.ok()["items"].as_array().unwrap().is_empty());
+}
+
+async fn a_retried_upload_with_the_same_key_stores_one_document(db: Backend) {
+    let app = spawn_app(db).await;
+    let admin = app.admin().await;
+    let (_, password) = app
+        .active_user(&admin, "chuyenvien.mang", &["specialist"])
+        .await;
+    let me = app.login_ok("chuyenvien.mang", &password, "phone").await;
+    let send = |key| {
+        app.upload_keyed(
+            &me.access,
+            draft("none"),
+            vec![("to-trinh.pdf", pdf("To trinh"))],
+            Some(key),
+        )
+    };
+    let first = send("upload-2f9c").await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert!(first.headers.get("idempotent-replayed").is_none());
+    // The answer was lost on a bad network; the app sends it again.
+    let again = send("upload-2f9c").await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.body["id"], first.body["id"]);
+    let mine = app.get("/api/v1/documents", &me.access).await;
+    assert_eq!(mine.ok()["items"].as_array().unwrap().len(), 1);
+    // Another upload is another key.
+    let other = send("upload-8d01").await;
+    assert_ne!(other.ok()["id"], first.body["id"]);
 }

@@ -566,6 +566,17 @@ pub fn pdf(text: &str) -> Vec<u8> {
 impl TestApp {
     /// `POST /documents` with `metadata` and one `file` part per entry of `files`.
     pub async fn upload(&self, token: &str, metadata: Value, files: Vec<(&str, Vec<u8>)>) -> Reply {
+        self.upload_keyed(token, metadata, files, None).await
+    }
+
+    /// An upload carrying an `Idempotency-Key`, as a careful app sends it.
+    pub async fn upload_keyed(
+        &self,
+        token: &str,
+        metadata: Value,
+        files: Vec<(&str, Vec<u8>)>,
+        key: Option<&str>,
+    ) -> Reply {
         let mut form = reqwest::multipart::Form::new().text("metadata", metadata.to_string());
         for (name, bytes) in files {
             let part = reqwest::multipart::Part::bytes(bytes)
@@ -574,14 +585,14 @@ impl TestApp {
                 .expect("mime");
             form = form.part("file", part);
         }
-        let resp = self
+        let mut req = self
             .http
             .post(format!("{}/api/v1/documents", self.base))
-            .bearer_auth(token)
-            .multipart(form)
-            .send()
-            .await
-            .expect("upload sent");
+            .bearer_auth(token);
+        if let Some(key) = key {
+            req = req.header("idempotency-key", key);
+        }
+        let resp = req.multipart(form).send().await.expect("upload sent");
         reply(resp).await
     }
 

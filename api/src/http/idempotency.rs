@@ -4,7 +4,8 @@
 //! `Idempotent-Replayed: true`, without acting. The same key with another request answers 422;
 //! a repeat while the first is still running answers 409. A 5xx is not kept, so a retry after a
 //! failure really retries. The caller is authenticated before anything is looked up, so a key
-//! never replays someone else's answer. Multipart uploads stream and are not covered.
+//! never replays someone else's answer. An upload streams to storage and may be large, so it
+//! is matched on its operation alone and a replayed retry is never read.
 
 use std::sync::Arc;
 
@@ -42,10 +43,7 @@ pub async fn idempotency<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::R
         *req.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    let streamed = req.content_type().is_some_and(is_multipart_form_data);
-    let (Some(key), true, false, Some(state)) =
-        (key, mutating, streamed, req.data::<AppState>().cloned())
-    else {
+    let (Some(key), true, Some(state)) = (key, mutating, req.data::<AppState>().cloned()) else {
         return next.call(req).await.map(IntoResponse::into_response);
     };
     if key.is_empty() || key.len() > 255 {
@@ -67,15 +65,15 @@ pub async fn idempotency<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::R
         // Not authenticated: the operation itself answers why.
         return next.call(req).await.map(IntoResponse::into_response);
     };
-    let body = req.take_body().into_bytes().await?;
-    let fingerprint = hex::encode(
-        Sha256::new()
-            .chain_update(req.method().as_str())
-            .chain_update(req.uri().path())
-            .chain_update(&body)
-            .finalize(),
-    );
-    req.set_body(Body::from_bytes(body));
+    let mut fingerprint = Sha256::new()
+        .chain_update(req.method().as_str())
+        .chain_update(req.uri().path());
+    if !req.content_type().is_some_and(is_multipart_form_data) {
+        let body = req.take_body().into_bytes().await?;
+        fingerprint.update(&body);
+        req.set_body(Body::from_bytes(body));
+    }
+    let fingerprint = hex::encode(fingerprint.finalize());
     let redis_key = format!(
         "{}idem:{}:{}",
         state.redis_key_prefix,

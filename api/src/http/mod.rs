@@ -51,11 +51,12 @@ has ended: log in again.
 and a `request_id` to quote when reporting a problem; each operation lists its codes.
 - Lists are cursor-paginated: pass the `next_cursor` of one page as `cursor` for the next; \
 no `next_cursor` means the last page.
-- Mutating calls (approve, return, forward, assign, complete, submit, register, …) honour an \
-`Idempotency-Key` header: a repeat with the same key gets the first response again \
-(`Idempotent-Replayed: true`) and acts once; the same key with a different request is 422 \
-`idempotency_key_reused`, and one sent while the first still runs is 409 \
-`idempotency_key_in_use`. Keys are kept for 24 hours, per user.
+- Mutating calls (approve, return, forward, assign, complete, submit, register, issue, \
+uploads, …) honour an `Idempotency-Key` header: a repeat with the same key gets the first \
+response again (`Idempotent-Replayed: true`) and acts once; the same key with a different \
+request is 422 `idempotency_key_reused`, and one sent while the first still runs is 409 \
+`idempotency_key_in_use`. Keys are kept for 24 hours, per user. An upload is matched on its \
+operation alone: a retried upload is answered without being read.
 - Every response carries `X-Request-Id` (send your own to correlate, 8 to 64 of `A-Za-z0-9-_`).";
 
 type Apis = (
