@@ -76,18 +76,11 @@ pub fn api_bin() -> PathBuf {
     bin
 }
 
-fn psql(sql: &str) {
+/// Runs `sql` on database `db` of the local PostgreSQL, stopping at the first error.
+fn psql(db: &str, sql: &str) {
     let status = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-qAtc",
-            sql,
-        ])
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", db])
+        .args(["-v", "ON_ERROR_STOP=1", "-qAtc", sql])
         .stdout(Stdio::null())
         .status()
         .expect("psql runs");
@@ -106,7 +99,7 @@ impl World {
             ),
             Backend::Postgres => {
                 let name = format!("vanban_test_{id}");
-                psql(&format!("CREATE DATABASE {name}"));
+                psql("postgres", &format!("CREATE DATABASE {name}"));
                 (
                     format!("postgres://postgres@127.0.0.1:5432/{name}"),
                     Some(name),
@@ -142,31 +135,18 @@ impl World {
     /// Runs SQL straight against this world's database, as someone with database access
     /// could, behind the server's back.
     pub fn execute_sql(&self, sql: &str) {
-        let status = match &self.postgres_db {
-            Some(db) => Command::new("psql")
-                .args([
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                    "-d",
-                    db,
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                ])
-                .args(["-qAtc", sql])
-                .stdout(Stdio::null())
-                .status(),
-            None => Command::new("sqlite3")
-                .arg(self.data_dir.join("vanban.db"))
-                .arg(sql)
-                .stdout(Stdio::null())
-                .status(),
-        };
-        assert!(
-            status.expect("the SQL client runs").success(),
-            "failed: {sql}"
-        );
+        match &self.postgres_db {
+            Some(db) => psql(db, sql),
+            None => {
+                let status = Command::new("sqlite3")
+                    .arg(self.data_dir.join("vanban.db"))
+                    .arg(sql)
+                    .stdout(Stdio::null())
+                    .status()
+                    .expect("sqlite3 runs");
+                assert!(status.success(), "sqlite3 failed: {sql}");
+            }
+        }
     }
 
     /// A UUID as a literal for [`World::execute_sql`]: SQLite keeps UUIDs as 16-byte blobs.
@@ -295,7 +275,10 @@ impl Drop for TestApp {
             return;
         }
         if let Some(db) = &self.world.postgres_db {
-            psql(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+            psql(
+                "postgres",
+                &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+            );
         }
         let _ = Command::new("sh")
             .arg("-c")

@@ -47,13 +47,15 @@ async fn a_returned_draft_gets_a_new_version_and_keeps_the_old(db: Backend) {
         )
         .await;
     let doc = created.ok()["id"].as_str().unwrap().to_owned();
-    app.post(
-        &format!("/api/v1/documents/{doc}/submit"),
-        Some(&author.access),
-        json!({"steps": [{"user_id": reviewer_id, "action": "review"}]}),
-    )
-    .await
-    .ok();
+    let submit_path = format!("/api/v1/documents/{doc}/submit");
+    let submit = || {
+        app.post(
+            &submit_path,
+            Some(&author.access),
+            json!({"steps": [{"user_id": reviewer_id, "action": "review"}]}),
+        )
+    };
+    submit().await.ok();
 
     // Under review the draft is frozen: what the reviewer reads is what they decide on.
     revise(&app, &author.access, &doc, 0, pdf("Ban 2"))
@@ -117,13 +119,7 @@ async fn a_returned_draft_gets_a_new_version_and_keeps_the_old(db: Backend) {
     assert_eq!(after.status().as_u16(), 200);
 
     // The new version goes round again.
-    app.post(
-        &format!("/api/v1/documents/{doc}/submit"),
-        Some(&author.access),
-        json!({"steps": [{"user_id": reviewer_id, "action": "review"}]}),
-    )
-    .await
-    .ok();
+    submit().await.ok();
     let v2 = files[1]["id"].as_str().unwrap();
     let download = app
         .http
