@@ -55,6 +55,8 @@ pub struct TestApp {
     logs: Arc<Mutex<Vec<String>>>,
     child: Child,
     owns_world: bool,
+    /// The extra environment it was started with, which a second instance shares.
+    env: Vec<(String, String)>,
 }
 
 pub fn api_bin() -> PathBuf {
@@ -197,7 +199,18 @@ impl TestApp {
     /// A second instance on the same database, Redis and data directory, as behind a load
     /// balancer.
     pub fn second_instance(&self) -> TestApp {
-        start(self.world.clone(), false, &[])
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        start(self.world.clone(), false, &env)
+    }
+
+    /// Kills the server process at once, as a crash would (no graceful shutdown).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// The server's log so far, once a line containing `marker` has arrived (the log is read
@@ -256,15 +269,26 @@ fn start(world: World, owns_world: bool, env: &[(&str, &str)]) -> TestApp {
     };
     TestApp {
         base,
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("client"),
+        http: http_client(),
         world,
         logs,
         child,
         owns_world,
+        env: env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
     }
+}
+
+/// reqwest shares its features with the api's, which has rustls without a crypto provider:
+/// install ring before building a client.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
 }
 
 impl Drop for TestApp {

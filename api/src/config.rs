@@ -40,6 +40,25 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     pub migrate_on_start: bool,
     pub log_format: LogFormat,
+    pub push: PushSettings,
+}
+
+/// Where pushes go and how the outbox worker paces itself.
+#[derive(Clone, Debug)]
+pub struct PushSettings {
+    /// The Google service-account JSON; without it pushes are recorded but not sent.
+    pub service_account_file: Option<PathBuf>,
+    pub fcm_base_url: String,
+    /// How long a claimed row stays reserved for its sender; after that it is due again.
+    pub lease: Duration,
+    /// How often the worker looks for rows due for a retry (new rows wake it at once).
+    pub poll_interval: Duration,
+    /// The first retry's delay; each further retry doubles it, up to `max_retry_delay`.
+    pub retry_base: Duration,
+    pub max_retry_delay: Duration,
+    pub max_attempts: u32,
+    /// Sends in flight at once per instance.
+    pub concurrency: usize,
 }
 
 impl Settings {
@@ -91,6 +110,23 @@ impl Settings {
             max_upload_bytes: parse(&var, "MAX_UPLOAD_BYTES", "104857600")?,
             migrate_on_start: parse(&var, "MIGRATE_ON_START", "true")?,
             log_format,
+            push: PushSettings {
+                service_account_file: var("FCM_SERVICE_ACCOUNT_FILE").map(PathBuf::from),
+                fcm_base_url: var("FCM_BASE_URL")
+                    .unwrap_or_else(|| "https://fcm.googleapis.com".into())
+                    .trim_end_matches('/')
+                    .to_owned(),
+                lease: Duration::from_secs(parse(&var, "PUSH_LEASE_SECONDS", "60")?),
+                poll_interval: Duration::from_millis(parse(&var, "PUSH_POLL_MS", "5000")?),
+                retry_base: Duration::from_millis(parse(&var, "PUSH_RETRY_BASE_MS", "2000")?),
+                max_retry_delay: Duration::from_secs(parse(
+                    &var,
+                    "PUSH_MAX_RETRY_DELAY_SECONDS",
+                    "900",
+                )?),
+                max_attempts: parse(&var, "PUSH_MAX_ATTEMPTS", "10")?,
+                concurrency: parse(&var, "PUSH_CONCURRENCY", "32")?,
+            },
             data_dir,
         })
     }

@@ -10,6 +10,7 @@
 //! - [`store`]: sea-orm queries and entity <-> domain conversions.
 //! - [`auth`]: passwords, access tokens, Redis device sessions, login throttling.
 //! - [`files`]: content-addressed file storage behind a trait.
+//! - [`push`]: the push outbox, its worker and the FCM HTTP v1 client.
 //! - [`cli`]: the `api` subcommands other than `serve`.
 
 pub mod auth;
@@ -19,6 +20,7 @@ pub mod config;
 pub mod domain;
 pub mod files;
 pub mod http;
+pub mod push;
 pub mod services;
 pub mod startup;
 pub mod state;

@@ -21,6 +21,11 @@ use crate::{
     config::Settings,
     files::LocalFileStore,
     http,
+    push::{
+        Push,
+        fcm::{Fcm, FcmSetupError},
+        worker::Worker,
+    },
     state::AppState,
     store, telemetry,
 };
@@ -43,6 +48,8 @@ pub enum StartupError {
     Passwords(#[from] PasswordError),
     #[error("cannot use the storage directory: {0}")]
     Storage(#[source] crate::files::FileError),
+    #[error(transparent)]
+    Fcm(#[from] FcmSetupError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -118,6 +125,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         max_upload_bytes: settings.max_upload_bytes,
         metrics: telemetry::init_metrics(),
         redis_key_prefix: settings.redis_key_prefix.clone(),
+        push: Push::default(),
         db,
         redis,
     })
@@ -127,11 +135,30 @@ pub struct Application {
     acceptor: TcpAcceptor,
     state: AppState,
     settings: Settings,
+    worker: Option<Worker>,
+}
+
+/// The push worker, when FCM is configured; without it queued pushes wait in the outbox.
+fn push_worker(settings: &Settings, state: &AppState) -> Result<Option<Worker>, StartupError> {
+    let Some(file) = &settings.push.service_account_file else {
+        tracing::info!("FCM_SERVICE_ACCOUNT_FILE is not set: pushes are recorded but not sent");
+        return Ok(None);
+    };
+    let fcm = Fcm::from_file(file, &settings.push.fcm_base_url)?;
+    Ok(Some(Worker::new(
+        state.db.clone(),
+        state.sessions.clone(),
+        state.clock.clone(),
+        fcm,
+        settings.push.clone(),
+        state.push.waker(),
+    )))
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let state = build_state(&settings).await?;
+        let worker = push_worker(&settings, &state)?;
         let acceptor = TcpListener::bind(settings.bind_addr)
             .into_acceptor()
             .await
@@ -143,6 +170,7 @@ impl Application {
             acceptor,
             state,
             settings,
+            worker,
         })
     }
 
@@ -153,7 +181,8 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish (up to 10 s).
+    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish (up to 10 s) and
+    /// the push worker finish the batch it is sending.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let url = match (&self.settings.public_url, self.local_addr()) {
             (Some(public), _) => public.clone(),
@@ -161,10 +190,22 @@ impl Application {
             (None, None) => self.settings.public_url(),
         };
         tracing::info!(address = %url, docs = %format!("{url}/docs"), "listening");
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = self
+            .worker
+            .map(|w| tokio::spawn(w.run_until_stopped(stopped)));
         let app = http::app(self.state, self.settings.max_json_body_bytes);
-        Server::new_with_acceptor(self.acceptor)
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
-            .await
+            .await;
+        // Ignored error: the worker has already stopped on its own.
+        let _ = stop.send(true);
+        if let Some(worker) = worker
+            && let Err(e) = worker.await
+        {
+            tracing::error!(error = %e, "the push worker panicked");
+        }
+        served
     }
 }
 

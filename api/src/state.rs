@@ -10,6 +10,7 @@ use crate::{
     auth::{LoginThrottle, Passwords, SessionStore, TokenKeys},
     clock::Clock,
     files::LocalFileStore,
+    push::Push,
 };
 
 #[derive(Clone)]
@@ -27,4 +28,6 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Prefixes every Redis key this instance writes.
     pub redis_key_prefix: String,
+    /// Wakes this instance's push worker once queued rows are committed.
+    pub push: Push,
 }

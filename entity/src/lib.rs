@@ -4,6 +4,7 @@ pub mod audit_log;
 pub mod document;
 pub mod document_file;
 pub mod organization;
+pub mod push_outbox;
 pub mod task;
 pub mod user;
 pub mod user_role;

@@ -12,6 +12,7 @@ mod m20261122_000006_create_document_files;
 mod m20261122_000007_create_tasks;
 mod m20261122_000008_create_registers;
 mod m20261123_000001_create_audit_log;
+mod m20261123_100001_create_push_outbox;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_create_tasks::Migration),
             Box::new(m20261122_000008_create_registers::Migration),
             Box::new(m20261123_000001_create_audit_log::Migration),
+            Box::new(m20261123_100001_create_push_outbox::Migration),
         ]
     }
 }

@@ -98,6 +98,7 @@ pub struct SessionStore {
     touch: Script,
     rotate: Script,
     set_if_live: Script,
+    clear_if_same: Script,
 }
 
 impl SessionStore {
@@ -136,6 +137,12 @@ impl SessionStore {
                 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
                 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
                 return 1
+                ",
+            ),
+            clear_if_same: Script::new(
+                r"
+                if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+                return redis.call('HDEL', KEYS[1], ARGV[1])
                 ",
             ),
         }
@@ -328,6 +335,19 @@ impl SessionStore {
     /// `false` when the session has ended meanwhile.
     pub async fn set_push_token(&self, id: Uuid, token: &PushToken) -> Result<bool, RedisError> {
         self.set_field(id, "push_token", token.as_str()).await
+    }
+
+    /// Forgets the device's push token after FCM called it dead, unless the app has sent a
+    /// new one meanwhile.
+    pub async fn clear_push_token(&self, id: Uuid, dead: &PushToken) -> Result<(), RedisError> {
+        let _: i64 = self
+            .clear_if_same
+            .key(self.session_key(id))
+            .arg("push_token")
+            .arg(dead.as_str())
+            .invoke_async(&mut self.redis.clone())
+            .await?;
+        Ok(())
     }
 
     pub async fn clear_must_change_password(&self, id: Uuid) -> Result<bool, RedisError> {

@@ -92,6 +92,14 @@ stored_enum! {
     }
 }
 
+stored_enum! {
+    /// The language a user's pushes are written in; Vietnamese unless they chose English.
+    Locale as "locale" {
+        Vi = "vi",
+        En = "en",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,7 +40,7 @@ pub mod page;
 pub mod search;
 pub mod workflow;
 
-pub use account::{NewPassword, PasswordPolicyError, Role, User, Username};
+pub use account::{Locale, NewPassword, PasswordPolicyError, Role, User, Username};
 pub use device::{DeviceInfo, Platform, PushToken};
 pub use organization::{NumberingStyle, OrgCode, OrgTree, Organization};
 pub use page::{Cursor, PageSize};

@@ -20,6 +20,7 @@ use crate::{
         numbering::{format_number, local_date, numbering_year},
         workflow::{self, Decision, DocumentFlow, Step, Task, Transition, WorkflowError},
     },
+    push,
     state::AppState,
     store::{
         self,
@@ -94,6 +95,7 @@ pub async fn register(
     let flow = flow_of(&document, &tasks);
     let transition = workflow::register(&flow, clerk.id, leader, deadline, &mut Uuid::now_v7)?;
     let now = state.clock.now();
+    let pushes = devices(state, &transition).await?;
     let txn = state.db.begin().await.context("starting a transaction")?;
     let number = store::registers::next_number(
         &txn,
@@ -109,8 +111,9 @@ pub async fn register(
     let entry = entry(who, AuditAction::Registered, &document)
         .subject(leader)
         .detail("received_no", number);
-    apply(state, &txn, &document, &transition, None, entry).await?;
+    let queued = apply(state, &txn, &document, &transition, None, entry, &pushes).await?;
     txn.commit().await.context("committing the registration")?;
+    state.push.queued(queued);
     tracing::info!(document_id = %document.id, received_no = number, "registered");
     reload(state, document.id).await
 }
@@ -131,6 +134,7 @@ pub async fn issue(
         .context("loading the organisation")?
         .context("the clerk's organisation no longer exists")?;
     let now = state.clock.now();
+    let pushes = devices(state, &transition).await?;
     let txn = state.db.begin().await.context("starting a transaction")?;
     let number =
         store::registers::next_number(&txn, organization.id, Book::Outgoing, numbering_year(now))
@@ -149,8 +153,9 @@ pub async fn issue(
         .await
         .context("recording the number")?;
     let entry = entry(who, AuditAction::Issued, &document).detail("symbol", symbol.as_str());
-    apply(state, &txn, &document, &transition, None, entry).await?;
+    let queued = apply(state, &txn, &document, &transition, None, entry, &pushes).await?;
     txn.commit().await.context("committing the issuance")?;
+    state.push.queued(queued);
     tracing::info!(document_id = %document.id, %symbol, "issued");
     Ok(Issued {
         document: document.id,
@@ -322,12 +327,26 @@ async fn write(
     decided: Option<(Uuid, Option<String>)>,
     entry: NewEntry,
 ) -> Result<(), WorkflowServiceError> {
+    let pushes = devices(state, transition).await?;
     let txn = state.db.begin().await.context("starting a transaction")?;
-    apply(state, &txn, document, transition, decided, entry).await?;
+    let queued = apply(state, &txn, document, transition, decided, entry, &pushes).await?;
     txn.commit().await.context("committing the decision")?;
+    state.push.queued(queued);
     Ok(())
 }
 
+/// The devices to tell about `transition`, read before its transaction opens.
+async fn devices(
+    state: &AppState,
+    transition: &Transition,
+) -> Result<Vec<push::outbox::Planned>, WorkflowServiceError> {
+    Ok(push::outbox::plan(&state.sessions, &transition.notify)
+        .await
+        .context("reading the recipients' devices")?)
+}
+
+/// Writes `transition` and its pushes in `txn`; returns how many pushes were queued, for
+/// waking the worker once the caller has committed.
 async fn apply(
     state: &AppState,
     txn: &DatabaseTransaction,
@@ -335,7 +354,8 @@ async fn apply(
     transition: &Transition,
     decided: Option<(Uuid, Option<String>)>,
     entry: NewEntry,
-) -> Result<(), WorkflowServiceError> {
+    pushes: &[push::outbox::Planned],
+) -> Result<usize, WorkflowServiceError> {
     let now = state.clock.now();
     match store::tasks::apply(txn, document, transition, decided, now).await {
         Ok(()) => {}
@@ -345,9 +365,12 @@ async fn apply(
             return Err(anyhow::Error::new(e).context("writing the decision").into());
         }
     }
+    let queued = push::outbox::enqueue(txn, document, pushes, now)
+        .await
+        .context("queueing the pushes")?;
     // Last, so the audit head is held only for the moment before the commit.
     audit::record(state, txn, entry).await?;
-    Ok(())
+    Ok(queued)
 }
 
 async fn reload(state: &AppState, id: Uuid) -> Result<Document, WorkflowServiceError> {

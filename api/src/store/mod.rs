@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod documents;
 pub mod organizations;
+pub mod outbox;
 pub mod registers;
 pub mod reports;
 pub mod tasks;

@@ -82,6 +82,10 @@ stored_enum! {
         Assigned = "assigned",
         Signed = "signed",
         Issued = "issued",
+        /// A waiting task's deadline is near (sent once per task).
+        DeadlineSoon = "deadline_soon",
+        /// A waiting task is past its deadline (sent once per task).
+        Overdue = "overdue",
     }
 }
 

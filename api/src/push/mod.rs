@@ -1,0 +1,38 @@
+//! Push notifications through a transactional outbox.
+//!
+//! A workflow change that needs someone writes one outbox row per live device of each
+//! recipient in the same transaction as the change ([`outbox::enqueue`], fed by the devices
+//! read from Redis just before it), so a push is never announced for a change that rolled back
+//! nor lost with a crash after the commit. After the commit the in-process [`Push`] handle
+//! wakes the [`worker`], which claims due rows under a lease (several instances share one
+//! outbox, never sending a row twice), sends them through the [`fcm`] HTTP v1 client and
+//! records what Google answered. What the push says is in [`message`].
+
+pub mod fcm;
+pub mod message;
+pub mod outbox;
+pub mod worker;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+/// What a request holds to tell this instance's worker that rows were queued.
+#[derive(Clone, Default)]
+pub struct Push {
+    wake: Arc<Notify>,
+}
+
+impl Push {
+    /// Call after the transaction that wrote `rows` outbox rows has committed.
+    pub fn queued(&self, rows: usize) {
+        if rows > 0 {
+            metrics::counter!("push_queued_total").increment(rows as u64);
+            self.wake.notify_one();
+        }
+    }
+
+    pub(crate) fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+}

@@ -1,0 +1,280 @@
+//! Push notifications from the outbox to a local fake of Google: to every live device and no
+//! revoked one, through a crash, retries, dead tokens and two instances sharing the outbox.
+
+use std::{collections::HashSet, time::Duration};
+
+use serde_json::{Value, json};
+
+use crate::{
+    fake_fcm::{Answer, FakeFcm},
+    helpers::{Backend, TestApp, Tokens, on_both_databases, pdf, spawn_app_with},
+};
+
+on_both_databases!(
+    a_submission_pushes_to_each_live_device_of_the_reviewer,
+    a_push_queued_before_a_crash_is_delivered_after_restart,
+    fcm_unavailable_twice_then_the_push_goes_out_once,
+    an_unregistered_token_is_cleared_from_the_device,
+    two_instances_deliver_every_push_exactly_once,
+);
+
+/// Fast pacing, so retries and polls happen within a test's patience.
+const PACE: &[(&str, &str)] = &[
+    ("PUSH_RETRY_BASE_MS", "200"),
+    ("PUSH_POLL_MS", "100"),
+    ("PUSH_LEASE_SECONDS", "2"),
+];
+
+async fn spawn(db: Backend, fcm: &FakeFcm, extra: &[(&str, &str)]) -> TestApp {
+    let fcm_env = fcm.env();
+    let mut env: Vec<(&str, &str)> = fcm_env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    env.extend_from_slice(PACE);
+    env.extend_from_slice(extra);
+    spawn_app_with(db, &env).await
+}
+
+struct Office {
+    author: Tokens,
+    reviewer: String,
+    reviewer_password: String,
+}
+
+async fn office(app: &TestApp) -> Office {
+    let admin = app.admin().await;
+    let (_, author_password) = app
+        .active_user(&admin, "chuyenvien.binh", &["specialist"])
+        .await;
+    let (reviewer, reviewer_password) = app.active_user(&admin, "lanhdao.an", &["leader"]).await;
+    Office {
+        author: app
+            .login_ok("chuyenvien.binh", &author_password, "author-phone")
+            .await,
+        reviewer,
+        reviewer_password,
+    }
+}
+
+/// Logs the reviewer in on a device that registered `push_token`.
+async fn device(app: &TestApp, o: &Office, device_id: &str, push_token: &str) -> Tokens {
+    let reply = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({
+                "username": "lanhdao.an", "password": o.reviewer_password,
+                "device": {"device_id": device_id, "platform": "android", "name": device_id,
+                           "app_version": "1.0.0", "push_token": push_token},
+            }),
+        )
+        .await;
+    let body = reply.ok();
+    Tokens {
+        access: body["access_token"].as_str().unwrap().to_owned(),
+        refresh: body["refresh_token"].as_str().unwrap().to_owned(),
+        session_id: body["session_id"].as_str().unwrap().to_owned(),
+        must_change_password: false,
+    }
+}
+
+/// Drafts a document and submits it to the reviewer; returns the document id.
+async fn submit(app: &TestApp, o: &Office, urgency: &str) -> String {
+    let metadata = json!({
+        "direction": "outgoing", "doc_type": "TTr", "urgency": urgency,
+        "confidentiality": "none", "summary": "Tờ trình về kế hoạch năm 2027",
+    });
+    let created = app
+        .upload(
+            &o.author.access,
+            metadata,
+            vec![("du-thao.pdf", pdf("Du thao"))],
+        )
+        .await;
+    let doc = created.ok()["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/documents/{doc}/submit"),
+        Some(&o.author.access),
+        json!({"steps": [{"user_id": o.reviewer, "action": "review"}]}),
+    )
+    .await
+    .ok();
+    doc
+}
+
+fn tokens(accepted: &[Value]) -> Vec<String> {
+    let mut t: Vec<String> = accepted
+        .iter()
+        .map(|m| m["token"].as_str().unwrap().to_owned())
+        .collect();
+    t.sort();
+    t
+}
+
+/// Waits (bounded) until the server's metrics show `line`.
+async fn wait_for_metric(app: &TestApp, line: &str) {
+    for _ in 0..200 {
+        let metrics = app
+            .http
+            .get(format!("{}/metrics", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.lines().any(|l| l.starts_with(line)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the metrics never showed {line:?}");
+}
+
+async fn a_submission_pushes_to_each_live_device_of_the_reviewer(db: Backend) {
+    let fcm = FakeFcm::start().await;
+    let app = spawn(db, &fcm, &[]).await;
+    let o = office(&app).await;
+    let phone = device(&app, &o, "phone", "token-phone").await;
+    device(&app, &o, "tablet", "token-tablet").await;
+    let old = device(&app, &o, "old-phone", "token-old").await;
+    let gone = device(&app, &o, "lost-phone", "token-lost").await;
+    app.delete(
+        &format!("/api/v1/me/sessions/{}", old.session_id),
+        &phone.access,
+    )
+    .await;
+
+    // Google is down when the document is submitted: the pushes wait in the outbox.
+    fcm.answer_by_default(Answer::Unavailable);
+    let doc = submit(&app, &o, "flash").await;
+    for _ in 0..200 {
+        if fcm.sends() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(fcm.sends() >= 3, "each queued push was tried");
+    // A device logged out while its push was queued gets nothing.
+    app.delete(
+        &format!("/api/v1/me/sessions/{}", gone.session_id),
+        &phone.access,
+    )
+    .await;
+    fcm.answer_by_default(Answer::Accept);
+
+    let accepted = fcm.wait_for("both live devices", |a| a.len() >= 2).await;
+    wait_for_metric(&app, "push_dropped_total 1").await;
+    let accepted_now = fcm.accepted();
+    assert_eq!(accepted_now.len(), 2, "{accepted_now:#?}");
+    assert_eq!(tokens(&accepted), ["token-phone", "token-tablet"]);
+    let m = &accepted[0];
+    assert_eq!(m["data"]["type"], "review_requested");
+    assert_eq!(m["data"]["document_id"], doc.as_str());
+    assert!(m["data"]["task_id"].is_string());
+    assert_eq!(m["android"]["priority"], "HIGH");
+    assert_eq!(m["apns"]["headers"]["apns-priority"], "10");
+    assert_eq!(m["apns"]["payload"]["aps"]["badge"], 1);
+    // The summary is not sent unless the organisation opted in.
+    assert!(!m.to_string().contains("Tờ trình"));
+    assert_eq!(fcm.tokens_issued(), 1, "the access token is cached");
+}
+
+async fn a_push_queued_before_a_crash_is_delivered_after_restart(db: Backend) {
+    let fcm = FakeFcm::start().await;
+    let mut app = spawn(db, &fcm, &[]).await;
+    let o = office(&app).await;
+    device(&app, &o, "phone", "token-phone").await;
+    fcm.answer_by_default(Answer::Hang);
+    submit(&app, &o, "normal").await;
+    for _ in 0..200 {
+        if fcm.sends() >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(fcm.sends(), 1, "the push was on its way");
+    app.kill();
+    fcm.answer_by_default(Answer::Accept);
+
+    let restarted = app.second_instance();
+    let accepted = fcm
+        .wait_for("the push after restart", |a| !a.is_empty())
+        .await;
+    assert_eq!(tokens(&accepted), ["token-phone"]);
+    wait_for_metric(&restarted, "push_sent_total 1").await;
+    assert_eq!(fcm.accepted().len(), 1);
+}
+
+async fn fcm_unavailable_twice_then_the_push_goes_out_once(db: Backend) {
+    let fcm = FakeFcm::start().await;
+    let app = spawn(db, &fcm, &[]).await;
+    let o = office(&app).await;
+    device(&app, &o, "phone", "token-phone").await;
+    fcm.script(&[Answer::Unavailable, Answer::TooMany(1)]);
+    submit(&app, &o, "normal").await;
+    fcm.wait_for("the push", |a| !a.is_empty()).await;
+    wait_for_metric(&app, "push_sent_total 1").await;
+    wait_for_metric(&app, "push_retried_total 2").await;
+    assert_eq!(fcm.sends(), 3);
+    assert_eq!(fcm.accepted().len(), 1);
+}
+
+async fn an_unregistered_token_is_cleared_from_the_device(db: Backend) {
+    let fcm = FakeFcm::start().await;
+    let app = spawn(db, &fcm, &[]).await;
+    let o = office(&app).await;
+    let phone = device(&app, &o, "phone", "token-uninstalled").await;
+    fcm.unregister("token-uninstalled");
+    submit(&app, &o, "normal").await;
+    for _ in 0..200 {
+        let sessions = app.get("/api/v1/me/sessions", &phone.access).await;
+        let items = sessions.ok()["items"].as_array().unwrap().clone();
+        let this = items
+            .iter()
+            .find(|s| s["id"] == phone.session_id.as_str())
+            .unwrap();
+        if this["push_enabled"] == false {
+            wait_for_metric(&app, "push_dead_tokens_total 1").await;
+            assert!(fcm.accepted().is_empty());
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the dead token was never cleared");
+}
+
+async fn two_instances_deliver_every_push_exactly_once(db: Backend) {
+    let fcm = FakeFcm::start().await;
+    // Small batches and slow answers, so both instances take part.
+    let first = spawn(db, &fcm, &[("PUSH_CONCURRENCY", "1")]).await;
+    let second = first.second_instance();
+    let o = office(&first).await;
+    let devices = 6;
+    for i in 0..devices {
+        device(&first, &o, &format!("device-{i}"), &format!("token-{i}")).await;
+    }
+    fcm.answer_by_default(Answer::Slow(30));
+    let documents = 3;
+    for i in 0..documents {
+        let app = if i % 2 == 0 { &first } else { &second };
+        submit(app, &o, "normal").await;
+    }
+    let expected = devices * documents;
+    let accepted = fcm.wait_for("every push", |a| a.len() >= expected).await;
+    let distinct: HashSet<(String, String)> = accepted
+        .iter()
+        .map(|m| {
+            (
+                m["token"].as_str().unwrap().to_owned(),
+                m["data"]["task_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(distinct.len(), expected, "no push twice: {accepted:#?}");
+    // Let any stray duplicate arrive before the final count.
+    wait_for_metric(&first, "push_sent_total").await;
+    wait_for_metric(&second, "push_sent_total").await;
+    assert_eq!(fcm.accepted().len(), expected);
+}
