@@ -16,6 +16,7 @@ on_both_databases!(
     fcm_unavailable_twice_then_the_push_goes_out_once,
     an_unregistered_token_is_cleared_from_the_device,
     two_instances_deliver_every_push_exactly_once,
+    deadline_reminders_fire_once_per_task,
 );
 
 /// Fast pacing, so retries and polls happen within a test's patience.
@@ -81,6 +82,10 @@ async fn device(app: &TestApp, o: &Office, device_id: &str, push_token: &str) ->
 
 /// Drafts a document and submits it to the reviewer; returns the document id.
 async fn submit(app: &TestApp, o: &Office, urgency: &str) -> String {
+    submit_due(app, o, urgency, None).await
+}
+
+async fn submit_due(app: &TestApp, o: &Office, urgency: &str, deadline: Option<String>) -> String {
     let metadata = json!({
         "direction": "outgoing", "doc_type": "TTr", "urgency": urgency,
         "confidentiality": "none", "summary": "Tờ trình về kế hoạch năm 2027",
@@ -96,7 +101,7 @@ async fn submit(app: &TestApp, o: &Office, urgency: &str) -> String {
     app.post(
         &format!("/api/v1/documents/{doc}/submit"),
         Some(&o.author.access),
-        json!({"steps": [{"user_id": o.reviewer, "action": "review"}]}),
+        json!({"steps": [{"user_id": o.reviewer, "action": "review"}], "deadline": deadline}),
     )
     .await
     .ok();
@@ -112,8 +117,8 @@ fn tokens(accepted: &[Value]) -> Vec<String> {
     t
 }
 
-/// Waits (bounded) until the server's metrics show `line`.
-async fn wait_for_metric(app: &TestApp, line: &str) {
+/// Waits (bounded) until the server's counter `name` reaches `at_least`.
+async fn wait_for_metric(app: &TestApp, name: &str, at_least: u64) {
     for _ in 0..200 {
         let metrics = app
             .http
@@ -124,12 +129,15 @@ async fn wait_for_metric(app: &TestApp, line: &str) {
             .text()
             .await
             .unwrap();
-        if metrics.lines().any(|l| l.starts_with(line)) {
+        let value = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok());
+        if value.is_some_and(|v| v >= at_least as f64) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the metrics never showed {line:?}");
+    panic!("the metric {name} never reached {at_least}");
 }
 
 async fn a_submission_pushes_to_each_live_device_of_the_reviewer(db: Backend) {
@@ -165,7 +173,7 @@ async fn a_submission_pushes_to_each_live_device_of_the_reviewer(db: Backend) {
     fcm.answer_by_default(Answer::Accept);
 
     let accepted = fcm.wait_for("both live devices", |a| a.len() >= 2).await;
-    wait_for_metric(&app, "push_dropped_total 1").await;
+    wait_for_metric(&app, "push_dropped_total", 1).await;
     let accepted_now = fcm.accepted();
     assert_eq!(accepted_now.len(), 2, "{accepted_now:#?}");
     assert_eq!(tokens(&accepted), ["token-phone", "token-tablet"]);
@@ -203,7 +211,7 @@ async fn a_push_queued_before_a_crash_is_delivered_after_restart(db: Backend) {
         .wait_for("the push after restart", |a| !a.is_empty())
         .await;
     assert_eq!(tokens(&accepted), ["token-phone"]);
-    wait_for_metric(&restarted, "push_sent_total 1").await;
+    wait_for_metric(&restarted, "push_sent_total", 1).await;
     assert_eq!(fcm.accepted().len(), 1);
 }
 
@@ -215,8 +223,8 @@ async fn fcm_unavailable_twice_then_the_push_goes_out_once(db: Backend) {
     fcm.script(&[Answer::Unavailable, Answer::TooMany(1)]);
     submit(&app, &o, "normal").await;
     fcm.wait_for("the push", |a| !a.is_empty()).await;
-    wait_for_metric(&app, "push_sent_total 1").await;
-    wait_for_metric(&app, "push_retried_total 2").await;
+    wait_for_metric(&app, "push_sent_total", 1).await;
+    wait_for_metric(&app, "push_retried_total", 2).await;
     assert_eq!(fcm.sends(), 3);
     assert_eq!(fcm.accepted().len(), 1);
 }
@@ -236,7 +244,7 @@ async fn an_unregistered_token_is_cleared_from_the_device(db: Backend) {
             .find(|s| s["id"] == phone.session_id.as_str())
             .unwrap();
         if this["push_enabled"] == false {
-            wait_for_metric(&app, "push_dead_tokens_total 1").await;
+            wait_for_metric(&app, "push_dead_tokens_total", 1).await;
             assert!(fcm.accepted().is_empty());
             return;
         }
@@ -274,7 +282,39 @@ async fn two_instances_deliver_every_push_exactly_once(db: Backend) {
         .collect();
     assert_eq!(distinct.len(), expected, "no push twice: {accepted:#?}");
     // Let any stray duplicate arrive before the final count.
-    wait_for_metric(&first, "push_sent_total").await;
-    wait_for_metric(&second, "push_sent_total").await;
+    wait_for_metric(&first, "push_sent_total", 1).await;
+    wait_for_metric(&second, "push_sent_total", 1).await;
     assert_eq!(fcm.accepted().len(), expected);
+}
+
+async fn deadline_reminders_fire_once_per_task(db: Backend) {
+    let fcm = FakeFcm::start().await;
+    let reminders = [
+        ("DEADLINE_REMINDER_LEAD_SECONDS", "3600"),
+        ("REMINDER_SCAN_MS", "200"),
+    ];
+    let app = spawn(db, &fcm, &reminders).await;
+    let o = office(&app).await;
+    device(&app, &o, "phone", "token-phone").await;
+    let deadline = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
+        + chrono::Duration::seconds(4);
+    submit_due(&app, &o, "normal", Some(deadline.to_rfc3339())).await;
+    let kinds = |a: &[Value]| -> Vec<String> {
+        let mut k: Vec<String> = a
+            .iter()
+            .map(|m| m["data"]["type"].as_str().unwrap().to_owned())
+            .collect();
+        k.sort();
+        k
+    };
+    fcm.wait_for("the request, then both reminders", |a| a.len() >= 3)
+        .await;
+    // Another instance, and more scans on both, add nothing.
+    let second = app.second_instance();
+    wait_for_metric(&second, "push_reminder_scans_total", 3).await;
+    wait_for_metric(&app, "push_reminder_scans_total", 30).await;
+    assert_eq!(
+        kinds(&fcm.accepted()),
+        ["deadline_soon", "overdue", "review_requested"]
+    );
 }

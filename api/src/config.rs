@@ -59,6 +59,10 @@ pub struct PushSettings {
     pub max_attempts: u32,
     /// Sends in flight at once per instance.
     pub concurrency: usize,
+    /// How long before a task's deadline its assignee gets `deadline_soon`.
+    pub reminder_lead: Duration,
+    /// How often each instance looks for tasks due a deadline reminder.
+    pub reminder_scan: Duration,
 }
 
 impl Settings {
@@ -126,6 +130,12 @@ impl Settings {
                 )?),
                 max_attempts: parse(&var, "PUSH_MAX_ATTEMPTS", "10")?,
                 concurrency: parse(&var, "PUSH_CONCURRENCY", "32")?,
+                reminder_lead: Duration::from_secs(parse(
+                    &var,
+                    "DEADLINE_REMINDER_LEAD_SECONDS",
+                    "86400",
+                )?),
+                reminder_scan: Duration::from_millis(parse(&var, "REMINDER_SCAN_MS", "60000")?),
             },
             data_dir,
         })

@@ -24,6 +24,7 @@ use crate::{
     push::{
         Push,
         fcm::{Fcm, FcmSetupError},
+        reminders::Reminders,
         worker::Worker,
     },
     state::AppState,
@@ -181,8 +182,8 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish (up to 10 s) and
-    /// the push worker finish the batch it is sending.
+    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish (up to 10 s), the
+    /// push worker finish the batch it is sending and the reminder scan its task.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let url = match (&self.settings.public_url, self.local_addr()) {
             (Some(public), _) => public.clone(),
@@ -191,19 +192,29 @@ impl Application {
         };
         tracing::info!(address = %url, docs = %format!("{url}/docs"), "listening");
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let worker = self
-            .worker
-            .map(|w| tokio::spawn(w.run_until_stopped(stopped)));
+        let mut background = Vec::new();
+        if let Some(worker) = self.worker {
+            background.push(tokio::spawn(worker.run_until_stopped(stopped.clone())));
+        }
+        let reminders = Reminders::new(
+            self.state.db.clone(),
+            self.state.sessions.clone(),
+            self.state.clock.clone(),
+            self.state.push.clone(),
+            self.settings.push.reminder_lead,
+            self.settings.push.reminder_scan,
+        );
+        background.push(tokio::spawn(reminders.run_until_stopped(stopped)));
         let app = http::app(self.state, self.settings.max_json_body_bytes);
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
             .await;
         // Ignored error: the worker has already stopped on its own.
         let _ = stop.send(true);
-        if let Some(worker) = worker
-            && let Err(e) = worker.await
-        {
-            tracing::error!(error = %e, "the push worker panicked");
+        for task in background {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, "a background task panicked");
+            }
         }
         served
     }

@@ -6,5 +6,6 @@ pub mod document_file;
 pub mod organization;
 pub mod push_outbox;
 pub mod task;
+pub mod task_reminder;
 pub mod user;
 pub mod user_role;

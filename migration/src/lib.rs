@@ -13,6 +13,7 @@ mod m20261122_000007_create_tasks;
 mod m20261122_000008_create_registers;
 mod m20261123_000001_create_audit_log;
 mod m20261123_100001_create_push_outbox;
+mod m20261123_100002_create_task_reminders;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_create_registers::Migration),
             Box::new(m20261123_000001_create_audit_log::Migration),
             Box::new(m20261123_100001_create_push_outbox::Migration),
+            Box::new(m20261123_100002_create_task_reminders::Migration),
         ]
     }
 }

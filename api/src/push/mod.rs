@@ -6,11 +6,13 @@
 //! nor lost with a crash after the commit. After the commit the in-process [`Push`] handle
 //! wakes the [`worker`], which claims due rows under a lease (several instances share one
 //! outbox, never sending a row twice), sends them through the [`fcm`] HTTP v1 client and
-//! records what Google answered. What the push says is in [`message`].
+//! records what Google answered. What the push says is in [`message`]; deadline reminders are
+//! queued by [`reminders`].
 
 pub mod fcm;
 pub mod message;
 pub mod outbox;
+pub mod reminders;
 pub mod worker;
 
 use std::sync::Arc;

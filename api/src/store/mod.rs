@@ -6,6 +6,7 @@ pub mod documents;
 pub mod organizations;
 pub mod outbox;
 pub mod registers;
+pub mod reminders;
 pub mod reports;
 pub mod tasks;
 pub mod users;
