@@ -17,6 +17,7 @@ on_both_databases!(
     an_unregistered_token_is_cleared_from_the_device,
     two_instances_deliver_every_push_exactly_once,
     deadline_reminders_fire_once_per_task,
+    whoever_assigned_a_task_may_urge_it_now_and_then,
 );
 
 /// Fast pacing, so retries and polls happen within a test's patience.
@@ -317,4 +318,49 @@ async fn deadline_reminders_fire_once_per_task(db: Backend) {
         kinds(&fcm.accepted()),
         ["deadline_soon", "overdue", "review_requested"]
     );
+}
+
+async fn whoever_assigned_a_task_may_urge_it_now_and_then(db: Backend) {
+    let fcm = FakeFcm::start().await;
+    let app = spawn(db, &fcm, &[]).await;
+    let o = office(&app).await;
+    let phone = device(&app, &o, "phone", "token-phone").await;
+    let doc = submit(&app, &o, "normal").await;
+    fcm.wait_for("the review request", |a| a.len() == 1).await;
+    let inbox = app.get("/api/v1/inbox", &phone.access).await;
+    let task = inbox.ok()["items"][0]["task"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/tasks/{task}/urge");
+
+    app.post(&path, Some(&phone.access), json!({}))
+        .await
+        .problem(403, "not_the_assigner");
+    let urged = app.post(&path, Some(&o.author.access), json!({})).await;
+    assert_eq!(urged.status, 202, "{}", urged.body);
+    assert_eq!(urged.body["devices"], 1);
+    let accepted = fcm.wait_for("the reminder", |a| a.len() == 2).await;
+    assert_eq!(accepted[1]["data"]["type"], "deadline_soon");
+    assert_eq!(accepted[1]["data"]["task_id"], task.as_str());
+    assert_eq!(accepted[1]["data"]["document_id"], doc.as_str());
+
+    let again = app.post(&path, Some(&o.author.access), json!({})).await;
+    again.problem(429, "urged_too_soon");
+    assert!(again.headers.contains_key("retry-after"));
+
+    let admin = app.admin().await;
+    let trail = app
+        .get(
+            &format!("/api/v1/admin/audit?limit=100&document_id={doc}"),
+            &admin.access,
+        )
+        .await;
+    let urges: Vec<&Value> = trail.ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "task_urged")
+        .collect();
+    assert_eq!(urges.len(), 1, "{}", trail.body);
 }

@@ -63,6 +63,8 @@ pub struct PushSettings {
     pub reminder_lead: Duration,
     /// How often each instance looks for tasks due a deadline reminder.
     pub reminder_scan: Duration,
+    /// How soon after an urge the same task may be urged again.
+    pub urge_interval: Duration,
 }
 
 impl Settings {
@@ -136,6 +138,7 @@ impl Settings {
                     "86400",
                 )?),
                 reminder_scan: Duration::from_millis(parse(&var, "REMINDER_SCAN_MS", "60000")?),
+                urge_interval: Duration::from_secs(parse(&var, "URGE_INTERVAL_SECONDS", "600")?),
             },
             data_dir,
         })

@@ -126,7 +126,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         max_upload_bytes: settings.max_upload_bytes,
         metrics: telemetry::init_metrics(),
         redis_key_prefix: settings.redis_key_prefix.clone(),
-        push: Push::default(),
+        push: Push::new(settings.push.urge_interval),
         db,
         redis,
     })

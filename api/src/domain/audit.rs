@@ -31,6 +31,8 @@ stored_enum! {
         Registered = "registered",
         TaskDecided = "task_decided",
         Issued = "issued",
+        /// Whoever assigned a task sent its assignee a reminder.
+        TaskUrged = "task_urged",
     }
 }
 

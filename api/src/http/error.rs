@@ -25,7 +25,7 @@ use crate::{
     files::PdfError,
     services::{
         admin::AdminError, auth::AuthError, auth::AuthnError, documents::DocumentError,
-        me::MeError, workflow::WorkflowServiceError,
+        me::MeError, urge::UrgeError, workflow::WorkflowServiceError,
     },
 };
 
@@ -70,6 +70,7 @@ error_codes! {
     Forbidden => 403, "forbidden", "This needs a role the caller does not have";
     NotYourTask => 403, "not_your_task", "This task is assigned to someone else";
     NotTheAuthor => 403, "not_the_author", "Only the author may do this";
+    NotTheAssigner => 403, "not_the_assigner", "Only whoever assigned this task may do this";
     NotFound => 404, "not_found", "Not found";
     MethodNotAllowed => 405, "method_not_allowed", "The method is not allowed here";
     UsernameTaken => 409, "username_taken", "The username is taken";
@@ -93,6 +94,7 @@ error_codes! {
     CannotDisableSelf => 422, "cannot_disable_self", "An admin cannot disable their own account";
     PdfPasswordProtected => 422, "pdf_password_protected", "A PDF is locked with a password";
     TooManyAttempts => 429, "too_many_attempts", "Too many failed attempts; try again later";
+    UrgedTooSoon => 429, "urged_too_soon", "This task was urged a moment ago; try again later";
     InternalError => 500, "internal_error", "Something went wrong on our side";
 }
 
@@ -306,8 +308,25 @@ into_problems!(
     UploadError,
     PdfError,
     DocumentError,
-    WorkflowServiceError
+    WorkflowServiceError,
+    UrgeError
 );
+
+impl From<UrgeError> for ApiError {
+    fn from(err: UrgeError) -> Self {
+        let detail = err.to_string();
+        match err {
+            UrgeError::TaskNotFound => ApiError::new(ErrorCode::NotFound, detail),
+            UrgeError::NotTheAssigner => ApiError::new(ErrorCode::NotTheAssigner, detail),
+            UrgeError::NotWaiting => ApiError::new(ErrorCode::TaskAlreadyDecided, detail),
+            UrgeError::TooSoon { retry_after } => ApiError {
+                retry_after: Some(retry_after),
+                ..ApiError::new(ErrorCode::UrgedTooSoon, detail)
+            },
+            UrgeError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
 
 impl From<WorkflowServiceError> for ApiError {
     fn from(err: WorkflowServiceError) -> Self {

@@ -24,12 +24,16 @@ use crate::{
             Assignment, Decision, Directive, DocumentState, HandlerRole, Step, Task, TaskAction,
         },
     },
-    services::workflow::{self, InboxItem},
+    services::{
+        urge,
+        workflow::{self, InboxItem},
+    },
     state::AppState,
 };
 
 problem_set!(SubmitProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotTheAuthor, WrongDocumentState, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(DecideProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SignatureRequired, CommentRequired, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(UrgeProblems: authenticated, NotFound, NotTheAssigner, TaskAlreadyDecided, UrgedTooSoon);
 problem_set!(InboxProblems: authenticated, InvalidRequest, ValidationFailed);
 problem_set!(IssueProblems: authenticated, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(RegisterProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
@@ -283,6 +287,30 @@ impl Example for InboxPage {
                 symbol: None,
             }],
             next_cursor: None,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum Urged {
+    /// A reminder is on its way to each of the assignee's devices.
+    #[oai(status = 202)]
+    Accepted(Json<UrgeView>),
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct UrgeView {
+    pub task_id: Uuid,
+    /// How many of the assignee's devices the reminder goes to (0 when none takes pushes).
+    pub devices: u32,
+}
+
+impl Example for UrgeView {
+    fn example() -> Self {
+        Self {
+            task_id: Uuid::from_u128(0x0193_a5e0_7c1e_7d3a_9f3e_2b8c_1d4e_5f61),
+            devices: 2,
         }
     }
 }
@@ -583,6 +611,26 @@ impl TasksApi {
             report: body.0.report,
         };
         decided(&state, caller, id, decision).await
+    }
+
+    /// Urge
+    ///
+    /// Whoever assigned the task (`assigned_by`) reminds its assignee now, with a push to each
+    /// of their devices (type `deadline_soon`, or `overdue` once the deadline has passed). The
+    /// same task may be urged again only after a while (429 with Retry-After); urging is
+    /// recorded in the audit trail.
+    #[oai(path = "/tasks/:id/urge", method = "post", operation_id = "urgeTask")]
+    async fn urge(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+    ) -> Result<Urged, Problems<UrgeProblems>> {
+        let devices = urge::urge(&state, caller.0, id.0).await?;
+        Ok(Urged::Accepted(Json(UrgeView {
+            task_id: id.0,
+            devices: u32::try_from(devices).unwrap_or(u32::MAX),
+        })))
     }
 
     /// My inbox

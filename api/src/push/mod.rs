@@ -15,17 +15,30 @@ pub mod outbox;
 pub mod reminders;
 pub mod worker;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use tokio::sync::Notify;
 
 /// What a request holds to tell this instance's worker that rows were queued.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Push {
     wake: Arc<Notify>,
+    urge_interval: Duration,
 }
 
 impl Push {
+    /// `urge_interval`: how soon after an urge the same task may be urged again.
+    pub fn new(urge_interval: Duration) -> Self {
+        Self {
+            wake: Arc::default(),
+            urge_interval,
+        }
+    }
+
+    pub fn urge_interval(&self) -> Duration {
+        self.urge_interval
+    }
+
     /// Call after the transaction that wrote `rows` outbox rows has committed.
     pub fn queued(&self, rows: usize) {
         if rows > 0 {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod documents;
 pub mod me;
 pub mod reports;
+pub mod urge;
 pub mod workflow;
 
 use std::net::IpAddr;
