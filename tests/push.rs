@@ -18,6 +18,7 @@ on_both_databases!(
     two_instances_deliver_every_push_exactly_once,
     deadline_reminders_fire_once_per_task,
     whoever_assigned_a_task_may_urge_it_now_and_then,
+    the_summary_goes_only_where_the_organisation_opted_in,
 );
 
 /// Fast pacing, so retries and polls happen within a test's patience.
@@ -61,6 +62,16 @@ async fn office(app: &TestApp) -> Office {
 
 /// Logs the reviewer in on a device that registered `push_token`.
 async fn device(app: &TestApp, o: &Office, device_id: &str, push_token: &str) -> Tokens {
+    device_in(app, o, device_id, push_token, "vi").await
+}
+
+async fn device_in(
+    app: &TestApp,
+    o: &Office,
+    device_id: &str,
+    push_token: &str,
+    locale: &str,
+) -> Tokens {
     let reply = app
         .post(
             "/api/v1/auth/login",
@@ -68,7 +79,7 @@ async fn device(app: &TestApp, o: &Office, device_id: &str, push_token: &str) ->
             json!({
                 "username": "lanhdao.an", "password": o.reviewer_password,
                 "device": {"device_id": device_id, "platform": "android", "name": device_id,
-                           "app_version": "1.0.0", "push_token": push_token},
+                           "app_version": "1.0.0", "push_token": push_token, "locale": locale},
             }),
         )
         .await;
@@ -363,4 +374,29 @@ async fn whoever_assigned_a_task_may_urge_it_now_and_then(db: Backend) {
         .filter(|e| e["action"] == "task_urged")
         .collect();
     assert_eq!(urges.len(), 1, "{}", trail.body);
+}
+
+async fn the_summary_goes_only_where_the_organisation_opted_in(db: Backend) {
+    let fcm = FakeFcm::start().await;
+    let app = spawn(db, &fcm, &[]).await;
+    let o = office(&app).await;
+    device_in(&app, &o, "phone", "token-phone", "en").await;
+    let admin = app.admin().await;
+    let org = app.admin_org(&admin).await;
+    let updated = app
+        .patch(
+            &format!("/api/v1/admin/organizations/{org}"),
+            &admin.access,
+            json!({"push_summary": true}),
+        )
+        .await;
+    assert_eq!(updated.ok()["push_summary"], true);
+    submit(&app, &o, "normal").await;
+    let accepted = fcm.wait_for("the push", |a| a.len() == 1).await;
+    let notification = &accepted[0]["notification"];
+    assert_eq!(
+        notification["title"],
+        "A document is waiting for your review"
+    );
+    assert_eq!(notification["body"], "Tờ trình về kế hoạch năm 2027");
 }

@@ -12,6 +12,8 @@ pub struct Model {
     /// `party` (`1945-QĐ/TU`) or `state` (`02/CT-TTg`).
     pub numbering_style: String,
     pub created_at: DateTimeUtc,
+    /// Pushes about its documents carry their summary.
+    pub push_summary: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

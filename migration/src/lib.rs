@@ -14,6 +14,7 @@ mod m20261122_000008_create_registers;
 mod m20261123_000001_create_audit_log;
 mod m20261123_100001_create_push_outbox;
 mod m20261123_100002_create_task_reminders;
+mod m20261123_100003_add_organization_push_summary;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_audit_log::Migration),
             Box::new(m20261123_100001_create_push_outbox::Migration),
             Box::new(m20261123_100002_create_task_reminders::Migration),
+            Box::new(m20261123_100003_add_organization_push_summary::Migration),
         ]
     }
 }

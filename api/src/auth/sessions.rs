@@ -17,7 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::domain::{DeviceInfo, Platform, PushToken};
+use crate::domain::{DeviceInfo, Locale, Platform, PushToken};
 
 /// A refresh token as handed to the app: `{session id}.{256 random bits}`.
 pub struct RefreshToken(SecretString);
@@ -60,6 +60,7 @@ pub struct Session {
     pub device_name: String,
     pub app_version: String,
     pub push_token: Option<PushToken>,
+    pub locale: Locale,
     pub ip: Option<String>,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
@@ -174,6 +175,7 @@ impl SessionStore {
             ("platform", new.device.platform.as_str().to_owned()),
             ("device_name", new.device.name),
             ("app_version", new.device.app_version),
+            ("locale", new.device.locale.as_str().to_owned()),
             ("created_at", now.clone()),
             ("last_seen_at", now),
             ("refresh_hash", token.digest()),
@@ -389,6 +391,11 @@ fn parse_session(id: Uuid, f: &HashMap<String, String>) -> Option<Session> {
         device_name: f.get("device_name").cloned().unwrap_or_default(),
         app_version: f.get("app_version").cloned().unwrap_or_default(),
         push_token: f.get("push_token").and_then(|t| PushToken::parse(t).ok()),
+        // Sessions from before locales were recorded are Vietnamese.
+        locale: f
+            .get("locale")
+            .and_then(|l| Locale::parse(l).ok())
+            .unwrap_or(Locale::Vi),
         ip: f.get("ip").cloned(),
         created_at: time("created_at")?,
         last_seen_at: time("last_seen_at")?,

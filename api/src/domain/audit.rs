@@ -20,6 +20,7 @@ stored_enum! {
         PasswordChanged = "password_changed",
         SessionRevoked = "session_revoked",
         OrganizationCreated = "organization_created",
+        OrganizationUpdated = "organization_updated",
         UserCreated = "user_created",
         UserUpdated = "user_updated",
         DocumentCreated = "document_created",

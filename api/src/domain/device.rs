@@ -52,6 +52,8 @@ pub struct DeviceInfo {
     pub name: String,
     pub app_version: String,
     pub push_token: Option<PushToken>,
+    /// The language of this device's pushes.
+    pub locale: super::Locale,
 }
 
 #[cfg(test)]

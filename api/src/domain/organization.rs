@@ -117,4 +117,7 @@ pub struct Organization {
     pub parent_id: Option<Uuid>,
     pub numbering_style: NumberingStyle,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Whether pushes about its documents show their summary (off by default: a push travels
+    /// through Google and Apple).
+    pub push_summary: bool,
 }

@@ -25,6 +25,7 @@ use crate::{
 };
 
 problem_set!(CreateOrgProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed, NotFound, OrganizationCodeTaken);
+problem_set!(UpdateOrgProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed, NotFound);
 problem_set!(ListProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed);
 problem_set!(CreateUserProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed, WeakPassword, NotFound, UsernameTaken);
 problem_set!(UpdateUserProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed, NotFound, CannotDisableSelf);
@@ -64,6 +65,8 @@ pub struct OrganizationView {
     pub parent_id: Option<Uuid>,
     pub numbering_style: NumberingStyleDto,
     pub created_at: DateTime<Utc>,
+    /// Pushes about its documents show their summary; otherwise only that something waits.
+    pub push_summary: bool,
 }
 
 impl From<Organization> for OrganizationView {
@@ -75,6 +78,7 @@ impl From<Organization> for OrganizationView {
             parent_id: o.parent_id,
             numbering_style: o.numbering_style.into(),
             created_at: o.created_at,
+            push_summary: o.push_summary,
         }
     }
 }
@@ -88,6 +92,7 @@ impl Example for OrganizationView {
             parent_id: None,
             numbering_style: NumberingStyleDto::Party,
             created_at: example_time(),
+            push_summary: false,
         }
     }
 }
@@ -191,6 +196,20 @@ pub struct UserPage {
 }
 
 /// Only the fields present change.
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct UpdateOrganizationRequest {
+    /// Show the document's summary in pushes about the organisation's documents. A push
+    /// travels through Google and Apple: opt in only where that is acceptable.
+    pub push_summary: bool,
+}
+
+impl Example for UpdateOrganizationRequest {
+    fn example() -> Self {
+        Self { push_summary: true }
+    }
+}
+
 #[derive(Debug, Object)]
 #[oai(example, deny_unknown_fields)]
 pub struct UpdateUserRequest {
@@ -330,6 +349,26 @@ impl AdminApi {
         let page = admin::organizations(&state, &admin, cursor, size).await?;
         let (items, next_cursor) = page_parts(page);
         Ok(Json(OrganizationPage { items, next_cursor }))
+    }
+
+    /// Update an organisation
+    ///
+    /// Its push settings, within the admin's organisation and those below it.
+    #[oai(
+        path = "/organizations/:id",
+        method = "patch",
+        operation_id = "updateOrganization"
+    )]
+    async fn update_organization(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<UpdateOrganizationRequest>,
+    ) -> Result<Json<OrganizationView>, Problems<UpdateOrgProblems>> {
+        let admin = admin::authorize(&state, caller.0).await?;
+        let org = admin::set_push_summary(&state, &admin, id.0, body.0.push_summary).await?;
+        Ok(Json(org.into()))
     }
 
     /// Create an account

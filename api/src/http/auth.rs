@@ -12,7 +12,7 @@ use super::{
     types::{NoContent, PlatformDto},
 };
 use crate::{
-    domain::{DeviceInfo, PushToken},
+    domain::{DeviceInfo, Locale, PushToken},
     services::auth::{self, LoginInput, Tokens},
     state::AppState,
 };
@@ -43,6 +43,7 @@ impl Example for LoginRequest {
                 name: "Samsung Galaxy S24".to_owned(),
                 app_version: "1.4.2".to_owned(),
                 push_token: Some("dXNlcl9kZXZpY2U:APA91bH3xample".to_owned()),
+                locale: Some("vi".to_owned()),
             },
         }
     }
@@ -65,6 +66,9 @@ pub struct DeviceRequest {
     /// The FCM registration token, when the user allowed notifications.
     #[oai(validator(max_length = 4096, pattern = r"^[A-Za-z0-9:_.-]+$"))]
     pub push_token: Option<String>,
+    /// The language of this device's notifications: `vi` (the default) or `en`.
+    #[oai(validator(pattern = r"^(vi|en)$"))]
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, Object)]
@@ -172,6 +176,13 @@ impl AuthApi {
                 .as_deref()
                 .map(PushToken::parse)
                 .transpose()?,
+            locale: body
+                .device
+                .locale
+                .as_deref()
+                .map(Locale::parse)
+                .transpose()?
+                .unwrap_or(Locale::Vi),
         };
         let input = LoginInput {
             username: body.username,

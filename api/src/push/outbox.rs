@@ -26,6 +26,7 @@ pub struct Planned {
     pub session: Uuid,
     pub kind: NotificationKind,
     pub task: Uuid,
+    pub locale: Locale,
 }
 
 /// The devices that can take each notification: the recipient's live sessions with a push
@@ -34,20 +35,21 @@ pub async fn plan(
     sessions: &SessionStore,
     notify: &[Notification],
 ) -> Result<Vec<Planned>, RedisError> {
-    let mut devices: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let mut devices: HashMap<Uuid, Vec<(Uuid, Locale)>> = HashMap::new();
     let mut planned = Vec::new();
     for n in notify {
         if let std::collections::hash_map::Entry::Vacant(slot) = devices.entry(n.user) {
             let live = sessions.list(n.user).await?;
             let pushable = live.into_iter().filter(|s| s.push_token.is_some());
-            slot.insert(pushable.map(|s| s.id).collect());
+            slot.insert(pushable.map(|s| (s.id, s.locale)).collect());
         }
-        for session in devices.get(&n.user).into_iter().flatten() {
+        for (session, locale) in devices.get(&n.user).into_iter().flatten() {
             planned.push(Planned {
                 user: n.user,
                 session: *session,
                 kind: n.kind,
                 task: n.task,
+                locale: *locale,
             });
         }
     }
@@ -61,6 +63,15 @@ pub async fn enqueue(
     planned: &[Planned],
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
+    if planned.is_empty() {
+        return Ok(0);
+    }
+    let organization = store::organizations::find(txn, document.organization_id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the document's organisation".to_owned()))?;
+    let summary = organization
+        .push_summary
+        .then_some(document.summary.as_str());
     let mut badges: HashMap<Uuid, u64> = HashMap::new();
     let mut rows = Vec::with_capacity(planned.len());
     for p in planned {
@@ -78,8 +89,8 @@ pub async fn enqueue(
             document_id: document.id,
             task_id: p.task,
             high_priority: document.urgency.high_priority_push(),
-            locale: Locale::Vi,
-            summary: None,
+            locale: p.locale,
+            summary,
             badge,
         };
         rows.push(NewPush {

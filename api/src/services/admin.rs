@@ -132,6 +132,29 @@ pub async fn create_organization(
     Ok(org)
 }
 
+/// Opts the organisation in or out of summaries in pushes about its documents.
+pub async fn set_push_summary(
+    state: &AppState,
+    admin: &Admin,
+    id: Uuid,
+    on: bool,
+) -> Result<Organization, AdminError> {
+    if !admin.scope.contains(&id) {
+        return Err(AdminError::NotFound("organisation"));
+    }
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    let org = store::organizations::set_push_summary(&txn, id, on)
+        .await
+        .context("updating the organisation")?
+        .ok_or(AdminError::NotFound("organisation"))?;
+    let entry = admin
+        .audit(AuditAction::OrganizationUpdated, org.id)
+        .detail("push_summary", on);
+    audit::record(state, &txn, entry).await?;
+    txn.commit().await.context("committing the organisation")?;
+    Ok(org)
+}
+
 pub async fn organizations(
     state: &AppState,
     admin: &Admin,

@@ -30,6 +30,7 @@ pub async fn insert(
         parent_id: Set(new.parent_id),
         numbering_style: Set(new.numbering_style.as_str().to_owned()),
         created_at: Set(now),
+        push_summary: Set(false),
     }
     .insert(db)
     .await?;
@@ -42,6 +43,20 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Organiza
         .await?
         .map(to_domain)
         .transpose()
+}
+
+/// Sets whether pushes about the organisation's documents carry their summary.
+pub async fn set_push_summary(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    on: bool,
+) -> Result<Option<Organization>, DbErr> {
+    let Some(found) = Organizations::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let mut model: organization::ActiveModel = found.into();
+    model.push_summary = Set(on);
+    to_domain(model.update(db).await?).map(Some)
 }
 
 pub async fn find_by_code(
@@ -93,5 +108,6 @@ fn to_domain(m: organization::Model) -> Result<Organization, DbErr> {
         name: m.name,
         parent_id: m.parent_id,
         created_at: m.created_at,
+        push_summary: m.push_summary,
     })
 }
