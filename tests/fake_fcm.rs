@@ -45,6 +45,8 @@ struct State {
     token_uri: Mutex<String>,
     access_token: String,
     accepted: Mutex<Vec<Value>>,
+    /// When each accepted message arrived, in the same order.
+    accepted_at: Mutex<Vec<std::time::SystemTime>>,
     /// Answers for the next sends, in order; then `default`.
     script: Mutex<VecDeque<Answer>>,
     default: Mutex<Answer>,
@@ -104,6 +106,7 @@ impl FakeFcm {
             token_uri: Mutex::new(token_uri.clone()),
             access_token: format!("ya29.{}", Uuid::new_v4().simple()),
             accepted: Mutex::new(Vec::new()),
+            accepted_at: Mutex::new(Vec::new()),
             script: Mutex::new(VecDeque::new()),
             default: Mutex::new(Answer::Accept),
             dead_tokens: Mutex::new(HashSet::new()),
@@ -150,6 +153,10 @@ impl FakeFcm {
 
     pub fn accepted(&self) -> Vec<Value> {
         self.state.accepted.lock().unwrap().clone()
+    }
+
+    pub fn accepted_at(&self) -> Vec<std::time::SystemTime> {
+        self.state.accepted_at.lock().unwrap().clone()
     }
 
     /// How many sends reached the fake, whatever it answered.
@@ -345,6 +352,11 @@ async fn send(
     }
     let mut accepted = state.accepted.lock().unwrap();
     accepted.push(message);
+    state
+        .accepted_at
+        .lock()
+        .unwrap()
+        .push(std::time::SystemTime::now());
     let name = format!("projects/{project}/messages/0:{}", accepted.len());
     Json(json!({ "name": name })).into_response()
 }

@@ -400,3 +400,86 @@ async fn the_summary_goes_only_where_the_organisation_opted_in(db: Backend) {
     );
     assert_eq!(notification["body"], "Tờ trình về kế hoạch năm 2027");
 }
+
+/// Not a test: `scripts/bench-push` runs it on a release build. Queues 10,000 pushes at once
+/// (straight into the outbox, as a burst of workflow changes would) to 100 live devices and
+/// reports how fast one instance drains them to the local fake and how long each waited.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: run by scripts/bench-push"]
+async fn bench_drain_10000_pushes() {
+    let total: usize = std::env::var("BENCH_PUSHES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000);
+    let fcm = FakeFcm::start().await;
+    let app = spawn(Backend::Postgres, &fcm, &[("PUSH_POLL_MS", "50")]).await;
+    let o = office(&app).await;
+    let mut sessions = Vec::new();
+    for i in 0..100 {
+        let t = device(&app, &o, &format!("device-{i}"), &format!("token-{i}")).await;
+        sessions.push(format!("'{}'::uuid", t.session_id));
+    }
+    let doc = submit(&app, &o, "normal").await;
+    let first = fcm.wait_for("the warm-up pushes", |a| a.len() == 100).await;
+    let mut message = first[0].clone();
+    message.as_object_mut().unwrap().remove("token");
+    let database = app
+        .world
+        .database_url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let sql = format!(
+        "INSERT INTO push_outbox (id, user_id, session_id, kind, document_id, task_id, message, \
+         status, attempts, due_at, created_at) \
+         SELECT gen_random_uuid(), '{user}', (ARRAY[{sessions}])[1 + i % 100], \
+         'review_requested', '{doc}', gen_random_uuid(), '{message}', 'queued', 0, now(), now() \
+         FROM generate_series(1, {total}) i",
+        user = o.reviewer,
+        sessions = sessions.join(","),
+        message = message.to_string().replace('\'', "''"),
+    );
+    let queued = std::time::SystemTime::now();
+    let status = std::process::Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            &database,
+            "-qAtc",
+            &sql,
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut done = false;
+    for _ in 0..1200 {
+        if fcm.accepted().len() >= 100 + total {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        done,
+        "only {} of {total} delivered",
+        fcm.accepted().len() - 100
+    );
+    let mut waited: Vec<f64> = fcm.accepted_at()[100..]
+        .iter()
+        .map(|t| t.duration_since(queued).unwrap_or_default().as_secs_f64())
+        .collect();
+    waited.sort_by(f64::total_cmp);
+    let last = waited[waited.len() - 1];
+    let pct = |p: f64| waited[((waited.len() as f64 * p) as usize).min(waited.len() - 1)];
+    println!(
+        "BENCH pushes={total} seconds={last:.2} rate={:.0}/s p50={:.0}ms p99={:.0}ms",
+        total as f64 / last,
+        pct(0.50) * 1000.0,
+        pct(0.99) * 1000.0
+    );
+    assert_eq!(fcm.accepted().len(), 100 + total, "no push twice");
+}
