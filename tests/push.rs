@@ -19,6 +19,7 @@ on_both_databases!(
     deadline_reminders_fire_once_per_task,
     whoever_assigned_a_task_may_urge_it_now_and_then,
     the_summary_goes_only_where_the_organisation_opted_in,
+    a_push_is_given_up_after_the_last_attempt,
 );
 
 /// Fast pacing, so retries and polls happen within a test's patience.
@@ -399,6 +400,19 @@ async fn the_summary_goes_only_where_the_organisation_opted_in(db: Backend) {
         "A document is waiting for your review"
     );
     assert_eq!(notification["body"], "Tờ trình về kế hoạch năm 2027");
+}
+
+async fn a_push_is_given_up_after_the_last_attempt(db: Backend) {
+    let fcm = FakeFcm::start().await;
+    let app = spawn(db, &fcm, &[("PUSH_MAX_ATTEMPTS", "3")]).await;
+    let o = office(&app).await;
+    device(&app, &o, "phone", "token-phone").await;
+    fcm.answer_by_default(Answer::Unavailable);
+    submit(&app, &o, "normal").await;
+    wait_for_metric(&app, "push_given_up_total", 1).await;
+    app.logs_through("push given up").await;
+    assert_eq!(fcm.sends(), 3);
+    assert!(fcm.accepted().is_empty());
 }
 
 /// Not a test: `scripts/bench-push` runs it on a release build. Queues 10,000 pushes at once

@@ -152,8 +152,15 @@ impl Worker {
             metrics::counter!("push_dropped_total").increment(1);
             return Ok(Done::Dropped);
         };
-        let mut message: serde_json::Value =
-            serde_json::from_str(&row.message).context("a stored push message is not JSON")?;
+        let mut message: serde_json::Value = match serde_json::from_str(&row.message) {
+            Ok(m) => m,
+            // Retrying cannot mend it; without this it would come back with every lease.
+            Err(e) => {
+                return self
+                    .give_up(&row, claim, format!("stored message: {e}"))
+                    .await;
+            }
+        };
         message["token"] = serde_json::Value::String(token.as_str().to_owned());
         let started = std::time::Instant::now();
         let answer = self.fcm.send(&message, self.clock.now()).await;
