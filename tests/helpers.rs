@@ -325,7 +325,7 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    fn from_json(body: &Value) -> Self {
+    pub fn from_json(body: &Value) -> Self {
         Self {
             access: body["access_token"]
                 .as_str()

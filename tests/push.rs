@@ -84,13 +84,7 @@ async fn device_in(
             }),
         )
         .await;
-    let body = reply.ok();
-    Tokens {
-        access: body["access_token"].as_str().unwrap().to_owned(),
-        refresh: body["refresh_token"].as_str().unwrap().to_owned(),
-        session_id: body["session_id"].as_str().unwrap().to_owned(),
-        must_change_password: false,
-    }
+    Tokens::from_json(reply.ok())
 }
 
 /// Drafts a document and submits it to the reviewer; returns the document id.
