@@ -191,7 +191,9 @@ impl Worker {
                 self.give_up(&row, claim, reason).await
             }
             SendOutcome::Retry { after, reason } => {
-                let delay = self.backoff(row.attempts).max(after.unwrap_or_default());
+                let s = &self.settings;
+                let delay = backoff(s.retry_base, s.max_retry_delay, row.attempts)
+                    .max(after.unwrap_or_default());
                 let due = now + chrono::Duration::from_std(delay).unwrap_or_default();
                 outbox::retry_at(&self.db, row.id, claim, due, reason)
                     .await
@@ -241,19 +243,36 @@ impl Worker {
         }
         Ok(())
     }
+}
 
-    /// Exponential from `retry_base`, capped, with jitter over its upper half so that retries
-    /// of one outage spread out.
-    fn backoff(&self, attempts: i32) -> Duration {
-        let exp = u32::try_from(attempts.saturating_sub(1))
-            .unwrap_or(0)
-            .min(20);
-        let full = self
-            .settings
-            .retry_base
-            .saturating_mul(1 << exp)
-            .min(self.settings.max_retry_delay);
-        let half = full / 2;
-        half + rand::thread_rng().gen_range(Duration::ZERO..=half)
+/// The wait after the `attempts`th failure: exponential from `base`, capped at `max`, with
+/// jitter over its upper half so that the retries of one outage spread out.
+fn backoff(base: Duration, max: Duration, attempts: i32) -> Duration {
+    let exp = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(20);
+    let full = base.saturating_mul(1 << exp).min(max);
+    let half = full / 2;
+    half + rand::thread_rng().gen_range(Duration::ZERO..=half)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_cap() {
+        let (base, max) = (Duration::from_secs(2), Duration::from_secs(60));
+        for _ in 0..100 {
+            let first = backoff(base, max, 1);
+            assert!(
+                first >= Duration::from_secs(1) && first <= base,
+                "{first:?}"
+            );
+            let third = backoff(base, max, 3);
+            assert!(third >= Duration::from_secs(4) && third <= Duration::from_secs(8));
+            let late = backoff(base, max, 40);
+            assert!(late >= max / 2 && late <= max, "{late:?}");
+        }
     }
 }
