@@ -304,7 +304,7 @@ async fn deadline_reminders_fire_once_per_task(db: Backend) {
     let o = office(&app).await;
     device(&app, &o, "phone", "token-phone").await;
     let deadline = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
-        + chrono::Duration::seconds(4);
+        + chrono::Duration::seconds(6);
     submit_due(&app, &o, "normal", Some(deadline.to_rfc3339())).await;
     let kinds = |a: &[Value]| -> Vec<String> {
         let mut k: Vec<String> = a
