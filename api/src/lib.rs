@@ -11,6 +11,7 @@
 //! - [`auth`]: passwords, access tokens, Redis device sessions, login throttling.
 //! - [`files`]: content-addressed file storage behind a trait.
 //! - [`push`]: the push outbox, its worker and the FCM HTTP v1 client.
+//! - [`signing`]: the HSM connector (PKCS#11), PAdES signatures, their verification.
 //! - [`cli`]: the `api` subcommands other than `serve`.
 
 pub mod auth;
@@ -22,6 +23,7 @@ pub mod files;
 pub mod http;
 pub mod push;
 pub mod services;
+pub mod signing;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -1,0 +1,16 @@
+//! Remote signing: private keys live in an HSM reached through PKCS#11 ([`hsm`], [`pkcs11`]);
+//! [`ca`] makes certificate requests for them (and, in development, certificates); [`cms`]
+//! builds the detached CMS SignedData whose signed attributes the HSM signs; [`pades`] embeds
+//! it into the PDF as an incremental update; [`verify`] checks the signatures a PDF carries.
+//! Nothing here touches the database or HTTP: `services::signing` does the use cases.
+
+pub mod ca;
+pub mod cms;
+pub mod hsm;
+pub mod pades;
+pub mod pkcs11;
+
+#[cfg(test)]
+mod tests;
+
+pub use hsm::{Hsm, HsmError, KeyAlgorithm, NoHsm, PublicKeyInfo};

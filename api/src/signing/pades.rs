@@ -1,0 +1,310 @@
+//! PAdES baseline B-B embedding: a signature is appended to the PDF as an incremental update
+//! (so the bytes of earlier revisions, and the signatures over them, stay untouched) holding a
+//! signature field and widget on page 1, a new catalog whose /AcroForm lists the field, and a
+//! signature dictionary whose /Contents is a placeholder. [`prepare`] writes the update and
+//! computes the digest of everything but that placeholder; [`Prepared::finish`] puts the CMS in.
+
+use chrono::{DateTime, Utc};
+use lopdf::{Dictionary, Document, IncrementalDocument, Object, ObjectId, StringFormat};
+use sha2::{Digest, Sha256};
+
+/// Room for the DER SignedData (signer certificate and chain included).
+pub const CONTENTS_CAPACITY: usize = 16 * 1024;
+/// Wide enough for any offset below 10 GB, so patching it never moves a byte.
+const BYTE_RANGE_PLACEHOLDER: i64 = 9_999_999_999;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PadesError {
+    #[error("the file is not a PDF this server can sign: {0}")]
+    Unreadable(String),
+    #[error("the PDF has no pages")]
+    NoPages,
+    #[error("the signature ({0} bytes) does not fit its placeholder")]
+    SignatureTooLarge(usize),
+    #[error("writing the signed PDF: {0}")]
+    Write(String),
+}
+
+/// What the signature dictionary says about the signing, besides the CMS.
+#[derive(Clone, Debug)]
+pub struct SignatureInfo {
+    pub signer_name: String,
+    pub reason: Option<String>,
+    pub location: Option<String>,
+    pub signing_time: DateTime<Utc>,
+}
+
+/// A PDF with its signature placeholder, waiting for the CMS.
+pub struct Prepared {
+    bytes: Vec<u8>,
+    /// Offsets of the `<` and one past the `>` of the /Contents hex string.
+    contents: (usize, usize),
+}
+
+impl Prepared {
+    /// SHA-256 over the signed byte ranges: everything but the /Contents hex string.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        hasher.update(&self.bytes[..self.contents.0]);
+        hasher.update(&self.bytes[self.contents.1..]);
+        hasher.finalize().into()
+    }
+
+    /// The signed PDF, with `cms` (DER SignedData) hex-encoded into the placeholder.
+    pub fn finish(mut self, cms: &[u8]) -> Result<Vec<u8>, PadesError> {
+        let hex = hex::encode_upper(cms);
+        let (start, end) = self.contents;
+        let room = &mut self.bytes[start + 1..end - 1];
+        if hex.len() > room.len() {
+            return Err(PadesError::SignatureTooLarge(cms.len()));
+        }
+        room[..hex.len()].copy_from_slice(hex.as_bytes());
+        Ok(self.bytes)
+    }
+}
+
+/// Appends a signature field, widget and placeholder to `pdf` as an incremental update.
+pub fn prepare(pdf: Vec<u8>, info: &SignatureInfo) -> Result<Prepared, PadesError> {
+    let unreadable = |e: lopdf::Error| PadesError::Unreadable(e.to_string());
+    let previous = Document::load_mem(&pdf).map_err(unreadable)?;
+    let catalog_id = previous
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(unreadable)?;
+    let page_id = *previous.get_pages().get(&1).ok_or(PadesError::NoPages)?;
+    let field_name = unused_field_name(&previous, catalog_id);
+    let original_len = pdf.len();
+    let mut update = IncrementalDocument::create_from(pdf, previous);
+
+    let mut signature = Dictionary::new();
+    signature.set("Type", Object::Name(b"Sig".to_vec()));
+    signature.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
+    signature.set("SubFilter", Object::Name(b"ETSI.CAdES.detached".to_vec()));
+    signature.set(
+        "ByteRange",
+        Object::Array(vec![
+            Object::Integer(0),
+            Object::Integer(BYTE_RANGE_PLACEHOLDER),
+            Object::Integer(BYTE_RANGE_PLACEHOLDER),
+            Object::Integer(BYTE_RANGE_PLACEHOLDER),
+        ]),
+    );
+    signature.set(
+        "Contents",
+        Object::String(vec![0; CONTENTS_CAPACITY], StringFormat::Hexadecimal),
+    );
+    signature.set(
+        "M",
+        Object::String(
+            info.signing_time
+                .format("D:%Y%m%d%H%M%S+00'00'")
+                .to_string()
+                .into_bytes(),
+            StringFormat::Literal,
+        ),
+    );
+    signature.set("Name", text(&info.signer_name));
+    if let Some(reason) = &info.reason {
+        signature.set("Reason", text(reason));
+    }
+    if let Some(location) = &info.location {
+        signature.set("Location", text(location));
+    }
+    let new = &mut update.new_document;
+    let signature_id = new.add_object(signature);
+
+    let mut widget = Dictionary::new();
+    widget.set("Type", Object::Name(b"Annot".to_vec()));
+    widget.set("Subtype", Object::Name(b"Widget".to_vec()));
+    widget.set("FT", Object::Name(b"Sig".to_vec()));
+    widget.set("T", text(&field_name));
+    widget.set("V", Object::Reference(signature_id));
+    // Print + Locked; an invisible widget (empty rectangle) is what PAdES needs for validity.
+    widget.set("F", Object::Integer(132));
+    widget.set(
+        "Rect",
+        Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]),
+    );
+    widget.set("P", Object::Reference(page_id));
+    let widget_id = update.new_document.add_object(widget);
+
+    add_annotation(&mut update, page_id, widget_id)?;
+    add_field(&mut update, catalog_id, widget_id)?;
+
+    let mut bytes = Vec::with_capacity(original_len + CONTENTS_CAPACITY * 2 + 4096);
+    update
+        .save_to(&mut bytes)
+        .map_err(|e| PadesError::Write(e.to_string()))?;
+    let contents = find_placeholder(&bytes, original_len)?;
+    patch_byte_range(&mut bytes, original_len, contents)?;
+    Ok(Prepared { bytes, contents })
+}
+
+/// A PDF text string in UTF-16BE with its byte-order mark: names are Vietnamese.
+fn text(value: &str) -> Object {
+    let mut bytes = vec![0xfe, 0xff];
+    bytes.extend(value.encode_utf16().flat_map(u16::to_be_bytes));
+    Object::String(bytes, StringFormat::Hexadecimal)
+}
+
+fn existing_fields(document: &Document, catalog_id: ObjectId) -> Vec<Object> {
+    let Ok(catalog) = document.get_dictionary(catalog_id) else {
+        return Vec::new();
+    };
+    let Ok((_, form)) = catalog
+        .get(b"AcroForm")
+        .and_then(|f| document.dereference(f))
+    else {
+        return Vec::new();
+    };
+    form.as_dict()
+        .and_then(|form| form.get(b"Fields"))
+        .and_then(|fields| document.dereference(fields))
+        .and_then(|(_, fields)| fields.as_array())
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn unused_field_name(document: &Document, catalog_id: ObjectId) -> String {
+    let taken: Vec<Vec<u8>> = existing_fields(document, catalog_id)
+        .iter()
+        .filter_map(|f| document.dereference(f).ok())
+        .filter_map(|(_, f)| f.as_dict().ok()?.get(b"T").ok()?.as_str().ok())
+        .map(<[u8]>::to_vec)
+        .collect();
+    (1..)
+        .map(|n| format!("Signature{n}"))
+        .find(|name| {
+            let utf16 = match text(name) {
+                Object::String(bytes, _) => bytes,
+                _ => Vec::new(),
+            };
+            !taken
+                .iter()
+                .any(|t| t.as_slice() == name.as_bytes() || *t == utf16)
+        })
+        .unwrap_or_default()
+}
+
+/// A new revision of the page with the widget in its /Annots (which may be inline, an indirect
+/// array, or absent).
+fn add_annotation(
+    update: &mut IncrementalDocument,
+    page_id: ObjectId,
+    widget_id: ObjectId,
+) -> Result<(), PadesError> {
+    let broken = |e: lopdf::Error| PadesError::Unreadable(e.to_string());
+    update
+        .opt_clone_object_to_new_document(page_id)
+        .map_err(broken)?;
+    let annots = update
+        .new_document
+        .get_dictionary(page_id)
+        .map_err(broken)?
+        .get(b"Annots")
+        .ok()
+        .cloned();
+    match annots {
+        Some(Object::Reference(array_id)) => {
+            update
+                .opt_clone_object_to_new_document(array_id)
+                .map_err(broken)?;
+            update
+                .new_document
+                .get_object_mut(array_id)
+                .and_then(Object::as_array_mut)
+                .map_err(broken)?
+                .push(Object::Reference(widget_id));
+        }
+        other => {
+            let mut array = other
+                .and_then(|a| a.as_array().ok().cloned())
+                .unwrap_or_default();
+            array.push(Object::Reference(widget_id));
+            update
+                .new_document
+                .get_dictionary_mut(page_id)
+                .map_err(broken)?
+                .set("Annots", Object::Array(array));
+        }
+    }
+    Ok(())
+}
+
+/// A new revision of the catalog (and of its /AcroForm when that is an object of its own) that
+/// lists the field, with /SigFlags 3 (signatures exist; append only).
+fn add_field(
+    update: &mut IncrementalDocument,
+    catalog_id: ObjectId,
+    widget_id: ObjectId,
+) -> Result<(), PadesError> {
+    let broken = |e: lopdf::Error| PadesError::Unreadable(e.to_string());
+    let mut fields = existing_fields(update.get_prev_documents(), catalog_id);
+    fields.push(Object::Reference(widget_id));
+    update
+        .opt_clone_object_to_new_document(catalog_id)
+        .map_err(broken)?;
+    let form = update
+        .new_document
+        .get_dictionary(catalog_id)
+        .map_err(broken)?
+        .get(b"AcroForm")
+        .ok()
+        .cloned();
+    let mut form_dict = match &form {
+        Some(Object::Reference(id)) => update
+            .get_prev_documents()
+            .get_dictionary(*id)
+            .cloned()
+            .unwrap_or_default(),
+        Some(Object::Dictionary(d)) => d.clone(),
+        _ => Dictionary::new(),
+    };
+    form_dict.set("Fields", Object::Array(fields));
+    form_dict.set("SigFlags", Object::Integer(3));
+    match form {
+        Some(Object::Reference(id)) => {
+            update
+                .new_document
+                .set_object(id, Object::Dictionary(form_dict));
+        }
+        _ => {
+            update
+                .new_document
+                .get_dictionary_mut(catalog_id)
+                .map_err(broken)?
+                .set("AcroForm", Object::Dictionary(form_dict));
+        }
+    }
+    Ok(())
+}
+
+/// Finds the /Contents placeholder in the appended part (a page's own /Contents is a reference,
+/// never this long run of zeros).
+fn find_placeholder(bytes: &[u8], from: usize) -> Result<(usize, usize), PadesError> {
+    let mut needle = Vec::with_capacity(CONTENTS_CAPACITY * 2 + 2);
+    needle.push(b'<');
+    needle.resize(CONTENTS_CAPACITY * 2 + 1, b'0');
+    needle.push(b'>');
+    let start = memchr::memmem::find(&bytes[from..], &needle)
+        .map(|i| i + from)
+        .ok_or_else(|| PadesError::Write("no /Contents placeholder in the update".into()))?;
+    Ok((start, start + needle.len()))
+}
+
+/// Writes the real /ByteRange over its placeholder, padded with spaces to the same width.
+fn patch_byte_range(
+    bytes: &mut [u8],
+    from: usize,
+    (start, end): (usize, usize),
+) -> Result<(), PadesError> {
+    let placeholder = format!("[0 {p} {p} {p}]", p = BYTE_RANGE_PLACEHOLDER);
+    let at = memchr::memmem::find(&bytes[from..], placeholder.as_bytes())
+        .map(|i| i + from)
+        .ok_or_else(|| PadesError::Write("no /ByteRange placeholder in the update".into()))?;
+    let actual = format!("[0 {start} {end} {}]", bytes.len() - end);
+    let padded = format!("{actual:<width$}", width = placeholder.len());
+    bytes[at..at + placeholder.len()].copy_from_slice(padded.as_bytes());
+    Ok(())
+}

@@ -1,0 +1,344 @@
+//! The signing module against a real SoftHSM2 token, with the signed PDFs judged by validators
+//! nobody here wrote: pyHanko and poppler's pdfsig.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use crate::clock::{Clock, SystemClock};
+use der::{EncodePem, pem::LineEnding};
+use secrecy::SecretString;
+
+use super::{
+    ca::{self, DevCa},
+    cms::{self, SignerCredential},
+    hsm::{Hsm, KeyAlgorithm},
+    pades::{self, SignatureInfo},
+    pkcs11::Pkcs11Hsm,
+};
+
+pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+struct Fixture {
+    dir: PathBuf,
+    hsm: Pkcs11Hsm,
+    ca: DevCa,
+}
+
+/// A fresh token in a directory of its own. nextest runs each test in its own process, so
+/// pointing SOFTHSM2_CONF at it affects this test only.
+async fn fixture() -> Fixture {
+    let dir = std::env::temp_dir().join(format!("vanban-signing-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dir.join("tokens")).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            dir.join("tokens").display()
+        ),
+    )
+    .unwrap();
+    // SAFETY: set before any thread reads the environment in this test process.
+    unsafe { std::env::set_var("SOFTHSM2_CONF", &conf) };
+    let status = Command::new("softhsm2-util")
+        .args(["--init-token", "--free", "--label", "vanban-test"])
+        .args(["--pin", "1234", "--so-pin", "5678"])
+        .env("SOFTHSM2_CONF", &conf)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let hsm = Pkcs11Hsm::connect(
+        Path::new(SOFTHSM_MODULE),
+        "vanban-test",
+        SecretString::from("1234"),
+    )
+    .await
+    .unwrap();
+    let ca = DevCa::load_or_create(&dir.join("dev-ca"), SystemClock.now()).unwrap();
+    std::fs::write(
+        dir.join("ca.pem"),
+        ca.certificate.to_pem(LineEnding::LF).unwrap(),
+    )
+    .unwrap();
+    Fixture { dir, hsm, ca }
+}
+
+impl Fixture {
+    async fn credential(
+        &self,
+        label: &str,
+        algorithm: KeyAlgorithm,
+        name: &str,
+    ) -> SignerCredential {
+        let public = self.hsm.generate(label, algorithm).await.unwrap();
+        let subject = ca::subject(name, "Sở Nội vụ tỉnh Lâm Đồng").unwrap();
+        let certificate = self.ca.issue(subject, &public, SystemClock.now()).unwrap();
+        SignerCredential {
+            key_label: label.to_owned(),
+            algorithm,
+            certificate,
+            chain: vec![self.ca.certificate.clone()],
+        }
+    }
+
+    async fn sign(&self, signer: &SignerCredential, pdf: Vec<u8>) -> Vec<u8> {
+        let info = SignatureInfo {
+            signer_name: "Nguyễn Văn An".into(),
+            reason: Some("Ký ban hành".into()),
+            location: Some("Đà Lạt".into()),
+            signing_time: SystemClock.now(),
+        };
+        let prepared = pades::prepare(pdf, &info).unwrap();
+        let cms = cms::sign_detached(&self.hsm, signer, prepared.digest())
+            .await
+            .unwrap();
+        prepared.finish(&cms).unwrap()
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// pyHanko's verdict: (exit status 0, its report).
+    fn pyhanko(&self, file: &Path) -> (bool, String) {
+        let venv = std::env::var("HOME").unwrap_or_default() + "/.cache/vanban/venv/bin/pyhanko";
+        let program = if Path::new(&venv).exists() {
+            venv
+        } else {
+            "pyhanko".into()
+        };
+        let out = Command::new(program)
+            .args(["sign", "validate", "--pretty-print", "--trust"])
+            .arg(self.dir.join("ca.pem"))
+            .args(["--trust-replace", "--no-revocation-check"])
+            .arg(file)
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), report)
+    }
+
+    /// pdfsig's report, trusting the development CA through an NSS database.
+    fn pdfsig(&self, file: &Path) -> String {
+        let nss = self.dir.join("nss");
+        if !nss.exists() {
+            std::fs::create_dir_all(&nss).unwrap();
+            let db = format!("sql:{}", nss.display());
+            let ok = Command::new("certutil")
+                .args(["-N", "-d", &db, "--empty-password"])
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            let ok = Command::new("certutil")
+                .args(["-A", "-d", &db, "-n", "vanban-dev-ca", "-t", "CT,C,C", "-i"])
+                .arg(self.dir.join("ca.pem"))
+                .status()
+                .unwrap();
+            assert!(ok.success());
+        }
+        let out = Command::new("pdfsig")
+            .arg("-nssdir")
+            .arg(format!("sql:{}", nss.display()))
+            .arg(file)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    }
+
+    /// Both validators say every signature is valid, trusted and the document untouched since.
+    fn assert_valid(&self, file: &Path, signatures: usize) {
+        let (ok, report) = self.pyhanko(file);
+        assert!(ok, "pyHanko: {report}");
+        let report = self.pdfsig(file);
+        assert_eq!(
+            report
+                .matches("Signature Validation: Signature is Valid.")
+                .count(),
+            signatures,
+            "pdfsig: {report}"
+        );
+        assert_eq!(
+            report
+                .matches("Certificate Validation: Certificate is Trusted.")
+                .count(),
+            signatures,
+            "pdfsig: {report}"
+        );
+    }
+
+    fn assert_broken(&self, file: &Path) {
+        let (ok, report) = self.pyhanko(file);
+        assert!(!ok, "pyHanko accepted a modified file: {report}");
+        let report = self.pdfsig(file);
+        assert!(
+            report.contains("Signature Validation: Digest Mismatch."),
+            "pdfsig: {report}"
+        );
+    }
+}
+
+/// A one-page PDF with a classic cross-reference table; `padding` bytes of stream data make it
+/// as large as a test needs.
+fn pdf(text: &str, padding: usize) -> Vec<u8> {
+    let content = format!("BT /F1 12 Tf 72 712 Td ({text}) Tj ET");
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_vec(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        )
+        .into_bytes(),
+    ];
+    if padding > 0 {
+        let mut stream = format!("<< /Length {padding} >>\nstream\n").into_bytes();
+        stream.extend((0..padding).map(|i| (i % 251) as u8));
+        stream.extend(b"\nendstream");
+        objects.push(stream);
+    }
+    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend(object);
+        out.extend(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        out.extend(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    out.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[tokio::test]
+async fn an_rsa_signature_is_valid_for_pyhanko_and_pdfsig_and_a_flipped_byte_breaks_it() {
+    let fx = fixture().await;
+    let signer = fx
+        .credential(
+            "leader-rsa",
+            KeyAlgorithm::Rsa2048,
+            "Nguyễn Văn An, Giám đốc",
+        )
+        .await;
+    let signed = fx.sign(&signer, pdf("Quyet dinh so 1", 0)).await;
+    let file = fx.write("signed.pdf", &signed);
+    fx.assert_valid(&file, 1);
+
+    let mut tampered = signed.clone();
+    let inside = tampered
+        .windows(15)
+        .position(|w| w == b"Quyet dinh so 1")
+        .unwrap();
+    tampered[inside] = b'X';
+    fx.assert_broken(&fx.write("tampered.pdf", &tampered));
+}
+
+#[tokio::test]
+async fn an_ecdsa_signature_is_valid() {
+    let fx = fixture().await;
+    let signer = fx
+        .credential("leader-ec", KeyAlgorithm::EcdsaP256, "Trần Thị Bình")
+        .await;
+    let signed = fx.sign(&signer, pdf("Cong van", 0)).await;
+    fx.assert_valid(&fx.write("signed.pdf", &signed), 1);
+}
+
+#[tokio::test]
+async fn a_second_signature_leaves_the_first_valid() {
+    let fx = fixture().await;
+    let leader = fx
+        .credential("leader", KeyAlgorithm::Rsa2048, "Nguyễn Văn An")
+        .await;
+    let seal = fx
+        .credential("org", KeyAlgorithm::EcdsaP256, "Sở Nội vụ")
+        .await;
+    let once = fx.sign(&leader, pdf("To trinh", 0)).await;
+    let twice = fx.sign(&seal, once).await;
+    fx.assert_valid(&fx.write("twice.pdf", &twice), 2);
+}
+
+#[tokio::test]
+async fn a_pdf_with_an_earlier_incremental_update_signs_validly() {
+    let fx = fixture().await;
+    let signer = fx
+        .credential("leader", KeyAlgorithm::Rsa2048, "Nguyễn Văn An")
+        .await;
+    let original = pdf("Ban dau", 0);
+    let previous = lopdf::Document::load_mem(&original).unwrap();
+    let mut update = lopdf::IncrementalDocument::create_from(original, previous);
+    let mut info = lopdf::Dictionary::new();
+    info.set("Title", lopdf::Object::string_literal("Bản sửa"));
+    let info_id = update.new_document.add_object(info);
+    update
+        .new_document
+        .trailer
+        .set("Info", lopdf::Object::Reference(info_id));
+    let mut updated = Vec::new();
+    update.save_to(&mut updated).unwrap();
+
+    let signed = fx.sign(&signer, updated).await;
+    fx.assert_valid(&fx.write("signed.pdf", &signed), 1);
+}
+
+#[tokio::test]
+async fn a_pdf_with_object_and_cross_reference_streams_signs_validly() {
+    let fx = fixture().await;
+    let signer = fx
+        .credential("leader", KeyAlgorithm::Rsa2048, "Nguyễn Văn An")
+        .await;
+    let plain = fx.write("plain.pdf", &pdf("Nen", 0));
+    let packed = fx.dir.join("packed.pdf");
+    let ok = Command::new("qpdf")
+        .args(["--object-streams=generate"])
+        .arg(&plain)
+        .arg(&packed)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let packed = std::fs::read(packed).unwrap();
+    assert!(
+        packed.windows(5).any(|w| w == b"/XRef"),
+        "qpdf made no xref stream"
+    );
+
+    let signed = fx.sign(&signer, packed).await;
+    let file = fx.write("signed.pdf", &signed);
+    fx.assert_valid(&file, 1);
+    // A different signer: pdfsig (NSS) reports "Unknown issue with Certificate" for the second
+    // of two signatures by one certificate in one file, whatever the file's structure.
+    let seal = fx
+        .credential("org", KeyAlgorithm::EcdsaP256, "Sở Nội vụ")
+        .await;
+    let twice = fx.sign(&seal, signed).await;
+    fx.assert_valid(&fx.write("twice.pdf", &twice), 2);
+}
+
+#[tokio::test]
+async fn a_50_mb_pdf_signs_validly() {
+    let fx = fixture().await;
+    let signer = fx
+        .credential("leader", KeyAlgorithm::Rsa2048, "Nguyễn Văn An")
+        .await;
+    let signed = fx.sign(&signer, pdf("Lon", 50 * 1024 * 1024)).await;
+    let report = fx.pdfsig(&fx.write("large.pdf", &signed));
+    assert!(
+        report.contains("Signature Validation: Signature is Valid."),
+        "pdfsig: {report}"
+    );
+    assert!(report.contains("Total document signed"), "pdfsig: {report}");
+}
