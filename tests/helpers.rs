@@ -89,6 +89,45 @@ fn psql(db: &str, sql: &str) {
     assert!(status.success(), "psql failed: {sql}");
 }
 
+pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+const SOFTHSM_LABEL: &str = "vanban";
+
+/// A SoftHSM2 token of the world's own in its data directory (never the system token
+/// directory), with the PIN written where the server reads it in development.
+fn init_softhsm_token(data_dir: &Path) {
+    let tokens = data_dir.join("tokens");
+    std::fs::create_dir_all(&tokens).expect("token dir");
+    let conf = data_dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        ),
+    )
+    .expect("softhsm2.conf");
+    let pin = Uuid::new_v4().simple().to_string();
+    std::fs::write(data_dir.join("pkcs11-pin"), &pin).expect("pin file");
+    let out = Command::new("softhsm2-util")
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            SOFTHSM_LABEL,
+            "--pin",
+            &pin,
+        ])
+        .args(["--so-pin", &Uuid::new_v4().simple().to_string()])
+        .env("SOFTHSM2_CONF", &conf)
+        .output()
+        .expect("softhsm2-util runs (apt-get install softhsm2)");
+    assert!(
+        out.status.success(),
+        "softhsm2-util failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 impl World {
     fn new(backend: Backend) -> Self {
         let id = Uuid::new_v4().simple().to_string();
@@ -108,12 +147,17 @@ impl World {
                 )
             }
         };
+        init_softhsm_token(&data_dir);
         Self {
             data_dir,
             database_url,
             redis_prefix: format!("test:{id}:"),
             postgres_db,
         }
+    }
+
+    pub fn softhsm_conf(&self) -> PathBuf {
+        self.data_dir.join("softhsm2.conf")
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
@@ -129,6 +173,10 @@ impl World {
             .env("LOG_FORMAT", "json")
             .env("RUST_LOG", "info")
             .env("SESSION_IDLE_TTL_SECONDS", "3600")
+            .env("SOFTHSM2_CONF", self.softhsm_conf())
+            .env("PKCS11_MODULE", SOFTHSM_MODULE)
+            .env("PKCS11_TOKEN_LABEL", SOFTHSM_LABEL)
+            .env_remove("PKCS11_PIN")
             .env_remove("PUBLIC_URL")
             .env_remove("JWT_PRIVATE_KEY_FILE");
         cmd

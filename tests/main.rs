@@ -21,4 +21,5 @@ mod push;
 mod reports;
 mod revisions;
 mod sessions;
+mod signing;
 mod workflow;

@@ -65,6 +65,15 @@ pub struct PushSettings {
     pub reminder_scan: Duration,
     /// How soon after an urge the same task may be urged again.
     pub urge_interval: Duration,
+    /// The PKCS#11 module of the signing HSM; without it, signing is off.
+    pub pkcs11_module: Option<PathBuf>,
+    pub pkcs11_token_label: String,
+    /// The token's user PIN; when absent, read from `DATA_DIR/pkcs11-pin` (development).
+    pub pkcs11_pin: Option<SecretString>,
+    /// Issue development certificates from a CA kept in the data directory.
+    pub dev_ca: bool,
+    /// How long a signing request waits for its PIN.
+    pub signing_request_ttl: Duration,
 }
 
 impl Settings {
@@ -140,6 +149,15 @@ impl Settings {
                 reminder_scan: Duration::from_millis(parse(&var, "REMINDER_SCAN_MS", "60000")?),
                 urge_interval: Duration::from_secs(parse(&var, "URGE_INTERVAL_SECONDS", "600")?),
             },
+            pkcs11_module: var("PKCS11_MODULE").map(PathBuf::from),
+            pkcs11_token_label: var("PKCS11_TOKEN_LABEL").unwrap_or_else(|| "vanban".into()),
+            pkcs11_pin: var("PKCS11_PIN").map(SecretString::from),
+            dev_ca: parse(&var, "DEV_CA", "false")?,
+            signing_request_ttl: Duration::from_secs(parse(
+                &var,
+                "SIGNING_REQUEST_TTL_SECONDS",
+                "300",
+            )?),
             data_dir,
         })
     }

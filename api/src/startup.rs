@@ -10,14 +10,14 @@ use poem::{
 };
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sea_orm::{DatabaseConnection, DbErr};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
     auth::{
         LoginThrottle, Passwords, SessionStore, TokenKeys, password::PasswordError,
         tokens::KeyError,
     },
-    clock::SystemClock,
+    clock::{Clock, SystemClock},
     config::Settings,
     files::LocalFileStore,
     http,
@@ -26,6 +26,10 @@ use crate::{
         fcm::{Fcm, FcmSetupError},
         reminders::Reminders,
         worker::Worker,
+    signing::{
+        Hsm, HsmError, NoHsm, SigningSetup,
+        ca::{CaError, DevCa},
+        pkcs11::Pkcs11Hsm,
     },
     state::AppState,
     store, telemetry,
@@ -47,6 +51,16 @@ pub enum StartupError {
     Keys(#[from] KeyError),
     #[error(transparent)]
     Passwords(#[from] PasswordError),
+    #[error("cannot use the signing HSM: {0}")]
+    Hsm(#[from] HsmError),
+    #[error("cannot set up the development CA: {0}")]
+    DevCa(#[from] CaError),
+    #[error("cannot read the PKCS#11 PIN from {path}: {source}")]
+    Pkcs11Pin {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot use the storage directory: {0}")]
     Storage(#[source] crate::files::FileError),
     #[error(transparent)]
@@ -123,12 +137,57 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
                 .await
                 .map_err(StartupError::Storage)?,
         ),
+        signing: Arc::new(signing(settings).await?),
         max_upload_bytes: settings.max_upload_bytes,
         metrics: telemetry::init_metrics(),
         redis_key_prefix: settings.redis_key_prefix.clone(),
         push: Push::new(settings.push.urge_interval),
         db,
         redis,
+    })
+}
+
+async fn signing(settings: &Settings) -> Result<SigningSetup, StartupError> {
+    let hsm: Arc<dyn Hsm> = match &settings.pkcs11_module {
+        Some(module) => {
+            let pin = match &settings.pkcs11_pin {
+                Some(pin) => pin.clone(),
+                None => {
+                    // Development: scripts/lib.sh generates the token's PIN into the data dir.
+                    let path = settings.data_dir.join("pkcs11-pin");
+                    let pin = tokio::fs::read_to_string(&path).await.map_err(|source| {
+                        StartupError::Pkcs11Pin {
+                            path: path.display().to_string(),
+                            source,
+                        }
+                    })?;
+                    SecretString::from(pin.trim().to_owned())
+                }
+            };
+            Arc::new(Pkcs11Hsm::connect(module, &settings.pkcs11_token_label, pin).await?)
+        }
+        None => {
+            tracing::warn!("PKCS11_MODULE is not set: signing is off");
+            Arc::new(NoHsm)
+        }
+    };
+    let dev_ca = if settings.dev_ca {
+        let dir = settings.data_dir.join("dev-ca");
+        let now = SystemClock.now();
+        Some(
+            tokio::task::spawn_blocking(move || DevCa::load_or_create(&dir, now))
+                .await
+                .map_err(|e| CaError::Build(e.to_string()))??,
+        )
+    } else {
+        None
+    };
+    Ok(SigningSetup {
+        hsm,
+        configured: settings.pkcs11_module.is_some(),
+        dev_ca,
+        request_ttl: chrono::Duration::from_std(settings.signing_request_ttl)
+            .unwrap_or(chrono::Duration::minutes(5)),
     })
 }
 

@@ -11,6 +11,7 @@ use crate::{
     clock::Clock,
     files::LocalFileStore,
     push::Push,
+    signing::SigningSetup,
 };
 
 #[derive(Clone)]
@@ -23,6 +24,7 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub clock: Arc<dyn Clock>,
     pub files: Arc<LocalFileStore>,
+    pub signing: Arc<SigningSetup>,
     /// The largest file an upload may carry, in bytes.
     pub max_upload_bytes: u64,
     pub metrics: Option<PrometheusHandle>,

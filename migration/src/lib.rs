@@ -15,6 +15,10 @@ mod m20261123_000001_create_audit_log;
 mod m20261123_100001_create_push_outbox;
 mod m20261123_100002_create_task_reminders;
 mod m20261123_100003_add_organization_push_summary;
+mod m20261123_200001_create_signing_credentials;
+mod m20261123_200002_create_signing_pins;
+mod m20261123_200003_create_signing_requests;
+mod m20261123_200004_create_signatures;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -36,6 +40,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_100001_create_push_outbox::Migration),
             Box::new(m20261123_100002_create_task_reminders::Migration),
             Box::new(m20261123_100003_add_organization_push_summary::Migration),
+            Box::new(m20261123_200001_create_signing_credentials::Migration),
+            Box::new(m20261123_200002_create_signing_pins::Migration),
+            Box::new(m20261123_200003_create_signing_requests::Migration),
+            Box::new(m20261123_200004_create_signatures::Migration),
         ]
     }
 }

@@ -34,6 +34,8 @@ stored_enum! {
         Issued = "issued",
         /// Whoever assigned a task sent its assignee a reminder.
         TaskUrged = "task_urged",
+        /// A leader's digital signature was added to a file (the task is decided with it).
+        Signed = "signed",
     }
 }
 

@@ -26,7 +26,9 @@ use crate::{
     services::{
         admin::AdminError, auth::AuthError, auth::AuthnError, documents::DocumentError,
         me::MeError, urge::UrgeError, workflow::WorkflowServiceError,
+        me::MeError, signing::SigningError, workflow::WorkflowServiceError,
     },
+    signing::HsmError,
 };
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -71,6 +73,8 @@ error_codes! {
     NotYourTask => 403, "not_your_task", "This task is assigned to someone else";
     NotTheAuthor => 403, "not_the_author", "Only the author may do this";
     NotTheAssigner => 403, "not_the_assigner", "Only whoever assigned this task may do this";
+    SigningPinInvalid => 403, "signing_pin_invalid", "Wrong signing PIN";
+    SigningLocked => 403, "signing_locked", "Signing is locked after too many wrong PINs; an admin can unlock it";
     NotFound => 404, "not_found", "Not found";
     MethodNotAllowed => 405, "method_not_allowed", "The method is not allowed here";
     UsernameTaken => 409, "username_taken", "The username is taken";
@@ -82,6 +86,10 @@ error_codes! {
     SignatureRequired => 409, "signature_required", "This step is approved by signing";
     WrongDocumentState => 409, "wrong_document_state", "Not possible in the document's current state";
     FileVersionConflict => 409, "file_version_conflict", "Another version of this file was stored at the same moment; reload and retry";
+    SigningPinNotSet => 409, "signing_pin_not_set", "No signing PIN is set";
+    SigningCredentialMissing => 409, "signing_credential_missing", "No signing key or certificate is provisioned for this signer";
+    FileReplaced => 409, "file_replaced", "The file has a newer version; sign that one";
+    SigningRequestExpired => 410, "signing_request_expired", "The signing request has expired; make a new one";
     PayloadTooLarge => 413, "payload_too_large", "The request body is too large";
     RangeNotSatisfiable => 416, "range_not_satisfiable", "The range is outside the file";
     UnsupportedMediaType => 415, "unsupported_media_type", "The request body has the wrong content type";
@@ -93,9 +101,12 @@ error_codes! {
     WeakPassword => 422, "weak_password", "The password does not meet the policy";
     CannotDisableSelf => 422, "cannot_disable_self", "An admin cannot disable their own account";
     PdfPasswordProtected => 422, "pdf_password_protected", "A PDF is locked with a password";
+    CertificateRefused => 422, "certificate_refused", "The certificate does not match the HSM key or is not valid now";
+    PdfNotSignable => 422, "pdf_not_signable", "The PDF cannot be signed";
     TooManyAttempts => 429, "too_many_attempts", "Too many failed attempts; try again later";
     UrgedTooSoon => 429, "urged_too_soon", "This task was urged a moment ago; try again later";
     InternalError => 500, "internal_error", "Something went wrong on our side";
+    HsmUnavailable => 503, "hsm_unavailable", "The signing HSM is not available; try again later";
 }
 
 /// An RFC 9457 problem.
@@ -325,6 +336,41 @@ impl From<UrgeError> for ApiError {
             },
             UrgeError::Unexpected(e) => ApiError::unexpected(&e),
         }
+    SigningError
+);
+
+impl From<SigningError> for ApiError {
+    fn from(err: SigningError) -> Self {
+        let detail = err.to_string();
+        let code = match err {
+            SigningError::Admin(e) => return e.into(),
+            SigningError::Workflow(e) => return e.into(),
+            SigningError::Invalid(e) => return e.into(),
+            SigningError::RequestNotFound => ErrorCode::NotFound,
+            SigningError::RequestExpired => ErrorCode::SigningRequestExpired,
+            SigningError::CurrentPasswordIncorrect => ErrorCode::CurrentPasswordIncorrect,
+            SigningError::PinNotSet => ErrorCode::SigningPinNotSet,
+            SigningError::PinInvalid { locked } => {
+                let detail = if locked {
+                    "wrong signing PIN; signing is now locked until an admin unlocks it"
+                } else {
+                    "wrong signing PIN"
+                };
+                return ApiError::new(ErrorCode::SigningPinInvalid, detail);
+            }
+            SigningError::Locked => ErrorCode::SigningLocked,
+            SigningError::NoCredential => ErrorCode::SigningCredentialMissing,
+            SigningError::CertificateRefused(_) => ErrorCode::CertificateRefused,
+            SigningError::FileReplaced => ErrorCode::FileReplaced,
+            SigningError::Pdf(_) => ErrorCode::PdfNotSignable,
+            SigningError::Hsm(HsmError::NotConfigured | HsmError::Unavailable(_)) => {
+                tracing::error!(error = %detail, "signing HSM unavailable");
+                ErrorCode::HsmUnavailable
+            }
+            SigningError::Hsm(e) => return ApiError::unexpected(&anyhow::Error::new(e)),
+            SigningError::Unexpected(e) => return ApiError::unexpected(&e),
+        };
+        ApiError::new(code, detail)
     }
 }
 

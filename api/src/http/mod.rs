@@ -12,6 +12,7 @@ mod middleware;
 mod ops;
 mod reports;
 mod security;
+mod signing;
 mod tasks;
 mod types;
 mod upload;
@@ -33,6 +34,8 @@ pub enum ApiTags {
     Documents,
     /// Submitting drafts, deciding tasks, the inbox.
     Work,
+    /// Signing keys, the signing PIN, signing on the phone with a key kept in the HSM.
+    Signing,
     /// Health and metrics for operators.
     Operations,
 }
@@ -67,6 +70,7 @@ type Apis = (
     reports::ReportsApi,
     documents::DocumentsApi,
     tasks::TasksApi,
+    signing::SigningApi,
     ops::OpsApi,
 );
 
@@ -80,6 +84,7 @@ pub fn api() -> OpenApiService<Apis, ()> {
             reports::ReportsApi,
             documents::DocumentsApi,
             tasks::TasksApi,
+            signing::SigningApi,
             ops::OpsApi,
         ),
         "Vanban API",

@@ -17,6 +17,8 @@ use crate::state::AppState;
 pub enum CheckStatus {
     Ok,
     Unavailable,
+    /// Not set up here (no PKCS11_MODULE): signing is off, the rest serves.
+    NotConfigured,
 }
 
 #[derive(Debug, Object)]
@@ -31,6 +33,8 @@ pub struct Readiness {
     pub status: CheckStatus,
     pub database: CheckStatus,
     pub redis: CheckStatus,
+    /// The signing HSM (PKCS#11 token).
+    pub hsm: CheckStatus,
 }
 
 impl Example for Liveness {
@@ -47,6 +51,7 @@ impl Example for Readiness {
             status: CheckStatus::Unavailable,
             database: CheckStatus::Ok,
             redis: CheckStatus::Unavailable,
+            hsm: CheckStatus::Ok,
         }
     }
 }
@@ -77,14 +82,21 @@ impl OpsApi {
 
     /// Readiness
     ///
-    /// The database and Redis answer.
+    /// The database, Redis and the signing HSM (when configured) answer.
     #[oai(path = "/health/ready", method = "get", operation_id = "ready")]
     async fn ready(&self, state: Data<&AppState>) -> ReadyResponse {
         let timeout = std::time::Duration::from_secs(2);
         let database = check(tokio::time::timeout(timeout, state.db.ping()).await);
         let mut redis = state.redis.clone();
         let redis = check(tokio::time::timeout(timeout, redis.ping::<String>()).await);
-        let ok = database == CheckStatus::Ok && redis == CheckStatus::Ok;
+        let hsm = if state.signing.configured {
+            check(tokio::time::timeout(timeout, state.signing.hsm.ready()).await)
+        } else {
+            CheckStatus::NotConfigured
+        };
+        let ok = database == CheckStatus::Ok
+            && redis == CheckStatus::Ok
+            && hsm != CheckStatus::Unavailable;
         let body = Json(Readiness {
             status: if ok {
                 CheckStatus::Ok
@@ -93,6 +105,7 @@ impl OpsApi {
             },
             database,
             redis,
+            hsm,
         });
         if ok {
             ReadyResponse::Ready(body)

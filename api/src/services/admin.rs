@@ -64,6 +64,13 @@ impl Admin {
     }
 }
 
+impl Admin {
+    /// Whether `organization` is theirs or below theirs.
+    pub fn manages(&self, organization: Uuid) -> bool {
+        self.scope.contains(&organization)
+    }
+}
+
 pub async fn authorize(state: &AppState, who: Principal) -> Result<Admin, AdminError> {
     let user = store::users::find(&state.db, who.user_id)
         .await
@@ -294,6 +301,9 @@ pub async fn update_user(
             .unlock(&username)
             .await
             .context("lifting the login lock")?;
+        store::signing::reset_pin_failures(&state.db, id)
+            .await
+            .context("lifting the signing lock")?;
     }
     tracing::info!(admin = %admin.user.id, user_id = %id, "account updated");
     Ok(updated)
@@ -353,7 +363,11 @@ pub async fn revoke_all_sessions(
     Ok(ended)
 }
 
-async fn managed_user(state: &AppState, admin: &Admin, id: Uuid) -> Result<User, AdminError> {
+pub(crate) async fn managed_user(
+    state: &AppState,
+    admin: &Admin,
+    id: Uuid,
+) -> Result<User, AdminError> {
     store::users::find(&state.db, id)
         .await
         .context("loading the account")?

@@ -8,6 +8,7 @@ pub mod documents;
 pub mod me;
 pub mod reports;
 pub mod urge;
+pub mod signing;
 pub mod workflow;
 
 use std::net::IpAddr;

@@ -302,13 +302,13 @@ fn parse_key(raw: &str) -> Result<InboxKey, InvalidInput> {
     })
 }
 
-async fn load_tasks(state: &AppState, document: Uuid) -> Result<Vec<Task>, WorkflowServiceError> {
+pub(crate) async fn load_tasks(state: &AppState, document: Uuid) -> Result<Vec<Task>, WorkflowServiceError> {
     Ok(store::tasks::for_document(&state.db, document)
         .await
         .context("loading the document's tasks")?)
 }
 
-fn flow_of<'a>(document: &Document, tasks: &'a [Task]) -> DocumentFlow<'a> {
+pub(crate) fn flow_of<'a>(document: &Document, tasks: &'a [Task]) -> DocumentFlow<'a> {
     DocumentFlow {
         author: document.author_id,
         state: document.state,
@@ -336,7 +336,7 @@ async fn write(
 }
 
 /// The devices to tell about `transition`, read before its transaction opens.
-async fn devices(
+pub(crate) async fn devices(
     state: &AppState,
     transition: &Transition,
 ) -> Result<Vec<push::outbox::Planned>, WorkflowServiceError> {
@@ -347,7 +347,7 @@ async fn devices(
 
 /// Writes `transition` and its pushes in `txn`; returns how many pushes were queued, for
 /// waking the worker once the caller has committed.
-async fn apply(
+pub(crate) async fn apply(
     state: &AppState,
     txn: &DatabaseTransaction,
     document: &Document,

@@ -14,3 +14,25 @@ pub mod pkcs11;
 mod tests;
 
 pub use hsm::{Hsm, HsmError, KeyAlgorithm, NoHsm, PublicKeyInfo};
+
+use std::sync::Arc;
+
+/// What signing needs at run time, built once at start.
+pub struct SigningSetup {
+    pub hsm: Arc<dyn Hsm>,
+    /// Whether PKCS11_MODULE is set: readiness reports an unconfigured HSM without failing.
+    pub configured: bool,
+    pub dev_ca: Option<ca::DevCa>,
+    /// How long a signing request waits for its PIN.
+    pub request_ttl: chrono::Duration,
+}
+
+impl SigningSetup {
+    /// The CA certificates signatures made here chain to.
+    pub fn trust_anchors(&self) -> Vec<x509_cert::Certificate> {
+        self.dev_ca
+            .iter()
+            .map(|ca| ca.certificate.clone())
+            .collect()
+    }
+}

@@ -8,6 +8,7 @@ pub mod outbox;
 pub mod registers;
 pub mod reminders;
 pub mod reports;
+pub mod signing;
 pub mod tasks;
 pub mod users;
 

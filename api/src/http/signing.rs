@@ -1,0 +1,511 @@
+//! Remote signing: provisioning keys and certificates (admin), the signing PIN, signing
+//! requests and their confirmation, and the trust anchors.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json, types::Example,
+};
+use secrecy::SecretString;
+use uuid::Uuid;
+
+use super::{
+    ApiTags,
+    error::{Problems, problem_set},
+    security::Caller,
+    types::{NoContent, example_time},
+};
+use crate::{
+    services::signing::{self, Signed},
+    signing::KeyAlgorithm,
+    state::AppState,
+    store::signing::{Credential, SigningRequest},
+};
+
+problem_set!(ProvisionProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(CertificateProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, SigningCredentialMissing, CertificateRefused, HsmUnavailable);
+problem_set!(PinProblems: authenticated, InvalidRequest, ValidationFailed, CurrentPasswordIncorrect);
+problem_set!(RequestProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SigningCredentialMissing, FileReplaced, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(ConfirmProblems: authenticated, InvalidRequest, ValidationFailed, SigningPinInvalid, SigningLocked, NotFound, NotYourTask, TaskAlreadyDecided, SigningPinNotSet, SigningCredentialMissing, FileReplaced, SigningRequestExpired, PdfNotSignable, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(AnchorProblems: authenticated);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "KeyAlgorithm", rename_all = "snake_case")]
+pub enum KeyAlgorithmDto {
+    Rsa2048,
+    EcdsaP256,
+}
+
+impl From<KeyAlgorithmDto> for KeyAlgorithm {
+    fn from(a: KeyAlgorithmDto) -> Self {
+        match a {
+            KeyAlgorithmDto::Rsa2048 => KeyAlgorithm::Rsa2048,
+            KeyAlgorithmDto::EcdsaP256 => KeyAlgorithm::EcdsaP256,
+        }
+    }
+}
+
+impl From<KeyAlgorithm> for KeyAlgorithmDto {
+    fn from(a: KeyAlgorithm) -> Self {
+        match a {
+            KeyAlgorithm::Rsa2048 => KeyAlgorithmDto::Rsa2048,
+            KeyAlgorithm::EcdsaP256 => KeyAlgorithmDto::EcdsaP256,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct ProvisionRequest {
+    /// `rsa2048` (default) or `ecdsa_p256`.
+    pub algorithm: Option<KeyAlgorithmDto>,
+}
+
+impl Example for ProvisionRequest {
+    fn example() -> Self {
+        Self {
+            algorithm: Some(KeyAlgorithmDto::Rsa2048),
+        }
+    }
+}
+
+const EXAMPLE_PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIB…\n-----END CERTIFICATE-----\n";
+
+/// A key pair inside the HSM; its private half never leaves it.
+#[derive(Debug, Object)]
+#[oai(rename = "SigningCredential", example)]
+pub struct CredentialView {
+    pub id: Uuid,
+    pub algorithm: KeyAlgorithmDto,
+    /// PKCS#10 request (PEM) to send to the CA; signed by the HSM key.
+    pub csr_pem: String,
+    /// The certificate (PEM), once issued: at once where the development CA is on, otherwise
+    /// after `PUT …/signing-credential/certificate`.
+    #[oai(skip_serializing_if_is_none)]
+    pub certificate_pem: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Credential> for CredentialView {
+    fn from(c: Credential) -> Self {
+        Self {
+            id: c.id,
+            algorithm: c.algorithm.into(),
+            csr_pem: c.csr_pem,
+            certificate_pem: c.certificate_pem,
+            created_at: c.created_at,
+        }
+    }
+}
+
+impl Example for CredentialView {
+    fn example() -> Self {
+        Self {
+            id: Uuid::from_u128(0x5c0d_0000_0000_7000_8000_0000_0000_0001),
+            algorithm: KeyAlgorithmDto::Rsa2048,
+            csr_pem:
+                "-----BEGIN CERTIFICATE REQUEST-----\nMIIC…\n-----END CERTIFICATE REQUEST-----\n"
+                    .to_owned(),
+            certificate_pem: Some(EXAMPLE_PEM.to_owned()),
+            created_at: example_time(),
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedCredential {
+    /// The key exists in the HSM.
+    #[oai(status = 201)]
+    Created(Json<CredentialView>),
+}
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct CertificateRequest {
+    /// The certificate from the CA, PEM, optionally followed by its issuers.
+    #[oai(validator(min_length = 1, max_length = 65536))]
+    pub certificate_pem: String,
+}
+
+impl Example for CertificateRequest {
+    fn example() -> Self {
+        Self {
+            certificate_pem: EXAMPLE_PEM.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct SigningPinRequest {
+    /// The login password, to prove it is the account's owner.
+    #[oai(validator(max_length = 256))]
+    pub current_password: String,
+    /// 6 to 12 digits; not the login password.
+    #[oai(validator(max_length = 12))]
+    pub pin: String,
+}
+
+impl Example for SigningPinRequest {
+    fn example() -> Self {
+        Self {
+            current_password: "mật-khẩu-đăng-nhập".to_owned(),
+            pin: "246810".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct CreateSigningRequest {
+    /// The file version to sign (a document's current version of that file).
+    pub file_id: Uuid,
+    #[oai(validator(max_length = 255))]
+    pub reason: Option<String>,
+    #[oai(validator(max_length = 255))]
+    pub location: Option<String>,
+}
+
+impl Example for CreateSigningRequest {
+    fn example() -> Self {
+        Self {
+            file_id: Uuid::from_u128(0xf11e_0000_0000_7000_8000_0000_0000_0001),
+            reason: Some("Ký ban hành".to_owned()),
+            location: Some("Đà Lạt".to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(rename = "SigningRequest", example)]
+pub struct SigningRequestView {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub file_id: Uuid,
+    /// SHA-256 (hex) of the pinned file version: what will be signed.
+    pub digest: String,
+    /// Confirm before this instant.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<SigningRequest> for SigningRequestView {
+    fn from(r: SigningRequest) -> Self {
+        Self {
+            id: r.id,
+            task_id: r.task_id,
+            file_id: r.file_id,
+            digest: r.file_sha256,
+            expires_at: r.expires_at,
+        }
+    }
+}
+
+impl Example for SigningRequestView {
+    fn example() -> Self {
+        Self {
+            id: Uuid::from_u128(0x5169_0000_0000_7000_8000_0000_0000_0001),
+            task_id: Uuid::from_u128(0x7a5c_0000_0000_7000_8000_0000_0000_0001),
+            file_id: Uuid::from_u128(0xf11e_0000_0000_7000_8000_0000_0000_0001),
+            digest: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".to_owned(),
+            expires_at: example_time(),
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedSigningRequest {
+    /// Waiting for the PIN.
+    #[oai(status = 201)]
+    Created(Json<SigningRequestView>),
+}
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct ConfirmRequest {
+    #[oai(validator(max_length = 12))]
+    pub pin: String,
+}
+
+impl Example for ConfirmRequest {
+    fn example() -> Self {
+        Self {
+            pin: "246810".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct BatchConfirmRequest {
+    /// Signing requests of the caller, made from this session.
+    #[oai(validator(min_items = 1, max_items = 50))]
+    pub ids: Vec<Uuid>,
+    #[oai(validator(max_length = 12))]
+    pub pin: String,
+}
+
+impl Example for BatchConfirmRequest {
+    fn example() -> Self {
+        Self {
+            ids: vec![SigningRequestView::example().id],
+            pin: "246810".to_owned(),
+        }
+    }
+}
+
+/// A signature made: the signed PDF is a new version of the file.
+#[derive(Debug, Object)]
+#[oai(rename = "Signature", example)]
+pub struct SignedView {
+    pub request_id: Uuid,
+    pub signature_id: Uuid,
+    pub document_id: Uuid,
+    /// The new, signed version of the file.
+    pub file_id: Uuid,
+    pub signed_at: DateTime<Utc>,
+}
+
+impl From<Signed> for SignedView {
+    fn from(s: Signed) -> Self {
+        Self {
+            request_id: s.request_id,
+            signature_id: s.signature.id,
+            document_id: s.signature.document_id,
+            file_id: s.signature.file_id,
+            signed_at: s.signature.signed_at,
+        }
+    }
+}
+
+impl Example for SignedView {
+    fn example() -> Self {
+        Self {
+            request_id: SigningRequestView::example().id,
+            signature_id: Uuid::from_u128(0x5197_0000_0000_7000_8000_0000_0000_0001),
+            document_id: Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0001),
+            file_id: Uuid::from_u128(0xf11e_0000_0000_7000_8000_0000_0000_0002),
+            signed_at: example_time(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct SignedBatch {
+    /// In the order of the request's `ids`.
+    pub items: Vec<SignedView>,
+}
+
+impl Example for SignedBatch {
+    fn example() -> Self {
+        Self {
+            items: vec![SignedView::example()],
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct TrustAnchors {
+    /// CA certificates, PEM.
+    pub certificates: Vec<String>,
+}
+
+impl Example for TrustAnchors {
+    fn example() -> Self {
+        Self {
+            certificates: vec![EXAMPLE_PEM.to_owned()],
+        }
+    }
+}
+
+pub struct SigningApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Signing")]
+impl SigningApi {
+    /// Create a user's signing key
+    ///
+    /// For admins: generates the user's key pair inside the HSM (not extractable) and answers
+    /// its certificate request; with the development CA on, its certificate too. Creating
+    /// again replaces the user's key for new signatures.
+    #[oai(
+        path = "/admin/users/:id/signing-credential",
+        method = "post",
+        operation_id = "createUserSigningCredential"
+    )]
+    async fn provision_user(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<ProvisionRequest>,
+    ) -> Result<CreatedCredential, Problems<ProvisionProblems>> {
+        let algorithm = body.0.algorithm.unwrap_or(KeyAlgorithmDto::Rsa2048).into();
+        let credential = signing::provision_user(&state, caller.0, id.0, algorithm).await?;
+        Ok(CreatedCredential::Created(Json(credential.into())))
+    }
+
+    /// Install a user's certificate
+    ///
+    /// For admins: the certificate the CA issued for the CSR. Refused unless it is for the
+    /// user's HSM key and valid now.
+    #[oai(
+        path = "/admin/users/:id/signing-credential/certificate",
+        method = "put",
+        operation_id = "installUserCertificate"
+    )]
+    async fn install_certificate(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<CertificateRequest>,
+    ) -> Result<Json<CredentialView>, Problems<CertificateProblems>> {
+        let credential =
+            signing::install_certificate(&state, caller.0, id.0, &body.0.certificate_pem).await?;
+        Ok(Json(credential.into()))
+    }
+
+    /// Create an organisation's seal key
+    ///
+    /// For admins: the organisation's own key, which signs documents at issuance.
+    #[oai(
+        path = "/admin/organizations/:id/signing-credential",
+        method = "post",
+        operation_id = "createOrganizationSigningCredential"
+    )]
+    async fn provision_organization(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<ProvisionRequest>,
+    ) -> Result<CreatedCredential, Problems<ProvisionProblems>> {
+        let algorithm = body.0.algorithm.unwrap_or(KeyAlgorithmDto::Rsa2048).into();
+        let credential = signing::provision_organization(&state, caller.0, id.0, algorithm).await?;
+        Ok(CreatedCredential::Created(Json(credential.into())))
+    }
+
+    /// Set the signing PIN
+    ///
+    /// Sets or changes the PIN that authorises each signature; it is not the login password.
+    /// Setting it also clears the count of wrong PINs, but not a lock.
+    #[oai(
+        path = "/me/signing-pin",
+        method = "put",
+        operation_id = "setSigningPin"
+    )]
+    async fn set_pin(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        body: Json<SigningPinRequest>,
+    ) -> Result<NoContent, Problems<PinProblems>> {
+        let body = body.0;
+        signing::set_pin(
+            &state,
+            caller.0,
+            SecretString::from(body.current_password),
+            SecretString::from(body.pin),
+        )
+        .await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Ask to sign
+    ///
+    /// On the caller's waiting `sign` task: pins the file version to sign and answers its
+    /// digest; confirm with the PIN before `expires_at`, from this session.
+    #[oai(
+        path = "/tasks/:id/signing-requests",
+        method = "post",
+        operation_id = "createSigningRequest"
+    )]
+    async fn create_request(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<CreateSigningRequest>,
+    ) -> Result<CreatedSigningRequest, Problems<RequestProblems>> {
+        let body = body.0;
+        let request = signing::create_request(
+            &state,
+            caller.0,
+            id.0,
+            body.file_id,
+            body.reason,
+            body.location,
+        )
+        .await?;
+        Ok(CreatedSigningRequest::Created(Json(request.into())))
+    }
+
+    /// Sign
+    ///
+    /// Confirms a signing request with the PIN: the HSM signs, the signed PDF becomes a new
+    /// version of the file, the task is signed and the author notified. Wrong PIN: 403
+    /// `signing_pin_invalid`, and nothing changes; five in a row lock signing (403
+    /// `signing_locked`) until an admin unlocks the account. Confirming again answers the
+    /// first signature.
+    #[oai(
+        path = "/signing-requests/:id/confirm",
+        method = "post",
+        operation_id = "confirmSigningRequest"
+    )]
+    async fn confirm(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<ConfirmRequest>,
+    ) -> Result<Json<SignedView>, Problems<ConfirmProblems>> {
+        let signed =
+            signing::confirm(&state, caller.0, &[id.0], SecretString::from(body.0.pin)).await?;
+        let first = signed.into_iter().next().ok_or_else(|| {
+            super::error::ApiError::unexpected(&anyhow::anyhow!("confirm answered nothing"))
+        })?;
+        Ok(Json(first.into()))
+    }
+
+    /// Sign several
+    ///
+    /// Confirms several of the caller's signing requests with one PIN entry; each is signed as
+    /// by `confirm`, in order. A failure stops the batch: the ones before it stay signed.
+    #[oai(
+        path = "/signing-requests/confirm",
+        method = "post",
+        operation_id = "confirmSigningRequests"
+    )]
+    async fn confirm_batch(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        body: Json<BatchConfirmRequest>,
+    ) -> Result<Json<SignedBatch>, Problems<ConfirmProblems>> {
+        let body = body.0;
+        let signed =
+            signing::confirm(&state, caller.0, &body.ids, SecretString::from(body.pin)).await?;
+        Ok(Json(SignedBatch {
+            items: signed.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// Trust anchors
+    ///
+    /// The CA certificates (PEM) that signatures made here chain to: give them to a validator.
+    #[oai(
+        path = "/signing/trust-anchors",
+        method = "get",
+        operation_id = "signingTrustAnchors"
+    )]
+    async fn trust_anchors(
+        &self,
+        state: Data<&AppState>,
+        _caller: Caller,
+    ) -> Result<Json<TrustAnchors>, Problems<AnchorProblems>> {
+        Ok(Json(TrustAnchors {
+            certificates: signing::trust_anchors(&state)?,
+        }))
+    }
+}

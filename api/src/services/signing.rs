@@ -1,0 +1,577 @@
+//! Remote signing use cases: provisioning keys in the HSM and their certificates, the signing
+//! PIN, signing requests and their confirmation. A confirmation signs the pinned file version
+//! with the signer's HSM key, then writes the signed version, the signature row, the task
+//! decision and the notifications in one transaction: a wrong PIN, an HSM error or a crash
+//! before the commit leaves the task waiting and no file version behind.
+
+use std::io::Cursor;
+
+use anyhow::Context;
+use der::{DecodePem, EncodePem, pem::LineEnding};
+use sea_orm::TransactionTrait;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::io::AsyncReadExt;
+use uuid::Uuid;
+use x509_cert::Certificate;
+
+use super::{
+    Principal,
+    admin::{self, AdminError},
+    documents::{DocumentError, visible},
+    workflow::{WorkflowServiceError, apply, flow_of, load_tasks},
+};
+use crate::{
+    domain::{
+        InvalidInput,
+        audit::{AuditAction, NewEntry},
+        document::DocumentFile,
+        workflow,
+    },
+    files::{ContentHash, FileStore},
+    signing::{
+        HsmError, KeyAlgorithm,
+        ca::{self, CaError},
+        cms::{self, CmsError, SignerCredential},
+        pades::{self, PadesError, SignatureInfo},
+    },
+    state::AppState,
+    store::{
+        self,
+        signing::{Credential, Owner, SignatureKind, SignatureRecord, SigningRequest},
+    },
+};
+
+/// Wrong PINs in a row that lock signing until an admin unlocks it.
+pub const MAX_PIN_FAILURES: u32 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SigningError {
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error(transparent)]
+    Workflow(#[from] WorkflowServiceError),
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+    #[error("no such signing request")]
+    RequestNotFound,
+    #[error("the signing request has expired; make a new one")]
+    RequestExpired,
+    #[error("the current password is wrong")]
+    CurrentPasswordIncorrect,
+    #[error("no signing PIN is set: set one first")]
+    PinNotSet,
+    #[error("wrong signing PIN")]
+    PinInvalid { locked: bool },
+    #[error("signing is locked after {MAX_PIN_FAILURES} wrong PINs; an admin can unlock it")]
+    Locked,
+    #[error("no signing certificate is installed for this signer")]
+    NoCredential,
+    #[error("the certificate {0}")]
+    CertificateRefused(&'static str),
+    #[error("the file was replaced by a newer version; make a new signing request")]
+    FileReplaced,
+    #[error(transparent)]
+    Pdf(#[from] PadesError),
+    #[error(transparent)]
+    Hsm(#[from] HsmError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DocumentError> for SigningError {
+    fn from(e: DocumentError) -> Self {
+        WorkflowServiceError::from(e).into()
+    }
+}
+
+impl From<workflow::WorkflowError> for SigningError {
+    fn from(e: workflow::WorkflowError) -> Self {
+        WorkflowServiceError::from(e).into()
+    }
+}
+
+impl From<CaError> for SigningError {
+    fn from(e: CaError) -> Self {
+        match e {
+            CaError::Hsm(e) => e.into(),
+            other => anyhow::Error::new(other).context("certificate").into(),
+        }
+    }
+}
+
+impl From<CmsError> for SigningError {
+    fn from(e: CmsError) -> Self {
+        match e {
+            CmsError::Hsm(e) => e.into(),
+            other => anyhow::Error::new(other).context("building the CMS").into(),
+        }
+    }
+}
+
+/// Creates a key pair in the HSM for a user of the admin's organisations, with its CSR and,
+/// where the development CA is on, its certificate.
+pub async fn provision_user(
+    state: &AppState,
+    who: Principal,
+    user_id: Uuid,
+    algorithm: KeyAlgorithm,
+) -> Result<Credential, SigningError> {
+    let admin = admin::authorize(state, who).await?;
+    let user = admin::managed_user(state, &admin, user_id).await?;
+    let organization = organization_name(state, user.organization_id).await?;
+    let subject = ca::subject(&user.full_name, &organization)?;
+    let credential = provision(state, Owner::User(user.id), algorithm, subject).await?;
+    tracing::info!(admin = %admin.user.id, user_id = %user.id, credential_id = %credential.id, "signing credential created");
+    Ok(credential)
+}
+
+/// The organisation's own key, for the seal added at issuance.
+pub async fn provision_organization(
+    state: &AppState,
+    who: Principal,
+    organization_id: Uuid,
+    algorithm: KeyAlgorithm,
+) -> Result<Credential, SigningError> {
+    let admin = admin::authorize(state, who).await?;
+    if !admin.manages(organization_id) {
+        return Err(AdminError::NotFound("organisation").into());
+    }
+    let organization = organization_name(state, organization_id).await?;
+    let subject = ca::subject(&organization, &organization)?;
+    let credential = provision(
+        state,
+        Owner::Organization(organization_id),
+        algorithm,
+        subject,
+    )
+    .await?;
+    tracing::info!(admin = %admin.user.id, %organization_id, credential_id = %credential.id, "organisation seal credential created");
+    Ok(credential)
+}
+
+async fn organization_name(state: &AppState, id: Uuid) -> Result<String, SigningError> {
+    Ok(store::organizations::find(&state.db, id)
+        .await
+        .context("loading the organisation")?
+        .ok_or(AdminError::NotFound("organisation"))?
+        .name)
+}
+
+async fn provision(
+    state: &AppState,
+    owner: Owner,
+    algorithm: KeyAlgorithm,
+    subject: x509_cert::name::Name,
+) -> Result<Credential, SigningError> {
+    let id = Uuid::now_v7();
+    let owner_id = match owner {
+        Owner::User(id) => format!("user-{id}"),
+        Owner::Organization(id) => format!("org-{id}"),
+    };
+    let key_label = format!("{owner_id}-{id}");
+    let hsm = state.signing.hsm.as_ref();
+    let public = hsm.generate(&key_label, algorithm).await?;
+    let csr_pem = ca::certificate_request(hsm, &key_label, &public, subject.clone()).await?;
+    let now = state.clock.now();
+    let (certificate_pem, chain_pem) = match &state.signing.dev_ca {
+        Some(dev_ca) => (
+            Some(pem(&dev_ca.issue(subject, &public, now)?)?),
+            Some(pem(&dev_ca.certificate)?),
+        ),
+        None => (None, None),
+    };
+    let credential = Credential {
+        id,
+        owner,
+        key_label,
+        algorithm,
+        csr_pem,
+        certificate_pem,
+        chain_pem,
+        created_at: now,
+    };
+    store::signing::insert_credential(&state.db, &credential)
+        .await
+        .context("recording the credential")?;
+    Ok(credential)
+}
+
+fn pem(certificate: &Certificate) -> Result<String, SigningError> {
+    Ok(certificate
+        .to_pem(LineEnding::LF)
+        .context("encoding a certificate")?)
+}
+
+/// Installs a certificate from the real CA on the user's current credential: refused unless it
+/// is for the HSM key and valid now. PEM certificates after the first are its issuers.
+pub async fn install_certificate(
+    state: &AppState,
+    who: Principal,
+    user_id: Uuid,
+    pem_bundle: &str,
+) -> Result<Credential, SigningError> {
+    let admin = admin::authorize(state, who).await?;
+    let user = admin::managed_user(state, &admin, user_id).await?;
+    let credential = store::signing::current_credential(&state.db, Owner::User(user.id))
+        .await
+        .context("loading the credential")?
+        .ok_or(SigningError::NoCredential)?;
+    let certificates = Certificate::load_pem_chain(pem_bundle.as_bytes())
+        .map_err(|_| InvalidInput::new("certificate", "is not a PEM certificate"))?;
+    let (leaf, chain) = certificates
+        .split_first()
+        .ok_or_else(|| InvalidInput::new("certificate", "holds no certificate"))?;
+    let public = state.signing.hsm.public_key(&credential.key_label).await?;
+    let now = state.clock.now();
+    if !ca::matches_key(leaf, &public, now)? {
+        return Err(SigningError::CertificateRefused(
+            "is not for this user's HSM key, or is not valid now",
+        ));
+    }
+    let chain_pem = chain
+        .iter()
+        .map(pem)
+        .collect::<Result<Vec<_>, _>>()?
+        .concat();
+    let leaf_pem = pem(leaf)?;
+    store::signing::set_certificate(
+        &state.db,
+        credential.id,
+        leaf_pem.clone(),
+        (!chain_pem.is_empty()).then_some(chain_pem.clone()),
+    )
+    .await
+    .context("installing the certificate")?;
+    tracing::info!(admin = %admin.user.id, %user_id, "signing certificate installed");
+    Ok(Credential {
+        certificate_pem: Some(leaf_pem),
+        chain_pem: (!chain_pem.is_empty()).then_some(chain_pem),
+        ..credential
+    })
+}
+
+/// Sets or changes the caller's signing PIN, after checking their login password.
+pub async fn set_pin(
+    state: &AppState,
+    who: Principal,
+    current_password: SecretString,
+    pin: SecretString,
+) -> Result<(), SigningError> {
+    let raw = pin.expose_secret();
+    if !(6..=12).contains(&raw.len()) || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(InvalidInput::new("pin", "must be 6 to 12 digits").into());
+    }
+    let (_, hash) = store::users::find_credentials_by_id(&state.db, who.user_id)
+        .await
+        .context("loading the account")?
+        .context("the caller's account no longer exists")?;
+    let right = state
+        .passwords
+        .verify(current_password, Some(hash))
+        .await
+        .context("checking the password")?;
+    if !right {
+        return Err(SigningError::CurrentPasswordIncorrect);
+    }
+    let pin_hash = state.passwords.hash(pin).await.context("hashing the PIN")?;
+    store::signing::set_pin(&state.db, who.user_id, pin_hash, state.clock.now())
+        .await
+        .context("storing the PIN")?;
+    tracing::info!(user_id = %who.user_id, "signing PIN set");
+    Ok(())
+}
+
+/// Pins the file version a leader is about to sign on their waiting sign task.
+pub async fn create_request(
+    state: &AppState,
+    who: Principal,
+    task: Uuid,
+    file_id: Uuid,
+    reason: Option<String>,
+    location: Option<String>,
+) -> Result<SigningRequest, SigningError> {
+    let document = store::tasks::document_of(&state.db, task)
+        .await
+        .context("loading the task")?
+        .ok_or(WorkflowServiceError::TaskNotFound)?;
+    let document = match visible(state, who, document).await {
+        Err(DocumentError::NotFound) => return Err(WorkflowServiceError::TaskNotFound.into()),
+        other => other?,
+    };
+    let tasks = load_tasks(state, document.id).await?;
+    workflow::sign(&flow_of(&document, &tasks), task, who.user_id)?;
+    let file = current_file(state, document.id, file_id).await?;
+    signer_credential(state, who.user_id).await?;
+    let now = state.clock.now();
+    let request = SigningRequest {
+        id: Uuid::now_v7(),
+        task_id: task,
+        document_id: document.id,
+        file_id: file.id,
+        file_sha256: file.sha256,
+        user_id: who.user_id,
+        session_id: who.session_id,
+        reason,
+        location,
+        expires_at: now + state.signing.request_ttl,
+        created_at: now,
+        signature_id: None,
+    };
+    store::signing::insert_request(&state.db, &request)
+        .await
+        .context("recording the signing request")?;
+    Ok(request)
+}
+
+/// The file version `file_id` of the document, if it is still the newest of its slot.
+async fn current_file(
+    state: &AppState,
+    document: Uuid,
+    file_id: Uuid,
+) -> Result<DocumentFile, SigningError> {
+    let files = store::documents::files(&state.db, document)
+        .await
+        .context("loading the files")?;
+    let file = files
+        .iter()
+        .find(|f| f.id == file_id)
+        .ok_or_else(|| InvalidInput::new("file_id", "is not a file of this document"))?;
+    let newer = files
+        .iter()
+        .any(|f| f.slot == file.slot && f.version > file.version);
+    if newer {
+        return Err(SigningError::FileReplaced);
+    }
+    Ok(file.clone())
+}
+
+/// A signature made on confirmation.
+pub struct Signed {
+    pub request_id: Uuid,
+    pub signature: SignatureRecord,
+}
+
+/// Confirms the caller's signing requests with one PIN entry: each pinned file is signed and
+/// its task decided. A request already signed answers its first result again.
+pub async fn confirm(
+    state: &AppState,
+    who: Principal,
+    ids: &[Uuid],
+    pin: SecretString,
+) -> Result<Vec<Signed>, SigningError> {
+    let now = state.clock.now();
+    let mut requests = Vec::with_capacity(ids.len());
+    for id in ids {
+        let request = store::signing::find_request(&state.db, *id)
+            .await
+            .context("loading the signing request")?
+            // Someone else's request, or one from another device, does not exist for the caller.
+            .filter(|r| r.user_id == who.user_id && r.session_id == who.session_id)
+            .ok_or(SigningError::RequestNotFound)?;
+        if request.signature_id.is_none() && request.expires_at <= now {
+            return Err(SigningError::RequestExpired);
+        }
+        requests.push(request);
+    }
+    if requests.iter().any(|r| r.signature_id.is_none()) {
+        check_pin(state, who.user_id, pin).await?;
+    }
+    let mut signed = Vec::with_capacity(requests.len());
+    for request in requests {
+        let signature_id = match request.signature_id {
+            Some(id) => id,
+            None => sign_request(state, who, &request).await?,
+        };
+        let signature = store::signing::find_signature(&state.db, signature_id)
+            .await
+            .context("loading the signature")?
+            .context("a signing request names a missing signature")?;
+        signed.push(Signed {
+            request_id: request.id,
+            signature,
+        });
+    }
+    Ok(signed)
+}
+
+async fn check_pin(state: &AppState, user: Uuid, pin: SecretString) -> Result<(), SigningError> {
+    let (hash, failures) = store::signing::pin(&state.db, user)
+        .await
+        .context("loading the PIN")?
+        .ok_or(SigningError::PinNotSet)?;
+    if failures >= MAX_PIN_FAILURES {
+        return Err(SigningError::Locked);
+    }
+    let right = state
+        .passwords
+        .verify(pin, Some(hash))
+        .await
+        .context("checking the PIN")?;
+    if right {
+        if failures > 0 {
+            store::signing::reset_pin_failures(&state.db, user)
+                .await
+                .context("resetting PIN failures")?;
+        }
+        return Ok(());
+    }
+    let failures = store::signing::record_pin_failure(&state.db, user)
+        .await
+        .context("counting a wrong PIN")?;
+    tracing::warn!(user_id = %user, failures, "wrong signing PIN");
+    Err(SigningError::PinInvalid {
+        locked: failures >= MAX_PIN_FAILURES,
+    })
+}
+
+/// The signer's current credential, with a certificate.
+async fn signer_credential(
+    state: &AppState,
+    user: Uuid,
+) -> Result<(Credential, SignerCredential), SigningError> {
+    let credential = store::signing::current_credential(&state.db, Owner::User(user))
+        .await
+        .context("loading the credential")?
+        .ok_or(SigningError::NoCredential)?;
+    let signer = signer_of(&credential)?;
+    Ok((credential, signer))
+}
+
+fn signer_of(credential: &Credential) -> Result<SignerCredential, SigningError> {
+    let certificate = credential
+        .certificate_pem
+        .as_deref()
+        .ok_or(SigningError::NoCredential)?;
+    let certificate =
+        Certificate::from_pem(certificate).context("a stored certificate is not PEM")?;
+    let chain = match &credential.chain_pem {
+        Some(chain) => Certificate::load_pem_chain(chain.as_bytes())
+            .context("a stored certificate chain is not PEM")?,
+        None => Vec::new(),
+    };
+    Ok(SignerCredential {
+        key_label: credential.key_label.clone(),
+        algorithm: credential.algorithm,
+        certificate,
+        chain,
+    })
+}
+
+async fn sign_request(
+    state: &AppState,
+    who: Principal,
+    request: &SigningRequest,
+) -> Result<Uuid, SigningError> {
+    let document = store::documents::find(&state.db, request.document_id)
+        .await
+        .context("loading the document")?
+        .context("a signing request's document is missing")?;
+    let tasks = load_tasks(state, document.id).await?;
+    let transition = workflow::sign(&flow_of(&document, &tasks), request.task_id, who.user_id)?;
+    let file = current_file(state, document.id, request.file_id).await?;
+    let (credential, signer) = signer_credential(state, who.user_id).await?;
+    let user = store::users::find(&state.db, who.user_id)
+        .await
+        .context("loading the signer")?
+        .context("the signer's account no longer exists")?;
+    let now = state.clock.now();
+    let info = SignatureInfo {
+        signer_name: user.full_name.clone(),
+        reason: request.reason.clone(),
+        location: request.location.clone(),
+        signing_time: now,
+    };
+    let stored = sign_file(state, &file, &signer, info).await?;
+
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    let new_file = store::documents::add_version(
+        &txn,
+        store::documents::NewFile {
+            document_id: document.id,
+            slot: file.slot,
+            version: 0,
+            name: file.name.clone(),
+            content_type: file.content_type.clone(),
+            size: stored.size,
+            sha256: stored.hash.as_str().to_owned(),
+            uploaded_by: user.id,
+        },
+        now,
+    )
+    .await
+    .context("recording the signed file")?;
+    let signature = SignatureRecord {
+        id: Uuid::now_v7(),
+        document_id: document.id,
+        file_id: new_file.id,
+        kind: SignatureKind::Signer,
+        user_id: Some(user.id),
+        organization_id: user.organization_id,
+        credential_id: credential.id,
+        signed_at: now,
+    };
+    store::signing::insert_signature(&txn, &signature)
+        .await
+        .context("recording the signature")?;
+    if !store::signing::complete_request(&txn, request.id, signature.id)
+        .await
+        .context("completing the request")?
+    {
+        // A retried confirm got there first; dropping the transaction keeps its result.
+        return Err(workflow::WorkflowError::AlreadyDecided.into());
+    }
+    let entry = NewEntry::new(who, AuditAction::Signed, document.organization_id)
+        .document(document.id)
+        .detail("task_id", request.task_id.to_string())
+        .detail("signature_id", signature.id.to_string())
+        .detail("file_id", new_file.id.to_string());
+    apply(
+        state,
+        &txn,
+        &document,
+        &transition,
+        Some((request.task_id, None)),
+        entry,
+    )
+    .await?;
+    txn.commit().await.context("committing the signature")?;
+    tracing::info!(document_id = %document.id, task_id = %request.task_id, signature_id = %signature.id, "signed");
+    Ok(signature.id)
+}
+
+/// Signs one stored PDF: returns the stored signed bytes. Nothing references them until the
+/// caller's transaction commits; content addressing makes an unreferenced copy harmless.
+async fn sign_file(
+    state: &AppState,
+    file: &DocumentFile,
+    signer: &SignerCredential,
+    info: SignatureInfo,
+) -> Result<crate::files::StoredFile, SigningError> {
+    let hash = ContentHash::parse(&file.sha256).context("a stored file hash is not SHA-256 hex")?;
+    let (mut reader, len) = state
+        .files
+        .open(&hash, None)
+        .await
+        .context("opening the file to sign")?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    reader
+        .read_to_end(&mut bytes)
+        .await
+        .context("reading the file to sign")?;
+    // Parsing and rewriting a large PDF is CPU work: off the async runtime.
+    let prepared = tokio::task::spawn_blocking(move || pades::prepare(bytes, &info))
+        .await
+        .context("preparing the PDF")??;
+    let cms = cms::sign_detached(state.signing.hsm.as_ref(), signer, prepared.digest()).await?;
+    let signed = prepared.finish(&cms)?;
+    Ok(state
+        .files
+        .put(Box::pin(Cursor::new(signed)), u64::MAX)
+        .await
+        .context("storing the signed file")?)
+}
+
+/// The CA certificates signatures made here chain to, PEM.
+pub fn trust_anchors(state: &AppState) -> Result<Vec<String>, SigningError> {
+    state.signing.trust_anchors().iter().map(pem).collect()
+}

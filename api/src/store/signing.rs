@@ -1,0 +1,316 @@
+//! Signing credentials, PINs, signing requests and the signatures made.
+
+use chrono::{DateTime, Utc};
+use entity::{signature, signing_credential, signing_pin, signing_request};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    ExprTrait, QueryFilter, QueryOrder, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::corrupt;
+use crate::signing::KeyAlgorithm;
+
+/// Whose key: a person's signature or an organisation's seal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    User(Uuid),
+    Organization(Uuid),
+}
+
+#[derive(Debug, Clone)]
+pub struct Credential {
+    pub id: Uuid,
+    pub owner: Owner,
+    pub key_label: String,
+    pub algorithm: KeyAlgorithm,
+    pub csr_pem: String,
+    pub certificate_pem: Option<String>,
+    pub chain_pem: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn insert_credential(db: &impl ConnectionTrait, c: &Credential) -> Result<(), DbErr> {
+    let (user_id, organization_id) = match c.owner {
+        Owner::User(id) => (Some(id), None),
+        Owner::Organization(id) => (None, Some(id)),
+    };
+    signing_credential::ActiveModel {
+        id: Set(c.id),
+        user_id: Set(user_id),
+        organization_id: Set(organization_id),
+        key_label: Set(c.key_label.clone()),
+        algorithm: Set(c.algorithm.as_str().to_owned()),
+        csr_pem: Set(c.csr_pem.clone()),
+        certificate_pem: Set(c.certificate_pem.clone()),
+        chain_pem: Set(c.chain_pem.clone()),
+        created_at: Set(c.created_at),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The owner's newest credential: provisioning again replaces the key.
+pub async fn current_credential(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+) -> Result<Option<Credential>, DbErr> {
+    let filter = match owner {
+        Owner::User(id) => signing_credential::Column::UserId.eq(id),
+        Owner::Organization(id) => signing_credential::Column::OrganizationId.eq(id),
+    };
+    signing_credential::Entity::find()
+        .filter(filter)
+        .order_by_desc(signing_credential::Column::CreatedAt)
+        .order_by_desc(signing_credential::Column::Id)
+        .one(db)
+        .await?
+        .map(credential_to_domain)
+        .transpose()
+}
+
+pub async fn find_credential(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<Credential>, DbErr> {
+    signing_credential::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(credential_to_domain)
+        .transpose()
+}
+
+pub async fn set_certificate(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    certificate_pem: String,
+    chain_pem: Option<String>,
+) -> Result<(), DbErr> {
+    signing_credential::ActiveModel {
+        id: Set(id),
+        certificate_pem: Set(Some(certificate_pem)),
+        chain_pem: Set(chain_pem),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+fn credential_to_domain(m: signing_credential::Model) -> Result<Credential, DbErr> {
+    let owner = match (m.user_id, m.organization_id) {
+        (Some(user), None) => Owner::User(user),
+        (None, Some(org)) => Owner::Organization(org),
+        _ => return Err(corrupt("credential owner", &m.id.to_string())),
+    };
+    Ok(Credential {
+        id: m.id,
+        owner,
+        algorithm: KeyAlgorithm::parse(&m.algorithm)
+            .ok_or_else(|| corrupt("key algorithm", &m.algorithm))?,
+        key_label: m.key_label,
+        csr_pem: m.csr_pem,
+        certificate_pem: m.certificate_pem,
+        chain_pem: m.chain_pem,
+        created_at: m.created_at,
+    })
+}
+
+/// A PIN hash and the wrong PINs entered since the last right one.
+pub async fn pin(db: &impl ConnectionTrait, user: Uuid) -> Result<Option<(String, u32)>, DbErr> {
+    Ok(signing_pin::Entity::find_by_id(user)
+        .one(db)
+        .await?
+        .map(|m| (m.pin_hash, u32::try_from(m.failures).unwrap_or(0))))
+}
+
+pub async fn set_pin(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    hash: String,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let model = signing_pin::ActiveModel {
+        user_id: Set(user),
+        pin_hash: Set(hash),
+        failures: Set(0),
+        updated_at: Set(now),
+    };
+    if signing_pin::Entity::find_by_id(user)
+        .one(db)
+        .await?
+        .is_some()
+    {
+        model.update(db).await?;
+    } else {
+        model.insert(db).await?;
+    }
+    Ok(())
+}
+
+/// Counts one more wrong PIN, atomically (two phones guessing at once both count).
+pub async fn record_pin_failure(db: &impl ConnectionTrait, user: Uuid) -> Result<u32, DbErr> {
+    signing_pin::Entity::update_many()
+        .col_expr(
+            signing_pin::Column::Failures,
+            Expr::col(signing_pin::Column::Failures).add(1),
+        )
+        .filter(signing_pin::Column::UserId.eq(user))
+        .exec(db)
+        .await?;
+    Ok(pin(db, user).await?.map_or(0, |(_, failures)| failures))
+}
+
+pub async fn reset_pin_failures(db: &impl ConnectionTrait, user: Uuid) -> Result<(), DbErr> {
+    signing_pin::Entity::update_many()
+        .col_expr(signing_pin::Column::Failures, Expr::value(0))
+        .filter(signing_pin::Column::UserId.eq(user))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct SigningRequest {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub document_id: Uuid,
+    pub file_id: Uuid,
+    pub file_sha256: String,
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    pub reason: Option<String>,
+    pub location: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub signature_id: Option<Uuid>,
+}
+
+pub async fn insert_request(db: &impl ConnectionTrait, r: &SigningRequest) -> Result<(), DbErr> {
+    signing_request::ActiveModel {
+        id: Set(r.id),
+        task_id: Set(r.task_id),
+        document_id: Set(r.document_id),
+        file_id: Set(r.file_id),
+        file_sha256: Set(r.file_sha256.clone()),
+        user_id: Set(r.user_id),
+        session_id: Set(r.session_id),
+        reason: Set(r.reason.clone()),
+        location: Set(r.location.clone()),
+        expires_at: Set(r.expires_at),
+        created_at: Set(r.created_at),
+        signature_id: Set(r.signature_id),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_request(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<SigningRequest>, DbErr> {
+    Ok(signing_request::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|m| SigningRequest {
+            id: m.id,
+            task_id: m.task_id,
+            document_id: m.document_id,
+            file_id: m.file_id,
+            file_sha256: m.file_sha256,
+            user_id: m.user_id,
+            session_id: m.session_id,
+            reason: m.reason,
+            location: m.location,
+            expires_at: m.expires_at,
+            created_at: m.created_at,
+            signature_id: m.signature_id,
+        }))
+}
+
+/// Marks the request signed, only if it was not already: `false` means another confirm won.
+pub async fn complete_request(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    signature: Uuid,
+) -> Result<bool, DbErr> {
+    let done = signing_request::Entity::update_many()
+        .col_expr(signing_request::Column::SignatureId, Expr::value(signature))
+        .filter(signing_request::Column::Id.eq(id))
+        .filter(signing_request::Column::SignatureId.is_null())
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// `signer` (a leader's) or `seal` (the organisation's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureKind {
+    Signer,
+    Seal,
+}
+
+impl SignatureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureKind::Signer => "signer",
+            SignatureKind::Seal => "seal",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SignatureRecord {
+    pub id: Uuid,
+    pub document_id: Uuid,
+    pub file_id: Uuid,
+    pub kind: SignatureKind,
+    pub user_id: Option<Uuid>,
+    pub organization_id: Uuid,
+    pub credential_id: Uuid,
+    pub signed_at: DateTime<Utc>,
+}
+
+pub async fn insert_signature(db: &impl ConnectionTrait, s: &SignatureRecord) -> Result<(), DbErr> {
+    signature::ActiveModel {
+        id: Set(s.id),
+        document_id: Set(s.document_id),
+        file_id: Set(s.file_id),
+        kind: Set(s.kind.as_str().to_owned()),
+        user_id: Set(s.user_id),
+        organization_id: Set(s.organization_id),
+        credential_id: Set(s.credential_id),
+        signed_at: Set(s.signed_at),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_signature(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<SignatureRecord>, DbErr> {
+    signature::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|m| {
+            Ok(SignatureRecord {
+                id: m.id,
+                document_id: m.document_id,
+                file_id: m.file_id,
+                kind: match m.kind.as_str() {
+                    "signer" => SignatureKind::Signer,
+                    "seal" => SignatureKind::Seal,
+                    other => return Err(corrupt("signature kind", other)),
+                },
+                user_id: m.user_id,
+                organization_id: m.organization_id,
+                credential_id: m.credential_id,
+                signed_at: m.signed_at,
+            })
+        })
+        .transpose()
+}

@@ -1,0 +1,316 @@
+//! Remote signing end to end: provisioning a leader's key in the world's SoftHSM token, the
+//! signing PIN, a signing request confirmed with a wrong then the right PIN, and the signed PDF
+//! judged by validators nobody here wrote (pyHanko and poppler's pdfsig).
+
+use std::{path::Path, process::Command};
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, Tokens, on_both_databases, pdf, spawn_app_with};
+
+on_both_databases!(
+    a_leader_signs_on_the_phone_and_validators_accept_the_pdf,
+    five_wrong_pins_lock_signing_until_an_admin_unlocks,
+);
+
+struct Office {
+    admin: Tokens,
+    author: Tokens,
+    leader: (String, Tokens),
+    leader_password: String,
+}
+
+async fn office(app: &TestApp) -> Office {
+    let admin = app.admin().await;
+    let (_, author_password) = app
+        .active_user(&admin, "chuyenvien.binh", &["specialist"])
+        .await;
+    let author = app
+        .login_ok("chuyenvien.binh", &author_password, "phone")
+        .await;
+    let (leader_id, leader_password) = app.active_user(&admin, "bithu.an", &["leader"]).await;
+    let leader = app.login_ok("bithu.an", &leader_password, "phone").await;
+    Office {
+        admin,
+        author,
+        leader: (leader_id, leader),
+        leader_password,
+    }
+}
+
+/// A draft submitted straight to the leader's sign step: (document, task, main file).
+async fn at_the_sign_step(app: &TestApp, o: &Office) -> (String, String, String) {
+    let metadata = json!({
+        "direction": "outgoing", "doc_type": "QĐ", "urgency": "normal", "confidentiality": "none",
+        "summary": "Quyết định ban hành quy chế làm việc",
+    });
+    let created = app
+        .upload(
+            &o.author.access,
+            metadata,
+            vec![("quyet-dinh.pdf", pdf("Quyet dinh"))],
+        )
+        .await;
+    let doc = created.ok()["id"].as_str().unwrap().to_owned();
+    let file = created.ok()["files"][0]["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/documents/{doc}/submit"),
+        Some(&o.author.access),
+        json!({"steps": [{"user_id": o.leader.0, "action": "sign"}]}),
+    )
+    .await
+    .ok();
+    let inbox = app.get("/api/v1/inbox", &o.leader.1.access).await;
+    let task = inbox.ok()["items"][0]["task"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (doc, task, file)
+}
+
+async fn provision(app: &TestApp, o: &Office) {
+    let created = app
+        .post(
+            &format!("/api/v1/admin/users/{}/signing-credential", o.leader.0),
+            Some(&o.admin.access),
+            json!({"algorithm": "rsa2048"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(
+        created.body["csr_pem"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE REQUEST-----")
+    );
+    assert!(created.body["certificate_pem"].is_string(), "DEV_CA issues");
+    app.send(
+        reqwest::Method::PUT,
+        "/api/v1/me/signing-pin",
+        Some(&o.leader.1.access),
+        Some(json!({"current_password": o.leader_password, "pin": "246810"})),
+    )
+    .await;
+}
+
+async fn request(app: &TestApp, o: &Office, task: &str, file: &str) -> Value {
+    let made = app
+        .post(
+            &format!("/api/v1/tasks/{task}/signing-requests"),
+            Some(&o.leader.1.access),
+            json!({"file_id": file, "reason": "Ký ban hành", "location": "Đà Lạt"}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    made.body.clone()
+}
+
+async fn download(app: &TestApp, token: &str, doc: &str, file: &str) -> Vec<u8> {
+    let resp = app
+        .http
+        .get(format!("{}/api/v1/documents/{doc}/files/{file}", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.bytes().await.unwrap().to_vec()
+}
+
+fn pyhanko(dir: &Path, ca: &Path, file: &Path) -> (bool, String) {
+    let venv = std::env::var("HOME").unwrap_or_default() + "/.cache/vanban/venv/bin/pyhanko";
+    let program = if Path::new(&venv).exists() {
+        venv
+    } else {
+        "pyhanko".into()
+    };
+    let out = Command::new(program)
+        .current_dir(dir)
+        .args(["sign", "validate", "--pretty-print", "--trust"])
+        .arg(ca)
+        .args(["--trust-replace", "--no-revocation-check"])
+        .arg(file)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+fn pdfsig(dir: &Path, ca: &Path, file: &Path) -> String {
+    let nss = dir.join("nss");
+    let db = format!("sql:{}", nss.display());
+    if !nss.exists() {
+        std::fs::create_dir_all(&nss).unwrap();
+        assert!(
+            Command::new("certutil")
+                .args(["-N", "-d", &db, "--empty-password"])
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert!(
+            Command::new("certutil")
+                .args(["-A", "-d", &db, "-n", "vanban-ca", "-t", "CT,C,C", "-i"])
+                .arg(ca)
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+    let out = Command::new("pdfsig")
+        .args(["-nssdir", &db])
+        .arg(file)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+async fn a_leader_signs_on_the_phone_and_validators_accept_the_pdf(db: Backend) {
+    let app = spawn_app_with(db, &[("DEV_CA", "true")]).await;
+    let o = office(&app).await;
+    let ready = app.get("/health/ready", "").await;
+    assert_eq!(ready.body["hsm"], "ok", "{}", ready.body);
+    let (doc, task, file) = at_the_sign_step(&app, &o).await;
+    provision(&app, &o).await;
+
+    // Only the assigned signer may ask.
+    app.post(
+        &format!("/api/v1/tasks/{task}/signing-requests"),
+        Some(&o.author.access),
+        json!({"file_id": file}),
+    )
+    .await
+    .problem(403, "not_your_task");
+    let req = request(&app, &o, &task, &file).await;
+    let id = req["id"].as_str().unwrap();
+    let original = download(&app, &o.leader.1.access, &doc, &file).await;
+    assert_eq!(
+        req["digest"].as_str().unwrap(),
+        app.get(&format!("/api/v1/documents/{doc}"), &o.leader.1.access)
+            .await
+            .ok()["files"][0]["sha256"]
+    );
+
+    // A wrong PIN changes nothing; someone else's request does not exist for them.
+    app.post(
+        &format!("/api/v1/signing-requests/{id}/confirm"),
+        Some(&o.leader.1.access),
+        json!({"pin": "111111"}),
+    )
+    .await
+    .problem(403, "signing_pin_invalid");
+    app.post(
+        &format!("/api/v1/signing-requests/{id}/confirm"),
+        Some(&o.author.access),
+        json!({"pin": "246810"}),
+    )
+    .await
+    .problem(404, "not_found");
+    let before = app
+        .get(&format!("/api/v1/documents/{doc}"), &o.leader.1.access)
+        .await;
+    assert_eq!(before.ok()["files"].as_array().unwrap().len(), 1);
+    assert_eq!(before.ok()["state"], "in_review");
+
+    let signed = app
+        .post(
+            &format!("/api/v1/signing-requests/{id}/confirm"),
+            Some(&o.leader.1.access),
+            json!({"pin": "246810"}),
+        )
+        .await;
+    let signed = signed.ok().clone();
+    // A retried confirm answers the first signature and signs nothing more.
+    let again = app
+        .post(
+            &format!("/api/v1/signing-requests/{id}/confirm"),
+            Some(&o.leader.1.access),
+            json!({"pin": "246810"}),
+        )
+        .await;
+    assert_eq!(again.ok()["signature_id"], signed["signature_id"]);
+
+    let after = app
+        .get(&format!("/api/v1/documents/{doc}"), &o.leader.1.access)
+        .await;
+    assert_eq!(after.ok()["state"], "signed");
+    assert_eq!(after.ok()["files"].as_array().unwrap().len(), 2);
+    let signed_file = signed["file_id"].as_str().unwrap();
+    let bytes = download(&app, &o.leader.1.access, &doc, signed_file).await;
+    assert_eq!(
+        &bytes[..original.len()],
+        &original[..],
+        "an incremental update"
+    );
+
+    let anchors = app
+        .get("/api/v1/signing/trust-anchors", &o.leader.1.access)
+        .await;
+    let ca_pem = anchors.ok()["certificates"][0].as_str().unwrap().to_owned();
+    let dir = app.world.data_dir.join("validation");
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, ca_pem).unwrap();
+    let pdf_path = dir.join("signed.pdf");
+    std::fs::write(&pdf_path, &bytes).unwrap();
+    let (ok, report) = pyhanko(&dir, &ca, &pdf_path);
+    assert!(ok, "pyHanko: {report}");
+    let report = pdfsig(&dir, &ca, &pdf_path);
+    assert!(
+        report.contains("Signature Validation: Signature is Valid.")
+            && report.contains("Certificate Validation: Certificate is Trusted.")
+            && report.contains("Total document signed"),
+        "pdfsig: {report}"
+    );
+
+    // One byte flipped inside the signed range: both validators see it.
+    let mut tampered = bytes.clone();
+    let at = tampered
+        .windows(10)
+        .position(|w| w == b"Quyet dinh")
+        .unwrap();
+    tampered[at] = b'X';
+    let tampered_path = dir.join("tampered.pdf");
+    std::fs::write(&tampered_path, &tampered).unwrap();
+    let (ok, report) = pyhanko(&dir, &ca, &tampered_path);
+    assert!(!ok, "pyHanko accepted a modified file: {report}");
+    let report = pdfsig(&dir, &ca, &tampered_path);
+    assert!(
+        report.contains("Signature Validation: Digest Mismatch."),
+        "pdfsig: {report}"
+    );
+}
+
+async fn five_wrong_pins_lock_signing_until_an_admin_unlocks(db: Backend) {
+    let app = spawn_app_with(db, &[("DEV_CA", "true")]).await;
+    let o = office(&app).await;
+    let (doc, task, file) = at_the_sign_step(&app, &o).await;
+    provision(&app, &o).await;
+    let req = request(&app, &o, &task, &file).await;
+    let confirm = format!(
+        "/api/v1/signing-requests/{}/confirm",
+        req["id"].as_str().unwrap()
+    );
+    for _ in 0..5 {
+        app.post(&confirm, Some(&o.leader.1.access), json!({"pin": "000000"}))
+            .await
+            .problem(403, "signing_pin_invalid");
+    }
+    // Locked: even the right PIN is refused.
+    app.post(&confirm, Some(&o.leader.1.access), json!({"pin": "246810"}))
+        .await
+        .problem(403, "signing_locked");
+    app.patch(
+        &format!("/api/v1/admin/users/{}", o.leader.0),
+        &o.admin.access,
+        json!({"unlock": true}),
+    )
+    .await
+    .ok();
+    let signed = app
+        .post(&confirm, Some(&o.leader.1.access), json!({"pin": "246810"}))
+        .await;
+    assert_eq!(signed.ok()["document_id"], doc.as_str());
+}
