@@ -83,7 +83,34 @@ async fn provision(app: &TestApp, o: &Office) {
             .unwrap()
             .starts_with("-----BEGIN CERTIFICATE REQUEST-----")
     );
-    assert!(created.body["certificate_pem"].is_string(), "DEV_CA issues");
+    let certificate = created.body["certificate_pem"]
+        .as_str()
+        .expect("DEV_CA issues")
+        .to_owned();
+    // A certificate for another key is refused; the one for the HSM key installs.
+    let anchors = app
+        .get("/api/v1/signing/trust-anchors", &o.admin.access)
+        .await;
+    let path = format!(
+        "/api/v1/admin/users/{}/signing-credential/certificate",
+        o.leader.0
+    );
+    app.send(
+        reqwest::Method::PUT,
+        &path,
+        Some(&o.admin.access),
+        Some(json!({"certificate_pem": anchors.ok()["certificates"][0]})),
+    )
+    .await
+    .problem(422, "certificate_refused");
+    app.send(
+        reqwest::Method::PUT,
+        &path,
+        Some(&o.admin.access),
+        Some(json!({"certificate_pem": certificate})),
+    )
+    .await
+    .ok();
     app.send(
         reqwest::Method::PUT,
         "/api/v1/me/signing-pin",
@@ -265,7 +292,78 @@ async fn a_leader_signs_on_the_phone_and_validators_accept_the_pdf(db: Backend) 
         "pdfsig: {report}"
     );
 
-    // One byte flipped inside the signed range: both validators see it.
+    let checks = app
+        .get(
+            &format!("/api/v1/documents/{doc}/signatures"),
+            &o.leader.1.access,
+        )
+        .await;
+    assert_eq!(checks.ok()["items"][0]["valid"], true, "{}", checks.body);
+    assert_eq!(checks.ok()["items"][0]["signer_name"], "Nguyễn Văn Thử");
+
+    // Issuance adds the organisation's seal on top: both signatures stay valid.
+    let org = app.admin_org(&o.admin).await;
+    let seal = app
+        .post(
+            &format!("/api/v1/admin/organizations/{org}/signing-credential"),
+            Some(&o.admin.access),
+            json!({"algorithm": "ecdsa_p256"}),
+        )
+        .await;
+    assert_eq!(seal.status, 201, "{}", seal.body);
+    let (_, clerk_password) = app.active_user(&o.admin, "vanthu.hoa", &["clerk"]).await;
+    let clerk = app.login_ok("vanthu.hoa", &clerk_password, "desk").await;
+    app.post(
+        &format!("/api/v1/documents/{doc}/issue"),
+        Some(&clerk.access),
+        json!({}),
+    )
+    .await
+    .ok();
+    let issued = app
+        .get(&format!("/api/v1/documents/{doc}"), &o.leader.1.access)
+        .await;
+    assert_eq!(issued.ok()["state"], "issued");
+    let files = issued.ok()["files"].as_array().unwrap().clone();
+    assert_eq!(files.len(), 3);
+    let sealed_file = files.iter().find(|f| f["current"] == true).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sealed = download(&app, &o.leader.1.access, &doc, &sealed_file).await;
+    assert_eq!(&sealed[..bytes.len()], &bytes[..]);
+    let sealed_path = dir.join("sealed.pdf");
+    std::fs::write(&sealed_path, &sealed).unwrap();
+    let (ok, report) = pyhanko(&dir, &ca, &sealed_path);
+    assert!(ok, "pyHanko: {report}");
+    let report = pdfsig(&dir, &ca, &sealed_path);
+    assert_eq!(
+        report
+            .matches("Signature Validation: Signature is Valid.")
+            .count(),
+        2,
+        "pdfsig: {report}"
+    );
+    assert_eq!(
+        report
+            .matches("Certificate Validation: Certificate is Trusted.")
+            .count(),
+        2,
+        "pdfsig: {report}"
+    );
+    let checks = app
+        .get(
+            &format!("/api/v1/documents/{doc}/signatures"),
+            &o.leader.1.access,
+        )
+        .await;
+    let items = checks.ok()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 2, "{}", checks.body);
+    assert!(items.iter().all(|i| i["valid"] == true), "{}", checks.body);
+    assert_eq!(items[1]["covers_whole_file"], true);
+    assert_eq!(items[0]["covers_whole_file"], false);
+
+    // One byte flipped inside the signed range: every validator, ours included, sees it.
     let mut tampered = bytes.clone();
     let at = tampered
         .windows(10)
@@ -280,6 +378,31 @@ async fn a_leader_signs_on_the_phone_and_validators_accept_the_pdf(db: Backend) 
     assert!(
         report.contains("Signature Validation: Digest Mismatch."),
         "pdfsig: {report}"
+    );
+    let upload = app
+        .upload(
+            &o.author.access,
+            json!({"direction": "outgoing", "doc_type": "QĐ", "urgency": "normal",
+                   "confidentiality": "none", "summary": "Bản bị sửa"}),
+            vec![("sua.pdf", tampered)],
+        )
+        .await;
+    let tampered_doc = upload.ok()["id"].as_str().unwrap().to_owned();
+    let checks = app
+        .get(
+            &format!("/api/v1/documents/{tampered_doc}/signatures"),
+            &o.author.access,
+        )
+        .await;
+    let check = &checks.ok()["items"][0];
+    assert_eq!(check["valid"], false, "{}", checks.body);
+    assert!(
+        check["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("message digest mismatch"),
+        "{}",
+        checks.body
     );
 }
 
@@ -309,8 +432,13 @@ async fn five_wrong_pins_lock_signing_until_an_admin_unlocks(db: Backend) {
     )
     .await
     .ok();
+    // Signing again, through the batch endpoint: one PIN entry for a list of requests.
     let signed = app
-        .post(&confirm, Some(&o.leader.1.access), json!({"pin": "246810"}))
+        .post(
+            "/api/v1/signing-requests/confirm",
+            Some(&o.leader.1.access),
+            json!({"ids": [req["id"]], "pin": "246810"}),
+        )
         .await;
-    assert_eq!(signed.ok()["document_id"], doc.as_str());
+    assert_eq!(signed.ok()["items"][0]["document_id"], doc.as_str());
 }

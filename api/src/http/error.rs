@@ -398,6 +398,7 @@ impl From<WorkflowServiceError> for ApiError {
             WorkflowServiceError::Document(e) => return e.into(),
             WorkflowServiceError::Invalid(e) => return e.into(),
             WorkflowServiceError::TaskNotFound => ErrorCode::NotFound,
+            WorkflowServiceError::Seal(e) => return (*e).into(),
             WorkflowServiceError::Unexpected(e) => return ApiError::unexpected(&e),
         };
         ApiError::new(code, detail)

@@ -16,8 +16,9 @@ use super::{
     types::{NoContent, example_time},
 };
 use crate::{
-    services::signing::{self, Signed},
+    services::signing::{self, DocumentSignatures, Signed},
     signing::KeyAlgorithm,
+    signing::verify::Verdict,
     state::AppState,
     store::signing::{Credential, SigningRequest},
 };
@@ -28,6 +29,7 @@ problem_set!(PinProblems: authenticated, InvalidRequest, ValidationFailed, Curre
 problem_set!(RequestProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SigningCredentialMissing, FileReplaced, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(ConfirmProblems: authenticated, InvalidRequest, ValidationFailed, SigningPinInvalid, SigningLocked, NotFound, NotYourTask, TaskAlreadyDecided, SigningPinNotSet, SigningCredentialMissing, FileReplaced, SigningRequestExpired, PdfNotSignable, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(AnchorProblems: authenticated);
+problem_set!(VerifyProblems: authenticated, NotFound, PdfNotSignable);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename = "KeyAlgorithm", rename_all = "snake_case")]
@@ -319,6 +321,93 @@ impl Example for TrustAnchors {
     }
 }
 
+/// One signature of a PDF, as checked by this server.
+#[derive(Debug, Object)]
+#[oai(rename = "SignatureCheck")]
+pub struct SignatureCheckView {
+    /// The PDF signature field's name.
+    pub field: String,
+    /// The signer's name as the signature dictionary gives it.
+    #[oai(skip_serializing_if_is_none)]
+    pub signer_name: Option<String>,
+    /// The signer certificate's subject (RFC 4514).
+    #[oai(skip_serializing_if_is_none)]
+    pub certificate_subject: Option<String>,
+    /// The signer certificate's serial number, hex.
+    #[oai(skip_serializing_if_is_none)]
+    pub certificate_serial: Option<String>,
+    /// The signing time the PDF claims (/M).
+    #[oai(skip_serializing_if_is_none)]
+    pub signed_at: Option<DateTime<Utc>>,
+    #[oai(skip_serializing_if_is_none)]
+    pub reason: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub location: Option<String>,
+    /// Whether it covers the whole file; an earlier signature does not cover the updates
+    /// (such as later signatures) appended after it.
+    pub covers_whole_file: bool,
+    /// Byte ranges intact, CMS signature correct, certificate chained to a trust anchor and
+    /// valid at the signing time.
+    pub valid: bool,
+    /// Why it is not valid, one line per failed check; empty when valid.
+    pub problems: Vec<String>,
+}
+
+impl From<Verdict> for SignatureCheckView {
+    fn from(v: Verdict) -> Self {
+        Self {
+            valid: v.valid(),
+            field: v.found.field,
+            signer_name: v.found.signer_name,
+            certificate_subject: v.signer_subject,
+            certificate_serial: v.signer_serial,
+            signed_at: v.found.signing_time,
+            reason: v.found.reason,
+            location: v.found.location,
+            covers_whole_file: v.covers_whole_file,
+            problems: v.problems,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct SignatureChecks {
+    /// The current version of the main PDF, which was checked.
+    pub file_id: Uuid,
+    /// In the order the PDF lists them: the leader's signature, then the seal.
+    pub items: Vec<SignatureCheckView>,
+}
+
+impl From<DocumentSignatures> for SignatureChecks {
+    fn from(d: DocumentSignatures) -> Self {
+        Self {
+            file_id: d.file_id,
+            items: d.verdicts.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl Example for SignatureChecks {
+    fn example() -> Self {
+        Self {
+            file_id: Uuid::from_u128(0xf11e_0000_0000_7000_8000_0000_0000_0002),
+            items: vec![SignatureCheckView {
+                field: "Signature1".to_owned(),
+                signer_name: Some("Nguyễn Văn An".to_owned()),
+                certificate_subject: Some("CN=Nguyễn Văn An,O=Tỉnh ủy Lâm Đồng".to_owned()),
+                certificate_serial: Some("4f1c9a0b2d3e4f5a6b7c8d9e0f1a2b3c".to_owned()),
+                signed_at: Some(example_time()),
+                reason: Some("Ký ban hành".to_owned()),
+                location: Some("Đà Lạt".to_owned()),
+                covers_whole_file: true,
+                valid: true,
+                problems: Vec::new(),
+            }],
+        }
+    }
+}
+
 pub struct SigningApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Signing")]
@@ -489,6 +578,27 @@ impl SigningApi {
         Ok(Json(SignedBatch {
             items: signed.into_iter().map(Into::into).collect(),
         }))
+    }
+
+    /// Check a document's signatures
+    ///
+    /// Verifies every signature in the current version of the main PDF: byte ranges, CMS
+    /// signature, certificate chain to the trust anchors, validity at the signing time; says
+    /// why one fails.
+    #[oai(
+        path = "/documents/:id/signatures",
+        method = "get",
+        operation_id = "documentSignatures"
+    )]
+    async fn signatures(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+    ) -> Result<Json<SignatureChecks>, Problems<VerifyProblems>> {
+        Ok(Json(
+            signing::signatures(&state, caller.0, id.0).await?.into(),
+        ))
     }
 
     /// Trust anchors

@@ -7,8 +7,9 @@
 use std::io::Cursor;
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use der::{DecodePem, EncodePem, pem::LineEnding};
-use sea_orm::TransactionTrait;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::io::AsyncReadExt;
 use uuid::Uuid;
@@ -24,7 +25,7 @@ use crate::{
     domain::{
         InvalidInput,
         audit::{AuditAction, NewEntry},
-        document::DocumentFile,
+        document::{Document, DocumentFile},
         workflow,
     },
     files::{ContentHash, FileStore},
@@ -33,6 +34,7 @@ use crate::{
         ca::{self, CaError},
         cms::{self, CmsError, SignerCredential},
         pades::{self, PadesError, SignatureInfo},
+        verify::{self, Verdict},
     },
     state::AppState,
     store::{
@@ -547,17 +549,7 @@ async fn sign_file(
     signer: &SignerCredential,
     info: SignatureInfo,
 ) -> Result<crate::files::StoredFile, SigningError> {
-    let hash = ContentHash::parse(&file.sha256).context("a stored file hash is not SHA-256 hex")?;
-    let (mut reader, len) = state
-        .files
-        .open(&hash, None)
-        .await
-        .context("opening the file to sign")?;
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    reader
-        .read_to_end(&mut bytes)
-        .await
-        .context("reading the file to sign")?;
+    let bytes = read_file(state, file).await?;
     // Parsing and rewriting a large PDF is CPU work: off the async runtime.
     let prepared = tokio::task::spawn_blocking(move || pades::prepare(bytes, &info))
         .await
@@ -569,6 +561,128 @@ async fn sign_file(
         .put(Box::pin(Cursor::new(signed)), u64::MAX)
         .await
         .context("storing the signed file")?)
+}
+
+/// Adds the organisation's seal (its own signature) to the main PDF at issuance, within the
+/// issuing transaction `txn`. `None` when the organisation has no seal certificate yet: the
+/// document is issued with the leader's signature only, and a warning says so.
+pub(crate) async fn seal(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    document: &Document,
+    clerk: Uuid,
+    organization_name: &str,
+    symbol: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>, SigningError> {
+    let owner = Owner::Organization(document.organization_id);
+    let credential = store::signing::current_credential(txn, owner)
+        .await
+        .context("loading the seal credential")?
+        .filter(|c| c.certificate_pem.is_some());
+    let Some(credential) = credential else {
+        tracing::warn!(document_id = %document.id, organization_id = %document.organization_id, "issued without the organisation's seal: no seal certificate is provisioned");
+        return Ok(None);
+    };
+    let signer = signer_of(&credential)?;
+    let main = store::documents::files(txn, document.id)
+        .await
+        .context("loading the files")?
+        .into_iter()
+        .filter(|f| f.slot == 0)
+        .max_by_key(|f| f.version)
+        .context("a document without its main file")?;
+    let info = SignatureInfo {
+        signer_name: organization_name.to_owned(),
+        reason: Some(format!("Phát hành văn bản số {symbol}")),
+        location: None,
+        signing_time: now,
+    };
+    let stored = sign_file(state, &main, &signer, info).await?;
+    let new_file = store::documents::add_version(
+        txn,
+        store::documents::NewFile {
+            document_id: document.id,
+            slot: main.slot,
+            version: 0,
+            name: main.name.clone(),
+            content_type: main.content_type.clone(),
+            size: stored.size,
+            sha256: stored.hash.as_str().to_owned(),
+            uploaded_by: clerk,
+        },
+        now,
+    )
+    .await
+    .context("recording the sealed file")?;
+    let signature = SignatureRecord {
+        id: Uuid::now_v7(),
+        document_id: document.id,
+        file_id: new_file.id,
+        kind: SignatureKind::Seal,
+        user_id: None,
+        organization_id: document.organization_id,
+        credential_id: credential.id,
+        signed_at: now,
+    };
+    store::signing::insert_signature(txn, &signature)
+        .await
+        .context("recording the seal")?;
+    Ok(Some(signature.id))
+}
+
+async fn read_file(state: &AppState, file: &DocumentFile) -> Result<Vec<u8>, SigningError> {
+    let hash = ContentHash::parse(&file.sha256).context("a stored file hash is not SHA-256 hex")?;
+    let (mut reader, len) = state
+        .files
+        .open(&hash, None)
+        .await
+        .context("opening a stored file")?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    reader
+        .read_to_end(&mut bytes)
+        .await
+        .context("reading a stored file")?;
+    Ok(bytes)
+}
+
+/// The signatures in the current version of a document's main PDF, each checked.
+pub struct DocumentSignatures {
+    pub file_id: Uuid,
+    pub verdicts: Vec<Verdict>,
+}
+
+pub async fn signatures(
+    state: &AppState,
+    who: Principal,
+    document: Uuid,
+) -> Result<DocumentSignatures, SigningError> {
+    let document = visible(state, who, document).await?;
+    let files = store::documents::files(&state.db, document.id)
+        .await
+        .context("loading the files")?;
+    let main = files
+        .iter()
+        .filter(|f| f.slot == 0)
+        .max_by_key(|f| f.version)
+        .context("a document without its main file")?;
+    let bytes = read_file(state, main).await?;
+    let anchors = state.signing.trust_anchors();
+    // Parsing a large PDF and checking signatures is CPU work: off the async runtime.
+    let verdicts = tokio::task::spawn_blocking(move || {
+        verify::find_signatures(&bytes).map(|found| {
+            found
+                .into_iter()
+                .map(|f| verify::verify(&bytes, f, &anchors))
+                .collect()
+        })
+    })
+    .await
+    .context("checking signatures")??;
+    Ok(DocumentSignatures {
+        file_id: main.id,
+        verdicts,
+    })
 }
 
 /// The CA certificates signatures made here chain to, PEM.

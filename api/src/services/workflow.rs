@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::{
     Principal, audit,
     documents::{DocumentError, visible},
+    signing::{self, SigningError},
 };
 use crate::{
     domain::{
@@ -39,6 +40,9 @@ pub enum WorkflowServiceError {
     Invalid(#[from] InvalidInput),
     #[error("no such task")]
     TaskNotFound,
+    /// The organisation's seal could not be added at issuance.
+    #[error(transparent)]
+    Seal(Box<SigningError>),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -152,7 +156,23 @@ pub async fn issue(
     store::documents::set_issued(&txn, document.id, number, &symbol, issued_on)
         .await
         .context("recording the number")?;
-    let entry = entry(who, AuditAction::Issued, &document).detail("symbol", symbol.as_str());
+    // The seal is signed inside the issuing transaction: its reason names the number, and a
+    // failure leaves the document unissued and the number untaken. The register row stays
+    // locked for the signature's duration (a few ms of HSM; longer for a large PDF).
+    let seal = signing::seal(
+        state,
+        &txn,
+        &document,
+        clerk.id,
+        &organization.name,
+        &symbol,
+        now,
+    )
+    .await
+    .map_err(|e| WorkflowServiceError::Seal(Box::new(e)))?;
+    let entry = entry(who, AuditAction::Issued, &document)
+        .detail("symbol", symbol.as_str())
+        .detail("seal_signature_id", seal.map(|id| id.to_string()));
     let queued = apply(state, &txn, &document, &transition, None, entry, &pushes).await?;
     txn.commit().await.context("committing the issuance")?;
     state.push.queued(queued);

@@ -16,6 +16,7 @@ use super::{
     hsm::{Hsm, KeyAlgorithm},
     pades::{self, SignatureInfo},
     pkcs11::Pkcs11Hsm,
+    verify,
 };
 
 pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -152,6 +153,15 @@ impl Fixture {
 
     /// Both validators say every signature is valid, trusted and the document untouched since.
     fn assert_valid(&self, file: &Path, signatures: usize) {
+        let bytes = std::fs::read(file).unwrap();
+        let found = verify::find_signatures(&bytes).unwrap();
+        assert_eq!(found.len(), signatures);
+        let anchors = [self.ca.certificate.clone()];
+        for (i, signature) in found.into_iter().enumerate() {
+            let verdict = verify::verify(&bytes, signature, &anchors);
+            assert!(verdict.valid(), "ours: {:?}", verdict.problems);
+            assert_eq!(verdict.covers_whole_file, i + 1 == signatures);
+        }
         let (ok, report) = self.pyhanko(file);
         assert!(ok, "pyHanko: {report}");
         let report = self.pdfsig(file);
@@ -172,6 +182,19 @@ impl Fixture {
     }
 
     fn assert_broken(&self, file: &Path) {
+        let bytes = std::fs::read(file).unwrap();
+        let anchors = [self.ca.certificate.clone()];
+        for signature in verify::find_signatures(&bytes).unwrap() {
+            let verdict = verify::verify(&bytes, signature, &anchors);
+            assert!(
+                verdict
+                    .problems
+                    .iter()
+                    .any(|p| p.contains("digest mismatch")),
+                "ours: {:?}",
+                verdict.problems
+            );
+        }
         let (ok, report) = self.pyhanko(file);
         assert!(!ok, "pyHanko accepted a modified file: {report}");
         let report = self.pdfsig(file);
