@@ -139,6 +139,38 @@ ensure_postgres() {
 
 # ensure_python_tools — a private venv with the OpenAPI validator and the
 # API fuzzer. Exports VANBAN_VENV.
+# ensure_softhsm [DATA_DIR] — SoftHSM2 (the development HSM) and the signature
+# validators the tests use (pdfsig, certutil, qpdf) are installed. With DATA_DIR,
+# a token labelled $PKCS11_TOKEN_LABEL (default vanban) exists in DATA_DIR/tokens,
+# never in the system token directory, its PIN generated into DATA_DIR/pkcs11-pin
+# at first start (never committed), and SOFTHSM2_CONF, PKCS11_MODULE and
+# PKCS11_TOKEN_LABEL are exported for the server.
+ensure_softhsm() {
+  apt_install softhsm2 opensc poppler-utils libnss3-tools qpdf
+  local data_dir=${1:-}
+  [[ -n $data_dir ]] || return 0
+  mkdir -p "$data_dir/tokens"
+  data_dir="$(cd "$data_dir" && pwd)"
+  export SOFTHSM2_CONF="$data_dir/softhsm2.conf"
+  export PKCS11_MODULE="${PKCS11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}"
+  export PKCS11_TOKEN_LABEL="${PKCS11_TOKEN_LABEL:-vanban}"
+  if [[ ! -f $SOFTHSM2_CONF ]]; then
+    printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+      "$data_dir/tokens" >"$SOFTHSM2_CONF"
+  fi
+  # The slot number is random: the token is known by its label.
+  if ! softhsm2-util --show-slots 2>/dev/null | grep -Eq "Label: +$PKCS11_TOKEN_LABEL *$"; then
+    log "initialising SoftHSM2 token '$PKCS11_TOKEN_LABEL' in $data_dir/tokens"
+    local pin so_pin
+    pin="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+    so_pin="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+    (umask 077 && printf '%s' "$pin" >"$data_dir/pkcs11-pin")
+    softhsm2-util --init-token --free --label "$PKCS11_TOKEN_LABEL" \
+      --pin "$pin" --so-pin "$so_pin" >/dev/null \
+      || die "softhsm2-util could not initialise the token"
+  fi
+}
+
 ensure_python_tools() {
   export VANBAN_VENV="$VANBAN_CACHE/venv"
 
@@ -165,6 +197,9 @@ ensure_python_tools() {
     || need+=('openapi-spec-validator>=0.7,<1')
   "$VANBAN_VENV/bin/schemathesis" --version >/dev/null 2>&1 \
     || need+=('schemathesis>=4,<5')
+  # The signing tests have their PDFs judged by pyHanko (and poppler's pdfsig).
+  "$VANBAN_VENV/bin/pyhanko" --version >/dev/null 2>&1 \
+    || need+=('pyhanko-cli')
   if [[ ${#need[@]} -gt 0 ]]; then
     log "pip install ${need[*]}"
     "$VANBAN_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${need[@]}" \
