@@ -9,6 +9,7 @@ pub mod cms;
 pub mod hsm;
 pub mod pades;
 pub mod pkcs11;
+pub mod sample;
 pub mod verify;
 
 #[cfg(test)]
