@@ -442,3 +442,29 @@ async fn five_wrong_pins_lock_signing_until_an_admin_unlocks(db: Backend) {
         .await;
     assert_eq!(signed.ok()["items"][0]["document_id"], doc.as_str());
 }
+
+#[test]
+fn the_server_refuses_to_start_without_its_pkcs11_module_and_says_so() {
+    let dir = std::env::temp_dir().join(format!("vanban-e2e-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(crate::helpers::api_bin())
+        .arg("serve")
+        .current_dir(&dir)
+        .env("DATA_DIR", &dir)
+        .env_remove("DATABASE_URL")
+        .env("REDIS_URL", "redis://127.0.0.1:6379")
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("PKCS11_MODULE", "/nonexistent/libpkcs11.so")
+        .env("PKCS11_PIN", "1234")
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: cannot use the signing HSM")
+            && last.contains("/nonexistent/libpkcs11.so"),
+        "{stderr}"
+    );
+}

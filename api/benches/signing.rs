@@ -27,7 +27,11 @@ const LABEL: &str = "bench-leader";
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-async fn sign_pdf(hsm: &Pkcs11Hsm, signer: &SignerCredential, pdf: Vec<u8>) -> Result<usize, Error> {
+async fn sign_pdf(
+    hsm: &Pkcs11Hsm,
+    signer: &SignerCredential,
+    pdf: Vec<u8>,
+) -> Result<usize, Error> {
     let info = SignatureInfo {
         signer_name: "Nguyễn Văn An".into(),
         reason: Some("Ký ban hành".into()),
@@ -95,7 +99,16 @@ async fn main() -> Result<(), Error> {
     // SAFETY: set before any other thread reads the environment.
     unsafe { std::env::set_var("SOFTHSM2_CONF", &conf) };
     let ok = Command::new("softhsm2-util")
-        .args(["--init-token", "--free", "--label", "bench", "--pin", "1234", "--so-pin", "5678"])
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            "bench",
+            "--pin",
+            "1234",
+            "--so-pin",
+            "5678",
+        ])
         .output()?
         .status
         .success();
@@ -135,13 +148,20 @@ async fn main() -> Result<(), Error> {
         let h = hsm.clone();
         let raw = rate(tasks, move || {
             let h = h.clone();
-            async move { h.sign_digest(LABEL, [7; 32]).await.map(|_| ()).map_err(Into::into) }
+            async move {
+                h.sign_digest(LABEL, [7; 32])
+                    .await
+                    .map(|_| ())
+                    .map_err(Into::into)
+            }
         })
         .await?;
         results.push((tasks, pades, raw));
     }
     for (tasks, pades, raw) in &results {
-        println!("signatures/s with {tasks} task(s): PAdES 1 MB PDF {pades:.1}, raw SoftHSM RSA-2048 {raw:.1}");
+        println!(
+            "signatures/s with {tasks} task(s): PAdES 1 MB PDF {pades:.1}, raw SoftHSM RSA-2048 {raw:.1}"
+        );
     }
 
     let before = peak_rss_mib();

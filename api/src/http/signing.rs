@@ -137,7 +137,7 @@ impl Example for CertificateRequest {
     }
 }
 
-#[derive(Debug, Object)]
+#[derive(Object)]
 #[oai(example, deny_unknown_fields)]
 pub struct SigningPinRequest {
     /// The login password, to prove it is the account's owner.
@@ -146,6 +146,27 @@ pub struct SigningPinRequest {
     /// 6 to 12 digits; not the login password.
     #[oai(validator(max_length = 12))]
     pub pin: String,
+}
+
+// PINs and passwords must never reach a log line.
+impl std::fmt::Debug for SigningPinRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningPinRequest").finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ConfirmRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfirmRequest").finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for BatchConfirmRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchConfirmRequest")
+            .field("ids", &self.ids)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Example for SigningPinRequest {
@@ -221,7 +242,7 @@ pub enum CreatedSigningRequest {
     Created(Json<SigningRequestView>),
 }
 
-#[derive(Debug, Object)]
+#[derive(Object)]
 #[oai(example, deny_unknown_fields)]
 pub struct ConfirmRequest {
     #[oai(validator(max_length = 12))]
@@ -236,7 +257,7 @@ impl Example for ConfirmRequest {
     }
 }
 
-#[derive(Debug, Object)]
+#[derive(Object)]
 #[oai(example, deny_unknown_fields)]
 pub struct BatchConfirmRequest {
     /// Signing requests of the caller, made from this session.
