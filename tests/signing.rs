@@ -11,6 +11,7 @@ use crate::helpers::{Backend, TestApp, Tokens, on_both_databases, pdf, spawn_app
 on_both_databases!(
     a_leader_signs_on_the_phone_and_validators_accept_the_pdf,
     five_wrong_pins_lock_signing_until_an_admin_unlocks,
+    an_expired_request_is_refused_and_the_task_keeps_waiting,
 );
 
 struct Office {
@@ -441,6 +442,33 @@ async fn five_wrong_pins_lock_signing_until_an_admin_unlocks(db: Backend) {
         )
         .await;
     assert_eq!(signed.ok()["items"][0]["document_id"], doc.as_str());
+}
+
+async fn an_expired_request_is_refused_and_the_task_keeps_waiting(db: Backend) {
+    let app = spawn_app_with(
+        db,
+        &[("DEV_CA", "true"), ("SIGNING_REQUEST_TTL_SECONDS", "0")],
+    )
+    .await;
+    let o = office(&app).await;
+    let (doc, task, file) = at_the_sign_step(&app, &o).await;
+    provision(&app, &o).await;
+    let req = request(&app, &o, &task, &file).await;
+    app.post(
+        &format!(
+            "/api/v1/signing-requests/{}/confirm",
+            req["id"].as_str().unwrap()
+        ),
+        Some(&o.leader.1.access),
+        json!({"pin": "246810"}),
+    )
+    .await
+    .problem(410, "signing_request_expired");
+    let document = app
+        .get(&format!("/api/v1/documents/{doc}"), &o.leader.1.access)
+        .await;
+    assert_eq!(document.ok()["state"], "in_review");
+    assert_eq!(document.ok()["files"].as_array().unwrap().len(), 1);
 }
 
 #[test]
