@@ -70,17 +70,6 @@ pub async fn current_credential(
         .transpose()
 }
 
-pub async fn find_credential(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<Option<Credential>, DbErr> {
-    signing_credential::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(credential_to_domain)
-        .transpose()
-}
-
 pub async fn set_certificate(
     db: &impl ConnectionTrait,
     id: Uuid,
