@@ -433,15 +433,24 @@ async fn five_wrong_pins_lock_signing_until_an_admin_unlocks(db: Backend) {
     )
     .await
     .ok();
-    // Signing again, through the batch endpoint: one PIN entry for a list of requests.
-    let signed = app
-        .post(
-            "/api/v1/signing-requests/confirm",
-            Some(&o.leader.1.access),
-            json!({"ids": [req["id"]], "pin": "246810"}),
-        )
+    // Through the batch endpoint (one PIN entry for a list of requests), racing a retry of
+    // the single confirm: one signature, and both answers name it.
+    let batch = app.post(
+        "/api/v1/signing-requests/confirm",
+        Some(&o.leader.1.access),
+        json!({"ids": [req["id"]], "pin": "246810"}),
+    );
+    let single = app.post(&confirm, Some(&o.leader.1.access), json!({"pin": "246810"}));
+    let (batch, single) = tokio::join!(batch, single);
+    assert_eq!(batch.ok()["items"][0]["document_id"], doc.as_str());
+    assert_eq!(
+        batch.ok()["items"][0]["signature_id"],
+        single.ok()["signature_id"]
+    );
+    let document = app
+        .get(&format!("/api/v1/documents/{doc}"), &o.leader.1.access)
         .await;
-    assert_eq!(signed.ok()["items"][0]["document_id"], doc.as_str());
+    assert_eq!(document.ok()["files"].as_array().unwrap().len(), 2);
 }
 
 async fn an_expired_request_is_refused_and_the_task_keeps_waiting(db: Backend) {

@@ -80,6 +80,17 @@ pub enum SigningError {
     Unexpected(#[from] anyhow::Error),
 }
 
+impl SigningError {
+    fn is_already_decided(&self) -> bool {
+        matches!(
+            self,
+            SigningError::Workflow(WorkflowServiceError::Rule(
+                workflow::WorkflowError::AlreadyDecided
+            ))
+        )
+    }
+}
+
 impl From<DocumentError> for SigningError {
     fn from(e: DocumentError) -> Self {
         WorkflowServiceError::from(e).into()
@@ -382,7 +393,18 @@ pub async fn confirm(
     for request in requests {
         let signature_id = match request.signature_id {
             Some(id) => id,
-            None => sign_request(state, who, &request).await?,
+            None => match sign_request(state, who, &request).await {
+                Ok(id) => id,
+                // A concurrent confirm of this very request won: answer its signature.
+                Err(e) if e.is_already_decided() => {
+                    store::signing::find_request(&state.db, request.id)
+                        .await
+                        .context("reloading the signing request")?
+                        .and_then(|r| r.signature_id)
+                        .ok_or(e)?
+                }
+                Err(e) => return Err(e),
+            },
         };
         let signature = store::signing::find_signature(&state.db, signature_id)
             .await
@@ -485,7 +507,16 @@ async fn sign_request(
     };
     let stored = sign_file(state, &file, &signer, info).await?;
 
+    let signature_id = Uuid::now_v7();
     let txn = state.db.begin().await.context("starting a transaction")?;
+    // Claimed first: of two confirms racing (a retry on a flaky network), the second waits
+    // here and finds the request taken; dropping its transaction rolls it back.
+    if !store::signing::complete_request(&txn, request.id, signature_id)
+        .await
+        .context("completing the request")?
+    {
+        return Err(workflow::WorkflowError::AlreadyDecided.into());
+    }
     let new_file = store::documents::add_version(
         &txn,
         store::documents::NewFile {
@@ -503,7 +534,7 @@ async fn sign_request(
     .await
     .context("recording the signed file")?;
     let signature = SignatureRecord {
-        id: Uuid::now_v7(),
+        id: signature_id,
         document_id: document.id,
         file_id: new_file.id,
         kind: SignatureKind::Signer,
@@ -515,13 +546,6 @@ async fn sign_request(
     store::signing::insert_signature(&txn, &signature)
         .await
         .context("recording the signature")?;
-    if !store::signing::complete_request(&txn, request.id, signature.id)
-        .await
-        .context("completing the request")?
-    {
-        // A retried confirm got there first; dropping the transaction keeps its result.
-        return Err(workflow::WorkflowError::AlreadyDecided.into());
-    }
     let entry = NewEntry::new(who, AuditAction::Signed, document.organization_id)
         .document(document.id)
         .detail("task_id", request.task_id.to_string())
