@@ -64,6 +64,9 @@ export BIND_ADDR="127.0.0.1:$port"
 export REDIS_KEY_PREFIX="$redis_prefix"
 export LOG_FORMAT=json
 export RUST_LOG=warn
+# Signing needs an HSM: a SoftHSM2 token of this run's own, and the development CA.
+ensure_softhsm "$DATA_DIR"
+export DEV_CA=true
 
 log "creating the fuzz admin in $DATA_DIR"
 ADMIN_PASSWORD="$password" "$VANBAN_API_BIN" create-admin \
