@@ -40,6 +40,15 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     pub migrate_on_start: bool,
     pub log_format: LogFormat,
+    /// The PKCS#11 module of the signing HSM; without it, signing is off.
+    pub pkcs11_module: Option<PathBuf>,
+    pub pkcs11_token_label: String,
+    /// The token's user PIN; when absent, read from `DATA_DIR/pkcs11-pin` (development).
+    pub pkcs11_pin: Option<SecretString>,
+    /// Issue development certificates from a CA kept in the data directory.
+    pub dev_ca: bool,
+    /// How long a signing request waits for its PIN.
+    pub signing_request_ttl: Duration,
     pub push: PushSettings,
 }
 
@@ -65,15 +74,6 @@ pub struct PushSettings {
     pub reminder_scan: Duration,
     /// How soon after an urge the same task may be urged again.
     pub urge_interval: Duration,
-    /// The PKCS#11 module of the signing HSM; without it, signing is off.
-    pub pkcs11_module: Option<PathBuf>,
-    pub pkcs11_token_label: String,
-    /// The token's user PIN; when absent, read from `DATA_DIR/pkcs11-pin` (development).
-    pub pkcs11_pin: Option<SecretString>,
-    /// Issue development certificates from a CA kept in the data directory.
-    pub dev_ca: bool,
-    /// How long a signing request waits for its PIN.
-    pub signing_request_ttl: Duration,
 }
 
 impl Settings {

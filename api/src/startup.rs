@@ -26,6 +26,7 @@ use crate::{
         fcm::{Fcm, FcmSetupError},
         reminders::Reminders,
         worker::Worker,
+    },
     signing::{
         Hsm, HsmError, NoHsm, SigningSetup,
         ca::{CaError, DevCa},

@@ -25,8 +25,7 @@ use crate::{
     files::PdfError,
     services::{
         admin::AdminError, auth::AuthError, auth::AuthnError, documents::DocumentError,
-        me::MeError, urge::UrgeError, workflow::WorkflowServiceError,
-        me::MeError, signing::SigningError, workflow::WorkflowServiceError,
+        me::MeError, signing::SigningError, urge::UrgeError, workflow::WorkflowServiceError,
     },
     signing::HsmError,
 };
@@ -320,7 +319,8 @@ into_problems!(
     PdfError,
     DocumentError,
     WorkflowServiceError,
-    UrgeError
+    UrgeError,
+    SigningError
 );
 
 impl From<UrgeError> for ApiError {
@@ -336,8 +336,8 @@ impl From<UrgeError> for ApiError {
             },
             UrgeError::Unexpected(e) => ApiError::unexpected(&e),
         }
-    SigningError
-);
+    }
+}
 
 impl From<SigningError> for ApiError {
     fn from(err: SigningError) -> Self {

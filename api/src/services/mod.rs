@@ -7,8 +7,8 @@ pub mod auth;
 pub mod documents;
 pub mod me;
 pub mod reports;
-pub mod urge;
 pub mod signing;
+pub mod urge;
 pub mod workflow;
 
 use std::net::IpAddr;

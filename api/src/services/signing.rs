@@ -19,7 +19,7 @@ use super::{
     Principal,
     admin::{self, AdminError},
     documents::{DocumentError, visible},
-    workflow::{WorkflowServiceError, apply, flow_of, load_tasks},
+    workflow::{WorkflowServiceError, apply, devices, flow_of, load_tasks},
 };
 use crate::{
     domain::{
@@ -508,6 +508,7 @@ async fn sign_request(
     let stored = sign_file(state, &file, &signer, info).await?;
 
     let signature_id = Uuid::now_v7();
+    let pushes = devices(state, &transition).await?;
     let txn = state.db.begin().await.context("starting a transaction")?;
     // Claimed first: of two confirms racing (a retry on a flaky network), the second waits
     // here and finds the request taken; dropping its transaction rolls it back.
@@ -551,16 +552,18 @@ async fn sign_request(
         .detail("task_id", request.task_id.to_string())
         .detail("signature_id", signature.id.to_string())
         .detail("file_id", new_file.id.to_string());
-    apply(
+    let queued = apply(
         state,
         &txn,
         &document,
         &transition,
         Some((request.task_id, None)),
         entry,
+        &pushes,
     )
     .await?;
     txn.commit().await.context("committing the signature")?;
+    state.push.queued(queued);
     tracing::info!(document_id = %document.id, task_id = %request.task_id, signature_id = %signature.id, "signed");
     Ok(signature.id)
 }

@@ -322,7 +322,10 @@ fn parse_key(raw: &str) -> Result<InboxKey, InvalidInput> {
     })
 }
 
-pub(crate) async fn load_tasks(state: &AppState, document: Uuid) -> Result<Vec<Task>, WorkflowServiceError> {
+pub(crate) async fn load_tasks(
+    state: &AppState,
+    document: Uuid,
+) -> Result<Vec<Task>, WorkflowServiceError> {
     Ok(store::tasks::for_document(&state.db, document)
         .await
         .context("loading the document's tasks")?)
