@@ -199,14 +199,6 @@ impl World {
         }
     }
 
-    /// A UUID as a literal for [`World::execute_sql`]: SQLite keeps UUIDs as 16-byte blobs.
-    pub fn uuid_literal(&self, id: &str) -> String {
-        match &self.postgres_db {
-            Some(_) => format!("'{id}'"),
-            None => format!("X'{}'", id.replace('-', "")),
-        }
-    }
-
     /// Runs `api create-admin`, as an operator would.
     pub fn create_admin(&self, username: &str, org_code: &str) {
         let out = self
@@ -253,6 +245,17 @@ impl TestApp {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         start(self.world.clone(), false, &env)
+    }
+
+    /// A figure from the server process's `/proc/<pid>/status` (`VmRSS`, `VmHWM`), in KiB.
+    pub fn memory_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the server's /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("a figure in kB")
     }
 
     /// Kills the server process at once, as a crash would (no graceful shutdown).
@@ -587,21 +590,56 @@ pub async fn reply(resp: reqwest::Response) -> Reply {
 
 /// A small, valid one-page PDF whose content stream shows `text`.
 pub fn pdf(text: &str) -> Vec<u8> {
+    pdf_with(text, 0)
+}
+
+/// A valid one-page PDF showing `text`, carrying `padding` more bytes in an image it draws:
+/// pseudo-random, so nothing along the way could compress them.
+pub fn pdf_with(text: &str, padding: usize) -> Vec<u8> {
     let content = format!("BT /F1 12 Tf 72 712 Td ({text}) Tj ET");
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_owned(),
+    let mut noise = 0x9E37_79B9_7F4A_7C15_u64;
+    let image: Vec<u8> = (0..padding)
+        .map(|_| {
+            noise ^= noise << 13;
+            noise ^= noise >> 7;
+            noise ^= noise << 17;
+            noise.to_le_bytes()[0]
+        })
+        .collect();
+    let mut objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_vec(),
         format!(
             "<< /Length {} >>\nstream\n{content}\nendstream",
             content.len()
-        ),
+        )
+        .into_bytes(),
     ];
+    if padding > 0 {
+        objects[2] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+          /Resources << /XObject << /Im 5 0 R >> >> >>"
+            .to_vec();
+        objects.push(
+            [
+                format!(
+                    "<< /Type /XObject /Subtype /Image /Width {padding} /Height 1 \
+                     /ColorSpace /DeviceGray /BitsPerComponent 8 /Length {padding} >>\nstream\n"
+                )
+                .as_bytes(),
+                &image,
+                b"\nendstream",
+            ]
+            .concat(),
+        );
+    }
     let mut out = b"%PDF-1.7\n".to_vec();
     let mut offsets = Vec::new();
     for (i, object) in objects.iter().enumerate() {
         offsets.push(out.len());
-        out.extend(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+        out.extend(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend(object);
+        out.extend(b"\nendobj\n");
     }
     let xref = out.len();
     out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());

@@ -1,63 +1,93 @@
-//! Issuing signed outgoing documents: official numbers, given once each, even to clerks issuing
-//! at the same instant.
+//! Issuing signed outgoing documents: the organisation's seal joins the leader's signature, and
+//! official numbers are given once each, even to clerks issuing at the same instant.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, Tokens, on_both_databases, pdf, spawn_app};
+use crate::{
+    helpers::{Backend, on_both_databases, pdf, spawn_app_with},
+    signing::{office, provision},
+};
 
 on_both_databases!(clerks_issuing_at_once_get_consecutive_numbers_never_the_same);
 
-/// A draft submitted to `signer` and marked signed in the database. The signature itself is
-/// proven by the signing tests; here only the register matters.
-async fn signed_draft(app: &TestApp, author: &Tokens, signer: &str, n: usize) -> String {
-    let created = app
-        .upload(
-            &author.access,
-            json!({"direction": "outgoing", "doc_type": "TTr", "urgency": "normal",
-                   "confidentiality": "none", "summary": format!("Tờ trình số {n}")}),
-            vec![("to-trinh.pdf", pdf("To trinh"))],
-        )
-        .await;
-    let doc = created.ok()["id"].as_str().unwrap().to_owned();
-    app.post(
-        &format!("/api/v1/documents/{doc}/submit"),
-        Some(&author.access),
-        json!({"steps": [{"user_id": signer, "action": "sign"}]}),
-    )
-    .await
-    .ok();
-    let id = app.world.uuid_literal(&doc);
-    app.world.execute_sql(&format!(
-        "UPDATE tasks SET status = 'signed' WHERE document_id = {id}; \
-         UPDATE documents SET state = 'signed' WHERE id = {id}"
-    ));
-    doc
-}
-
 async fn clerks_issuing_at_once_get_consecutive_numbers_never_the_same(db: Backend) {
-    let app = spawn_app(db).await;
-    let admin = app.admin().await;
-    let (_, pw) = app
-        .active_user(&admin, "chuyenvien.so", &["specialist"])
-        .await;
-    let author = app.login_ok("chuyenvien.so", &pw, "phone").await;
-    let (signer, _) = app.active_user(&admin, "lanhdao.so", &["leader"]).await;
+    let app = spawn_app_with(db, &[("DEV_CA", "true")]).await;
+    let o = office(&app).await;
+    provision(&app, &o).await;
     let mut clerks = Vec::new();
     for name in ["vanthu.mot", "vanthu.hai"] {
-        let (_, pw) = app.active_user(&admin, name, &["clerk"]).await;
+        let (_, pw) = app.active_user(&o.admin, name, &["clerk"]).await;
         clerks.push(app.login_ok(name, &pw, "desk").await);
     }
-    let mut docs = Vec::new();
-    for n in 0..8 {
-        docs.push(signed_draft(&app, &author, &signer, n).await);
-    }
 
-    // Not a clerk; not yet signed.
+    // Eight drafts reach the leader's sign step; one PIN entry signs them all.
+    let mut main_file = HashMap::new();
+    for n in 0..8 {
+        let created = app
+            .upload(
+                &o.author.access,
+                json!({"direction": "outgoing", "doc_type": "TTr", "urgency": "normal",
+                       "confidentiality": "none", "summary": format!("Tờ trình số {n}")}),
+                vec![("to-trinh.pdf", pdf("To trinh"))],
+            )
+            .await;
+        let doc = created.ok()["id"].as_str().unwrap().to_owned();
+        main_file.insert(doc.clone(), created.body["files"][0]["id"].clone());
+        app.post(
+            &format!("/api/v1/documents/{doc}/submit"),
+            Some(&o.author.access),
+            json!({"steps": [{"user_id": o.leader.0, "action": "sign"}]}),
+        )
+        .await
+        .ok();
+    }
+    let inbox = app.get("/api/v1/inbox", &o.leader.1.access).await;
+    let mut requests = Vec::new();
+    for item in inbox.ok()["items"].as_array().unwrap() {
+        let task = item["task"]["id"].as_str().unwrap();
+        let file = &main_file[item["document_id"].as_str().unwrap()];
+        let made = app
+            .post(
+                &format!("/api/v1/tasks/{task}/signing-requests"),
+                Some(&o.leader.1.access),
+                json!({ "file_id": file }),
+            )
+            .await;
+        requests.push(made.ok()["id"].clone());
+    }
+    let signed = app
+        .post(
+            "/api/v1/signing-requests/confirm",
+            Some(&o.leader.1.access),
+            json!({"ids": requests, "pin": "246810"}),
+        )
+        .await;
+    assert_eq!(signed.ok()["items"].as_array().unwrap().len(), 8);
+    let docs: Vec<String> = main_file.keys().cloned().collect();
+
+    // No seal yet: nothing is issued, and no number is used up.
     app.post(
         &format!("/api/v1/documents/{}/issue", docs[0]),
-        Some(&author.access),
+        Some(&clerks[0].access),
+        json!({}),
+    )
+    .await
+    .problem(409, "organization_seal_missing");
+    let org = app.admin_org(&o.admin).await;
+    let seal = app
+        .post(
+            &format!("/api/v1/admin/organizations/{org}/signing-credential"),
+            Some(&o.admin.access),
+            json!({"algorithm": "ecdsa_p256"}),
+        )
+        .await;
+    assert_eq!(seal.status, 201, "{}", seal.body);
+    // Only clerks issue.
+    app.post(
+        &format!("/api/v1/documents/{}/issue", docs[0]),
+        Some(&o.author.access),
         json!({}),
     )
     .await
@@ -80,7 +110,7 @@ async fn clerks_issuing_at_once_get_consecutive_numbers_never_the_same(db: Backe
         assert_eq!(reply.body["state"], "issued");
     }
 
-    // Issued once: a second issuance changes nothing.
+    // Issued once: a second issuance changes nothing. Both signatures hold.
     let first = &issued[0].body;
     app.post(
         &format!("/api/v1/documents/{}/issue", docs[0]),
@@ -90,9 +120,22 @@ async fn clerks_issuing_at_once_get_consecutive_numbers_never_the_same(db: Backe
     .await
     .problem(409, "wrong_document_state");
     let read = app
-        .get(&format!("/api/v1/documents/{}", docs[0]), &author.access)
+        .get(&format!("/api/v1/documents/{}", docs[0]), &o.author.access)
         .await;
     assert_eq!(read.ok()["state"], "issued");
     assert_eq!(read.body["symbol"], first["symbol"]);
     assert_eq!(read.body["issued_on"], first["issued_on"]);
+    let checks = app
+        .get(
+            &format!("/api/v1/documents/{}/signatures", docs[0]),
+            &o.author.access,
+        )
+        .await;
+    let valid: Vec<_> = checks.ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["valid"].as_bool().unwrap())
+        .collect();
+    assert_eq!(valid, [true, true], "{}", checks.body);
 }

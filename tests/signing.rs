@@ -4,9 +4,10 @@
 
 use std::{path::Path, process::Command};
 
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, Tokens, on_both_databases, pdf, spawn_app_with};
+use crate::helpers::{Backend, TestApp, Tokens, on_both_databases, pdf, pdf_with, spawn_app_with};
 
 on_both_databases!(
     a_leader_signs_on_the_phone_and_validators_accept_the_pdf,
@@ -14,14 +15,14 @@ on_both_databases!(
     an_expired_request_is_refused_and_the_task_keeps_waiting,
 );
 
-struct Office {
-    admin: Tokens,
-    author: Tokens,
-    leader: (String, Tokens),
+pub(crate) struct Office {
+    pub admin: Tokens,
+    pub author: Tokens,
+    pub leader: (String, Tokens),
     leader_password: String,
 }
 
-async fn office(app: &TestApp) -> Office {
+pub(crate) async fn office(app: &TestApp) -> Office {
     let admin = app.admin().await;
     let (_, author_password) = app
         .active_user(&admin, "chuyenvien.binh", &["specialist"])
@@ -41,16 +42,17 @@ async fn office(app: &TestApp) -> Office {
 
 /// A draft submitted straight to the leader's sign step: (document, task, main file).
 async fn at_the_sign_step(app: &TestApp, o: &Office) -> (String, String, String) {
+    draft_to_sign(app, o, pdf("Quyet dinh")).await
+}
+
+/// `bytes` as a draft at the leader's sign step; the leader may have up to 100 waiting.
+async fn draft_to_sign(app: &TestApp, o: &Office, bytes: Vec<u8>) -> (String, String, String) {
     let metadata = json!({
         "direction": "outgoing", "doc_type": "QĐ", "urgency": "normal", "confidentiality": "none",
         "summary": "Quyết định ban hành quy chế làm việc",
     });
     let created = app
-        .upload(
-            &o.author.access,
-            metadata,
-            vec![("quyet-dinh.pdf", pdf("Quyet dinh"))],
-        )
+        .upload(&o.author.access, metadata, vec![("quyet-dinh.pdf", bytes)])
         .await;
     let doc = created.ok()["id"].as_str().unwrap().to_owned();
     let file = created.ok()["files"][0]["id"].as_str().unwrap().to_owned();
@@ -61,15 +63,21 @@ async fn at_the_sign_step(app: &TestApp, o: &Office) -> (String, String, String)
     )
     .await
     .ok();
-    let inbox = app.get("/api/v1/inbox", &o.leader.1.access).await;
-    let task = inbox.ok()["items"][0]["task"]["id"]
+    let inbox = app.get("/api/v1/inbox?limit=100", &o.leader.1.access).await;
+    let task = inbox.ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["document_id"] == doc.as_str())
+        .expect("the sign task waits")["task"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     (doc, task, file)
 }
 
-async fn provision(app: &TestApp, o: &Office) {
+/// The leader's key and certificate in the world's token, and their signing PIN `246810`.
+pub(crate) async fn provision(app: &TestApp, o: &Office) {
     let created = app
         .post(
             &format!("/api/v1/admin/users/{}/signing-credential", o.leader.0),
@@ -503,5 +511,109 @@ fn the_server_refuses_to_start_without_its_pkcs11_module_and_says_so() {
         last.starts_with("error: cannot use the signing HSM")
             && last.contains("/nonexistent/libpkcs11.so"),
         "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn the_operators_trust_anchors_are_served_and_an_unreadable_file_stops_the_start() {
+    // The development CA of one server stands in for the real CA's certificate.
+    let dev = spawn_app_with(Backend::Sqlite, &[("DEV_CA", "true")]).await;
+    let admin = dev.admin().await;
+    let anchors = dev
+        .get("/api/v1/signing/trust-anchors", &admin.access)
+        .await;
+    let ca_pem = anchors.ok()["certificates"][0].as_str().unwrap().to_owned();
+    let bundle = dev.world.data_dir.join("ca-bundle.pem");
+    std::fs::write(&bundle, &ca_pem).unwrap();
+
+    let production = spawn_app_with(
+        Backend::Sqlite,
+        &[("SIGNING_TRUST_ANCHORS_FILE", bundle.to_str().unwrap())],
+    )
+    .await;
+    let admin = production.admin().await;
+    let served = production
+        .get("/api/v1/signing/trust-anchors", &admin.access)
+        .await;
+    assert_eq!(served.ok()["certificates"], json!([ca_pem]));
+
+    std::fs::write(&bundle, "not a certificate").unwrap();
+    let out = production
+        .world
+        .command(&["serve"])
+        .env("SIGNING_TRUST_ANCHORS_FILE", &bundle)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: cannot read the trust anchors in")
+            && last.contains("ca-bundle.pem"),
+        "{stderr}"
+    );
+}
+
+/// Run by `scripts/bench-sign` against the release binary: signatures per second through the
+/// API (a signing request, then its confirmation with the PIN: HSM, PAdES, storage and the
+/// decision's transaction) for 1 MB PDFs, and the server's peak memory while it signs a 50 MB
+/// one. It measures; the suite skips it.
+#[tokio::test]
+#[ignore = "a benchmark: scripts/bench-sign runs it"]
+async fn bench_signing_through_the_api() {
+    const DOCS: usize = 64;
+    const AT_ONCE: usize = 4;
+    let app = spawn_app_with(
+        Backend::Postgres,
+        &[("DEV_CA", "true"), ("RUST_LOG", "warn")],
+    )
+    .await;
+    let o = office(&app).await;
+    provision(&app, &o).await;
+    let sign = |task: String, file: String| {
+        let (app, o) = (&app, &o);
+        async move {
+            let req = request(app, o, &task, &file).await;
+            let id = req["id"].as_str().unwrap();
+            app.post(
+                &format!("/api/v1/signing-requests/{id}/confirm"),
+                Some(&o.leader.1.access),
+                json!({"pin": "246810"}),
+            )
+            .await
+            .ok();
+        }
+    };
+
+    let (_, task, file) = draft_to_sign(&app, &o, pdf_with("Van ban lon", 50 << 20)).await;
+    let rss_before = app.memory_kib("VmRSS");
+    sign(task, file).await;
+    let peak = app.memory_kib("VmHWM");
+
+    let mut work = Vec::new();
+    for i in 0..DOCS {
+        work.push(draft_to_sign(&app, &o, pdf_with(&format!("Van ban {i}"), 1 << 20)).await);
+    }
+    let started = std::time::Instant::now();
+    let mut took: Vec<_> = futures_util::stream::iter(work)
+        .map(|(_, task, file)| async {
+            let t = std::time::Instant::now();
+            sign(task, file).await;
+            t.elapsed()
+        })
+        .buffer_unordered(AT_ONCE)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    took.sort();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "BENCH api_signatures_per_s={:.1} p50_ms={:.1} p99_ms={:.1} documents={DOCS} \
+         concurrency={AT_ONCE} rss_before_50mb_mib={:.1} peak_during_50mb_mib={:.1}",
+        DOCS as f64 / elapsed.as_secs_f64(),
+        ms(took[DOCS / 2]),
+        ms(took[DOCS * 99 / 100]),
+        rss_before as f64 / 1024.0,
+        peak as f64 / 1024.0,
     );
 }

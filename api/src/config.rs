@@ -47,6 +47,9 @@ pub struct Settings {
     pub pkcs11_pin: Option<SecretString>,
     /// Issue development certificates from a CA kept in the data directory.
     pub dev_ca: bool,
+    /// PEM certificates of the CAs that signers' certificates chain to (the government's
+    /// specialised CA); served as trust anchors and used to verify signatures.
+    pub signing_trust_anchors_file: Option<PathBuf>,
     /// How long a signing request waits for its PIN.
     pub signing_request_ttl: Duration,
     pub push: PushSettings,
@@ -153,6 +156,7 @@ impl Settings {
             pkcs11_token_label: var("PKCS11_TOKEN_LABEL").unwrap_or_else(|| "vanban".into()),
             pkcs11_pin: var("PKCS11_PIN").map(SecretString::from),
             dev_ca: parse(&var, "DEV_CA", "false")?,
+            signing_trust_anchors_file: var("SIGNING_TRUST_ANCHORS_FILE").map(PathBuf::from),
             signing_request_ttl: Duration::from_secs(parse(
                 &var,
                 "SIGNING_REQUEST_TTL_SECONDS",

@@ -11,6 +11,7 @@ use poem::{
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sea_orm::{DatabaseConnection, DbErr};
 use secrecy::{ExposeSecret, SecretString};
+use x509_cert::Certificate;
 
 use crate::{
     auth::{
@@ -56,6 +57,8 @@ pub enum StartupError {
     Hsm(#[from] HsmError),
     #[error("cannot set up the development CA: {0}")]
     DevCa(#[from] CaError),
+    #[error("cannot read the trust anchors in {path}: {reason}")]
+    TrustAnchors { path: String, reason: String },
     #[error("cannot read the PKCS#11 PIN from {path}: {source}")]
     Pkcs11Pin {
         path: String,
@@ -183,13 +186,34 @@ async fn signing(settings: &Settings) -> Result<SigningSetup, StartupError> {
     } else {
         None
     };
+    let anchors = match &settings.signing_trust_anchors_file {
+        Some(path) => trust_anchors(path).await?,
+        None => Vec::new(),
+    };
     Ok(SigningSetup {
         hsm,
         configured: settings.pkcs11_module.is_some(),
         dev_ca,
+        anchors,
         request_ttl: chrono::Duration::from_std(settings.signing_request_ttl)
             .unwrap_or(chrono::Duration::minutes(5)),
     })
+}
+
+/// The CA certificates in a PEM file: at least one, or the setting is a mistake.
+async fn trust_anchors(path: &std::path::Path) -> Result<Vec<Certificate>, StartupError> {
+    let refused = |reason: String| StartupError::TrustAnchors {
+        path: path.display().to_string(),
+        reason,
+    };
+    let pem = tokio::fs::read(path)
+        .await
+        .map_err(|e| refused(e.to_string()))?;
+    let anchors = Certificate::load_pem_chain(&pem).map_err(|e| refused(e.to_string()))?;
+    if anchors.is_empty() {
+        return Err(refused("it holds no certificate".to_owned()));
+    }
+    Ok(anchors)
 }
 
 pub struct Application {

@@ -16,7 +16,7 @@ use super::{
     ApiTags,
     error::{Problems, problem_set},
     security::Caller,
-    types::{NoContent, NumberingStyleDto, RoleDto, SessionList, example_time},
+    types::{NoContent, NumberingStyleDto, RoleDto, SessionList, example_time, redacted_debug},
 };
 use crate::{
     domain::{Cursor, Organization, PageSize, User},
@@ -107,7 +107,7 @@ pub struct OrganizationPage {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Object)]
+#[derive(Object)]
 #[oai(example, deny_unknown_fields)]
 pub struct CreateUserRequest {
     /// Letters, digits, `.`, `_`, `-`, starting with a letter or digit; stored lower-case;
@@ -124,6 +124,8 @@ pub struct CreateUserRequest {
     #[oai(validator(min_length = 1, max_length = 1024))]
     pub default_password: String,
 }
+
+redacted_debug!(CreateUserRequest);
 
 impl Example for CreateUserRequest {
     fn example() -> Self {

@@ -9,7 +9,7 @@ use super::{
     ApiTags,
     error::{Problems, problem_set},
     security::CallerPendingPassword,
-    types::{NoContent, PlatformDto},
+    types::{NoContent, PlatformDto, redacted_debug},
 };
 use crate::{
     domain::{DeviceInfo, Locale, PushToken},
@@ -22,7 +22,7 @@ problem_set!(RefreshProblems: InvalidRequest, InvalidRefreshToken, SessionRevoke
 problem_set!(LogoutProblems: authenticated);
 problem_set!(PasswordProblems: authenticated, InvalidRequest, CurrentPasswordIncorrect, WeakPassword, TooManyAttempts);
 
-#[derive(Debug, Object)]
+#[derive(Object)]
 #[oai(example, deny_unknown_fields)]
 pub struct LoginRequest {
     #[oai(validator(min_length = 1, max_length = 64))]
@@ -31,6 +31,8 @@ pub struct LoginRequest {
     pub password: String,
     pub device: DeviceRequest,
 }
+
+redacted_debug!(LoginRequest, RefreshRequest, ChangePasswordRequest);
 
 impl Example for LoginRequest {
     fn example() -> Self {
@@ -114,7 +116,7 @@ impl Example for TokenResponse {
     }
 }
 
-#[derive(Debug, Object)]
+#[derive(Object)]
 #[oai(example, deny_unknown_fields)]
 pub struct RefreshRequest {
     #[oai(validator(min_length = 1, max_length = 256))]
@@ -129,7 +131,7 @@ impl Example for RefreshRequest {
     }
 }
 
-#[derive(Debug, Object)]
+#[derive(Object)]
 #[oai(example, deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     #[oai(validator(min_length = 1, max_length = 1024))]

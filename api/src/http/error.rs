@@ -87,6 +87,7 @@ error_codes! {
     FileVersionConflict => 409, "file_version_conflict", "Another version of this file was stored at the same moment; reload and retry";
     SigningPinNotSet => 409, "signing_pin_not_set", "No signing PIN is set";
     SigningCredentialMissing => 409, "signing_credential_missing", "No signing key or certificate is provisioned for this signer";
+    OrganizationSealMissing => 409, "organization_seal_missing", "The organisation has no seal certificate to sign issued documents with";
     FileReplaced => 409, "file_replaced", "The file has a newer version; sign that one";
     SigningRequestExpired => 410, "signing_request_expired", "The signing request has expired; make a new one";
     PayloadTooLarge => 413, "payload_too_large", "The request body is too large";
@@ -360,6 +361,7 @@ impl From<SigningError> for ApiError {
             }
             SigningError::Locked => ErrorCode::SigningLocked,
             SigningError::NoCredential => ErrorCode::SigningCredentialMissing,
+            SigningError::NoSealCredential => ErrorCode::OrganizationSealMissing,
             SigningError::CertificateRefused(_) => ErrorCode::CertificateRefused,
             SigningError::FileReplaced => ErrorCode::FileReplaced,
             SigningError::Pdf(_) => ErrorCode::PdfNotSignable,

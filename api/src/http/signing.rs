@@ -13,7 +13,7 @@ use super::{
     ApiTags,
     error::{Problems, problem_set},
     security::Caller,
-    types::{NoContent, example_time},
+    types::{NoContent, example_time, redacted_debug},
 };
 use crate::{
     services::signing::{self, DocumentSignatures, Signed},
@@ -148,26 +148,7 @@ pub struct SigningPinRequest {
     pub pin: String,
 }
 
-// PINs and passwords must never reach a log line.
-impl std::fmt::Debug for SigningPinRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningPinRequest").finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Debug for ConfirmRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConfirmRequest").finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Debug for BatchConfirmRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BatchConfirmRequest")
-            .field("ids", &self.ids)
-            .finish_non_exhaustive()
-    }
-}
+redacted_debug!(SigningPinRequest, ConfirmRequest, BatchConfirmRequest);
 
 impl Example for SigningPinRequest {
     fn example() -> Self {
@@ -205,7 +186,9 @@ pub struct SigningRequestView {
     pub id: Uuid,
     pub task_id: Uuid,
     pub file_id: Uuid,
-    /// SHA-256 (hex) of the pinned file version: what will be signed.
+    /// SHA-256 (hex) of the pinned file version: the bytes the signature will cover, all of
+    /// them, unchanged (the signature is appended as an incremental update). The app can hash
+    /// the file it showed the leader and compare before asking for the PIN.
     pub digest: String,
     /// Confirm before this instant.
     pub expires_at: DateTime<Utc>,

@@ -35,7 +35,7 @@ problem_set!(SubmitProblems: authenticated, InvalidRequest, ValidationFailed, No
 problem_set!(DecideProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SignatureRequired, CommentRequired, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(UrgeProblems: authenticated, NotFound, NotTheAssigner, TaskAlreadyDecided, UrgedTooSoon);
 problem_set!(InboxProblems: authenticated, InvalidRequest, ValidationFailed);
-problem_set!(IssueProblems: authenticated, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, PdfNotSignable, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(IssueProblems: authenticated, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, OrganizationSealMissing, PdfNotSignable, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(RegisterProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
 
 /// A step of a chain: `review` (xem xét, ký nháy) or `sign` (ký ban hành, last only).
@@ -534,7 +534,9 @@ impl TasksApi {
     ///
     /// For clerks of the document's organisation: gives a signed outgoing document the next
     /// number of the year's outgoing register (số, ký hiệu, in the organisation's style) and
-    /// today's date, and tells the author.
+    /// today's date, adds the organisation's own signature (its seal) to the main PDF on top of
+    /// the leader's, and tells the author. An organisation without a seal certificate gets 409
+    /// `organization_seal_missing`, and nothing is numbered.
     #[oai(
         path = "/documents/:id/issue",
         method = "post",

@@ -9,6 +9,19 @@ use crate::{
     domain::{NumberingStyle, Platform, Role},
 };
 
+/// `Debug` that names the type and nothing else, for request bodies that carry a password, a
+/// PIN or a token: none may ever reach a log line.
+macro_rules! redacted_debug {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty)).finish_non_exhaustive()
+            }
+        }
+    )+};
+}
+pub(crate) use redacted_debug;
+
 /// Nothing to say: the call succeeded.
 #[derive(ApiResponse)]
 pub enum NoContent {

@@ -68,6 +68,8 @@ pub enum SigningError {
     Locked,
     #[error("no signing certificate is installed for this signer")]
     NoCredential,
+    #[error("the organisation has no seal certificate: an admin must provision it before issuing")]
+    NoSealCredential,
     #[error("the certificate {0}")]
     CertificateRefused(&'static str),
     #[error("the file was replaced by a newer version; make a new signing request")]
@@ -591,8 +593,8 @@ async fn sign_file(
 }
 
 /// Adds the organisation's seal (its own signature) to the main PDF at issuance, within the
-/// issuing transaction `txn`. `None` when the organisation has no seal certificate yet: the
-/// document is issued with the leader's signature only, and a warning says so.
+/// issuing transaction `txn`. An organisation without a seal certificate cannot issue: the
+/// rules on electronic documents ask for both the signer's and the organisation's signature.
 pub(crate) async fn seal(
     state: &AppState,
     txn: &DatabaseTransaction,
@@ -601,16 +603,13 @@ pub(crate) async fn seal(
     organization_name: &str,
     symbol: &str,
     now: DateTime<Utc>,
-) -> Result<Option<Uuid>, SigningError> {
+) -> Result<Uuid, SigningError> {
     let owner = Owner::Organization(document.organization_id);
     let credential = store::signing::current_credential(txn, owner)
         .await
         .context("loading the seal credential")?
-        .filter(|c| c.certificate_pem.is_some());
-    let Some(credential) = credential else {
-        tracing::warn!(document_id = %document.id, organization_id = %document.organization_id, "issued without the organisation's seal: no seal certificate is provisioned");
-        return Ok(None);
-    };
+        .filter(|c| c.certificate_pem.is_some())
+        .ok_or(SigningError::NoSealCredential)?;
     let signer = signer_of(&credential)?;
     let main = store::documents::files(txn, document.id)
         .await
@@ -655,7 +654,7 @@ pub(crate) async fn seal(
     store::signing::insert_signature(txn, &signature)
         .await
         .context("recording the seal")?;
-    Ok(Some(signature.id))
+    Ok(signature.id)
 }
 
 async fn read_file(state: &AppState, file: &DocumentFile) -> Result<Vec<u8>, SigningError> {

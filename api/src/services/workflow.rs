@@ -172,7 +172,7 @@ pub async fn issue(
     .map_err(|e| WorkflowServiceError::Seal(Box::new(e)))?;
     let entry = entry(who, AuditAction::Issued, &document)
         .detail("symbol", symbol.as_str())
-        .detail("seal_signature_id", seal.map(|id| id.to_string()));
+        .detail("seal_signature_id", seal.to_string());
     let queued = apply(state, &txn, &document, &transition, None, entry, &pushes).await?;
     txn.commit().await.context("committing the issuance")?;
     state.push.queued(queued);

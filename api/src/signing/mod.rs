@@ -25,6 +25,8 @@ pub struct SigningSetup {
     /// Whether PKCS11_MODULE is set: readiness reports an unconfigured HSM without failing.
     pub configured: bool,
     pub dev_ca: Option<ca::DevCa>,
+    /// CA certificates configured by the operator (`SIGNING_TRUST_ANCHORS_FILE`).
+    pub anchors: Vec<x509_cert::Certificate>,
     /// How long a signing request waits for its PIN.
     pub request_ttl: chrono::Duration,
 }
@@ -32,9 +34,10 @@ pub struct SigningSetup {
 impl SigningSetup {
     /// The CA certificates signatures made here chain to.
     pub fn trust_anchors(&self) -> Vec<x509_cert::Certificate> {
-        self.dev_ca
+        self.anchors
             .iter()
-            .map(|ca| ca.certificate.clone())
+            .cloned()
+            .chain(self.dev_ca.iter().map(|ca| ca.certificate.clone()))
             .collect()
     }
 }
