@@ -130,6 +130,22 @@ pub async fn admit(
     })
 }
 
+impl CheckedFile {
+    /// The file version record of this PDF as `version` of file `slot` of `document`.
+    fn record(self, document: Uuid, slot: i32, version: i32, by: Uuid) -> NewFile {
+        NewFile {
+            document_id: document,
+            slot,
+            version,
+            name: self.name,
+            content_type: "application/pdf".to_owned(),
+            size: self.stored.size,
+            sha256: self.stored.hash.as_str().to_owned(),
+            uploaded_by: by,
+        }
+    }
+}
+
 /// Accepts a stored upload only if it parses as a PDF.
 pub async fn check_upload(
     state: &AppState,
@@ -162,16 +178,7 @@ pub async fn create(
         .context("storing the document")?;
     let mut stored = Vec::with_capacity(files.len());
     for (slot, file) in (0..).zip(files) {
-        let new = NewFile {
-            document_id: document.id,
-            slot,
-            version: 1,
-            name: file.name,
-            content_type: "application/pdf".to_owned(),
-            size: file.stored.size,
-            sha256: file.stored.hash.as_str().to_owned(),
-            uploaded_by: admitted.author.id,
-        };
+        let new = file.record(document.id, slot, 1, admitted.author.id);
         stored.push(
             store::documents::insert_file(&txn, new, now)
                 .await
@@ -252,16 +259,8 @@ pub async fn add_revision(
     } = admitted;
     let now = state.clock.now();
     let txn = state.db.begin().await.context("starting a transaction")?;
-    let new = NewFile {
-        document_id: document.id,
-        slot,
-        version: 0,
-        name: file.name,
-        content_type: "application/pdf".to_owned(),
-        size: file.stored.size,
-        sha256: file.stored.hash.as_str().to_owned(),
-        uploaded_by: who.user_id,
-    };
+    // Version 0: `add_version` numbers it.
+    let new = file.record(document.id, slot, 0, who.user_id);
     let stored = match store::documents::add_version(&txn, new, now).await {
         Err(e) if is_unique_violation(&e) => return Err(DocumentError::VersionConflict),
         other => other.context("storing the file version")?,

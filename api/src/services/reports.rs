@@ -43,18 +43,17 @@ pub async fn usage(
         first_day: from,
         last_day: to,
     };
-    let mut organizations = Vec::new();
-    for id in admin.scope() {
-        let org = store::organizations::find(&state.db, *id)
-            .await
-            .context("loading an organisation")?
-            .context("an organisation in scope vanished")?;
-        let usage = store::reports::usage(&state.db, *id, period, now)
+    let all = u64::try_from(admin.scope().len()).unwrap_or(u64::from(u32::MAX));
+    let orgs = store::organizations::page(&state.db, admin.scope(), None, all)
+        .await
+        .context("loading the organisations")?;
+    let mut organizations = Vec::with_capacity(orgs.len());
+    for org in orgs {
+        let usage = store::reports::usage(&state.db, org.id, period, now)
             .await
             .context("counting usage")?;
         organizations.push((org, usage));
     }
-    organizations.sort_by(|(a, _), (b, _)| a.code.cmp(&b.code));
     Ok(UsageReport {
         from,
         to,

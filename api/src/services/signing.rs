@@ -520,22 +520,7 @@ async fn sign_request(
     {
         return Err(workflow::WorkflowError::AlreadyDecided.into());
     }
-    let new_file = store::documents::add_version(
-        &txn,
-        store::documents::NewFile {
-            document_id: document.id,
-            slot: file.slot,
-            version: 0,
-            name: file.name.clone(),
-            content_type: file.content_type.clone(),
-            size: stored.size,
-            sha256: stored.hash.as_str().to_owned(),
-            uploaded_by: user.id,
-        },
-        now,
-    )
-    .await
-    .context("recording the signed file")?;
+    let new_file = signed_version(&txn, &file, &stored, user.id, now).await?;
     let signature = SignatureRecord {
         id: signature_id,
         document_id: document.id,
@@ -568,6 +553,30 @@ async fn sign_request(
     state.push.queued(queued);
     tracing::info!(document_id = %document.id, task_id = %request.task_id, signature_id = %signature.id, "signed");
     Ok(signature.id)
+}
+
+/// Records the signed bytes of `signed` as the next version of its file, in the caller's
+/// transaction.
+async fn signed_version(
+    txn: &DatabaseTransaction,
+    signed: &DocumentFile,
+    stored: &crate::files::StoredFile,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<DocumentFile, SigningError> {
+    let new = store::documents::NewFile {
+        document_id: signed.document_id,
+        slot: signed.slot,
+        version: 0,
+        name: signed.name.clone(),
+        content_type: signed.content_type.clone(),
+        size: stored.size,
+        sha256: stored.hash.as_str().to_owned(),
+        uploaded_by: by,
+    };
+    Ok(store::documents::add_version(txn, new, now)
+        .await
+        .context("recording the signed file")?)
 }
 
 /// Signs one stored PDF: returns the stored signed bytes. Nothing references them until the
@@ -625,22 +634,7 @@ pub(crate) async fn seal(
         signing_time: now,
     };
     let stored = sign_file(state, &main, &signer, info).await?;
-    let new_file = store::documents::add_version(
-        txn,
-        store::documents::NewFile {
-            document_id: document.id,
-            slot: main.slot,
-            version: 0,
-            name: main.name.clone(),
-            content_type: main.content_type.clone(),
-            size: stored.size,
-            sha256: stored.hash.as_str().to_owned(),
-            uploaded_by: clerk,
-        },
-        now,
-    )
-    .await
-    .context("recording the sealed file")?;
+    let new_file = signed_version(txn, &main, &stored, clerk, now).await?;
     let signature = SignatureRecord {
         id: Uuid::now_v7(),
         document_id: document.id,
