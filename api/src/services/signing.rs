@@ -82,17 +82,6 @@ pub enum SigningError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl SigningError {
-    fn is_already_decided(&self) -> bool {
-        matches!(
-            self,
-            SigningError::Workflow(WorkflowServiceError::Rule(
-                workflow::WorkflowError::AlreadyDecided
-            ))
-        )
-    }
-}
-
 impl From<DocumentError> for SigningError {
     fn from(e: DocumentError) -> Self {
         WorkflowServiceError::from(e).into()
@@ -397,15 +386,14 @@ pub async fn confirm(
             Some(id) => id,
             None => match sign_request(state, who, &request).await {
                 Ok(id) => id,
-                // A concurrent confirm of this very request won: answer its signature.
-                Err(e) if e.is_already_decided() => {
-                    store::signing::find_request(&state.db, request.id)
-                        .await
-                        .context("reloading the signing request")?
-                        .and_then(|r| r.signature_id)
-                        .ok_or(e)?
-                }
-                Err(e) => return Err(e),
+                // A concurrent confirm of this very request may have won, and the loser can
+                // fail at any step it overtook (the task decided, the file replaced by the
+                // signed version): whichever, answer the winner's signature.
+                Err(e) => store::signing::find_request(&state.db, request.id)
+                    .await
+                    .context("reloading the signing request")?
+                    .and_then(|r| r.signature_id)
+                    .ok_or(e)?,
             },
         };
         let signature = store::signing::find_signature(&state.db, signature_id)
