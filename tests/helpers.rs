@@ -523,13 +523,24 @@ impl TestApp {
         roles: &[&str],
         password: &str,
     ) -> String {
+        let who = Someone::new(username, "Nguyễn Văn Thử", "Chuyên viên", roles);
+        self.create_someone(admin, org, &who, password).await
+    }
+
+    async fn create_someone(
+        &self,
+        admin: &Tokens,
+        org: &str,
+        who: &Someone<'_>,
+        password: &str,
+    ) -> String {
         let reply = self
             .post(
                 "/api/v1/admin/users",
                 Some(&admin.access),
                 json!({
-                    "username": username, "full_name": "Nguyễn Văn Thử", "title": "Chuyên viên",
-                    "organization_id": org, "roles": roles, "default_password": password,
+                    "username": who.username, "full_name": who.full_name, "title": who.title,
+                    "organization_id": org, "roles": who.roles, "default_password": password,
                 }),
             )
             .await;
@@ -545,8 +556,20 @@ impl TestApp {
         roles: &[&str],
     ) -> (String, String) {
         let org = self.admin_org(admin).await;
+        let who = Someone::new(username, "Nguyễn Văn Thử", "Chuyên viên", roles);
+        self.active_someone(admin, &org, &who).await
+    }
+
+    /// A named person of organisation `org`, ready to work: their id and password.
+    pub async fn active_someone(
+        &self,
+        admin: &Tokens,
+        org: &str,
+        who: &Someone<'_>,
+    ) -> (String, String) {
+        let username = who.username;
         let id = self
-            .create_user(admin, &org, username, roles, "default-password-1")
+            .create_someone(admin, org, who, "default-password-1")
             .await;
         let first = self
             .login_ok(username, "default-password-1", "setup-device")
@@ -568,6 +591,30 @@ impl TestApp {
         .await
         .ok();
         (id, password)
+    }
+}
+
+/// Who a test account is: its login, its name and title as the directory shows them, its roles.
+pub struct Someone<'a> {
+    pub username: &'a str,
+    pub full_name: &'a str,
+    pub title: &'a str,
+    pub roles: &'a [&'a str],
+}
+
+impl<'a> Someone<'a> {
+    pub fn new(
+        username: &'a str,
+        full_name: &'a str,
+        title: &'a str,
+        roles: &'a [&'a str],
+    ) -> Self {
+        Self {
+            username,
+            full_name,
+            title,
+            roles,
+        }
     }
 }
 

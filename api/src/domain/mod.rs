@@ -34,9 +34,11 @@ pub mod account;
 pub mod audit;
 pub mod device;
 pub mod document;
+pub mod history;
 pub mod numbering;
 pub mod organization;
 pub mod page;
+pub mod person;
 pub mod search;
 pub mod workflow;
 

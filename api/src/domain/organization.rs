@@ -47,17 +47,35 @@ impl OrgCode {
 /// The parent links of every organisation, enough to answer "is X at or below Y?".
 pub struct OrgTree {
     children: HashMap<Uuid, Vec<Uuid>>,
+    parents: HashMap<Uuid, Uuid>,
 }
 
 impl OrgTree {
     pub fn new(links: impl IntoIterator<Item = (Uuid, Option<Uuid>)>) -> Self {
         let mut children: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        let mut parents = HashMap::new();
         for (id, parent) in links {
             if let Some(parent) = parent {
                 children.entry(parent).or_default().push(id);
+                parents.insert(id, parent);
             }
         }
-        Self { children }
+        Self { children, parents }
+    }
+
+    /// The whole tree `member` belongs to: its topmost ancestor and everything below it. A
+    /// specialist of a Ban works with the Tỉnh ủy's leaders above and the other Bans beside.
+    pub fn tree_of(&self, member: Uuid) -> HashSet<Uuid> {
+        let mut root = member;
+        let mut climbed = HashSet::from([member]);
+        // `climbed` stops a parent loop someone wrote into the table by hand.
+        while let Some(parent) = self.parents.get(&root) {
+            if !climbed.insert(*parent) {
+                break;
+            }
+            root = *parent;
+        }
+        self.subtree(root)
     }
 
     /// `root` and every organisation below it.
@@ -99,6 +117,13 @@ mod tests {
         );
         assert_eq!(tree.subtree(dept), HashSet::from([dept, office]));
         assert_eq!(tree.subtree(other), HashSet::from([other]));
+        for member in [province, dept, office] {
+            assert_eq!(
+                tree.tree_of(member),
+                HashSet::from([province, dept, office])
+            );
+        }
+        assert_eq!(tree.tree_of(other), HashSet::from([other]));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::{
     ApiTags,
     error::{Problems, problem_set},
+    history::DocumentScreen,
     security::Caller,
     types::example_time,
     upload::{DocumentUpload, UploadError},
@@ -23,7 +24,10 @@ use crate::{
         document::{Confidentiality, Direction, Document, DocumentFile, Urgency},
     },
     files::ByteRange,
-    services::documents::{self, DocumentDetails, DocumentInput},
+    services::{
+        documents::{self, DocumentDetails, DocumentInput},
+        history,
+    },
     state::AppState,
 };
 
@@ -346,7 +350,7 @@ pub enum CreatedDocument {
 pub enum DocumentRead {
     /// The document; its `ETag` changes whenever the document does.
     #[oai(status = 200)]
-    Ok(Json<Box<DocumentView>>, #[oai(header = "ETag")] String),
+    Ok(Json<Box<DocumentScreen>>, #[oai(header = "ETag")] String),
     /// Unchanged since the `ETag` sent in `If-None-Match`.
     #[oai(status = 304)]
     NotModified(#[oai(header = "ETag")] String),
@@ -472,8 +476,11 @@ impl DocumentsApi {
 
     /// Read a document
     ///
-    /// Its metadata and every version of its files. A document the caller may not see answers
-    /// 404, exactly like one that does not exist.
+    /// The document screen in one call: its metadata and every version of its files, its
+    /// history (luồng xử lý) oldest first with every comment, directive and report and who
+    /// wrote it, who holds it now, and its signatures. Everyone who may see the document
+    /// reads all of it. A document the caller may not see answers 404, exactly like one that
+    /// does not exist.
     #[oai(path = "/documents/:id", method = "get", operation_id = "getDocument")]
     async fn get(
         &self,
@@ -484,16 +491,14 @@ impl DocumentsApi {
         #[oai(name = "If-None-Match")]
         if_none_match: Header<Option<String>>,
     ) -> Result<DocumentRead, Problems<GetDocumentProblems>> {
-        let details = documents::get(&state, caller.0, id.0).await?;
-        let etag = format!(
-            "\"{}-{}\"",
-            details.document.id.simple(),
-            details.document.revision
-        );
+        let document = history::open(&state, caller.0, id.0).await?;
+        // Every workflow change, signature and file version bumps the revision.
+        let etag = format!("\"{}-{}\"", document.id.simple(), document.revision);
         if if_none_match.0.as_deref() == Some(etag.as_str()) {
             return Ok(DocumentRead::NotModified(etag));
         }
-        Ok(DocumentRead::Ok(Json(Box::new(details.into())), etag))
+        let screen = history::screen(&state, document).await?;
+        Ok(DocumentRead::Ok(Json(Box::new(screen.into())), etag))
     }
 
     /// Download a file

@@ -25,7 +25,8 @@ use crate::{
     files::PdfError,
     services::{
         admin::AdminError, auth::AuthError, auth::AuthnError, documents::DocumentError,
-        me::MeError, signing::SigningError, urge::UrgeError, workflow::WorkflowServiceError,
+        me::MeError, people::PeopleError, signing::SigningError, urge::UrgeError,
+        workflow::WorkflowServiceError,
     },
     signing::HsmError,
 };
@@ -321,7 +322,8 @@ into_problems!(
     DocumentError,
     WorkflowServiceError,
     UrgeError,
-    SigningError
+    SigningError,
+    PeopleError
 );
 
 impl From<UrgeError> for ApiError {
@@ -479,6 +481,14 @@ impl From<MeError> for ApiError {
             MeError::SessionNotFound => ApiError::new(ErrorCode::NotFound, err.to_string()),
             MeError::Invalid(e) => e.into(),
             MeError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<PeopleError> for ApiError {
+    fn from(err: PeopleError) -> Self {
+        match err {
+            PeopleError::Unexpected(e) => ApiError::unexpected(&e),
         }
     }
 }

@@ -6,10 +6,12 @@ mod audit;
 mod auth;
 mod documents;
 pub mod error;
+mod history;
 mod idempotency;
 mod me;
 mod middleware;
 mod ops;
+mod people;
 mod reports;
 mod security;
 mod signing;
@@ -34,6 +36,8 @@ pub enum ApiTags {
     Documents,
     /// Submitting drafts, deciding tasks, the inbox.
     Work,
+    /// The directory: colleagues of the caller's organisation tree.
+    People,
     /// Signing keys, the signing PIN, signing on the phone with a key kept in the HSM.
     Signing,
     /// Health and metrics for operators.
@@ -70,6 +74,7 @@ type Apis = (
     reports::ReportsApi,
     documents::DocumentsApi,
     tasks::TasksApi,
+    people::PeopleApi,
     signing::SigningApi,
     ops::OpsApi,
 );
@@ -84,6 +89,7 @@ pub fn api() -> OpenApiService<Apis, ()> {
             reports::ReportsApi,
             documents::DocumentsApi,
             tasks::TasksApi,
+            people::PeopleApi,
             signing::SigningApi,
             ops::OpsApi,
         ),

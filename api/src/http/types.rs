@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::Session,
-    domain::{NumberingStyle, Platform, Role},
+    domain::{NumberingStyle, Platform, Role, person::Person},
 };
 
 /// `Debug` that names the type and nothing else, for request bodies that carry a password, a
@@ -198,4 +198,58 @@ impl SessionList {
 
 pub fn example_time() -> DateTime<Utc> {
     DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default()
+}
+
+/// An organisation by name, wherever one appears.
+#[derive(Debug, Clone, Object)]
+#[oai(example)]
+pub struct OrganizationName {
+    pub id: Uuid,
+    pub name: String,
+}
+
+impl Example for OrganizationName {
+    fn example() -> Self {
+        Self {
+            id: Uuid::from_u128(0x0e60_0000_0000_4000_8000_0000_0000_0001),
+            name: "Tỉnh ủy Ninh Bình".to_owned(),
+        }
+    }
+}
+
+/// A person wherever one appears (who sent, who holds, who signed): enough to write
+/// "Phạm Minh Tấn — Phó Bí thư Thường trực".
+#[derive(Debug, Clone, Object)]
+#[oai(example)]
+pub struct PersonRef {
+    pub id: Uuid,
+    pub full_name: String,
+    /// Chức vụ.
+    pub title: String,
+    pub organization: OrganizationName,
+}
+
+impl From<Person> for PersonRef {
+    fn from(p: Person) -> Self {
+        Self {
+            id: p.id,
+            full_name: p.full_name,
+            title: p.title,
+            organization: OrganizationName {
+                id: p.organization_id,
+                name: p.organization_name,
+            },
+        }
+    }
+}
+
+impl Example for PersonRef {
+    fn example() -> Self {
+        Self {
+            id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0001),
+            full_name: "Phạm Minh Tấn".to_owned(),
+            title: "Phó Bí thư Thường trực".to_owned(),
+            organization: OrganizationName::example(),
+        }
+    }
 }

@@ -3,8 +3,10 @@
 
 pub mod audit;
 pub mod documents;
+pub mod history;
 pub mod organizations;
 pub mod outbox;
+pub mod people;
 pub mod registers;
 pub mod reminders;
 pub mod reports;

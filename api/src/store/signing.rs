@@ -285,21 +285,38 @@ pub async fn find_signature(
     signature::Entity::find_by_id(id)
         .one(db)
         .await?
-        .map(|m| {
-            Ok(SignatureRecord {
-                id: m.id,
-                document_id: m.document_id,
-                file_id: m.file_id,
-                kind: match m.kind.as_str() {
-                    "signer" => SignatureKind::Signer,
-                    "seal" => SignatureKind::Seal,
-                    other => return Err(corrupt("signature kind", other)),
-                },
-                user_id: m.user_id,
-                organization_id: m.organization_id,
-                credential_id: m.credential_id,
-                signed_at: m.signed_at,
-            })
-        })
+        .map(signature_record)
         .transpose()
+}
+
+/// The signatures made into a document's files, oldest first.
+pub async fn signatures_of(
+    db: &impl ConnectionTrait,
+    document: Uuid,
+) -> Result<Vec<SignatureRecord>, DbErr> {
+    signature::Entity::find()
+        .filter(signature::Column::DocumentId.eq(document))
+        .order_by_asc(signature::Column::SignedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(signature_record)
+        .collect()
+}
+
+fn signature_record(m: signature::Model) -> Result<SignatureRecord, DbErr> {
+    Ok(SignatureRecord {
+        id: m.id,
+        document_id: m.document_id,
+        file_id: m.file_id,
+        kind: match m.kind.as_str() {
+            "signer" => SignatureKind::Signer,
+            "seal" => SignatureKind::Seal,
+            other => return Err(corrupt("signature kind", other)),
+        },
+        user_id: m.user_id,
+        organization_id: m.organization_id,
+        credential_id: m.credential_id,
+        signed_at: m.signed_at,
+    })
 }

@@ -208,7 +208,7 @@ pub async fn counts(
     Ok((all, overdue))
 }
 
-fn to_domain(m: &task::Model) -> Result<Task, DbErr> {
+pub(super) fn to_domain(m: &task::Model) -> Result<Task, DbErr> {
     let number = |n: i32| u32::try_from(n).map_err(|_| corrupt("task position", &n.to_string()));
     Ok(Task {
         id: m.id,

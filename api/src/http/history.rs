@@ -1,0 +1,302 @@
+//! The document screen's types: the document with its history, who holds it now and its
+//! signatures, every person by name.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use poem_openapi::{Enum, Object, types::Example};
+use uuid::Uuid;
+
+use super::{
+    documents::DocumentView,
+    types::{OrganizationName, PersonRef, example_time},
+};
+use crate::{
+    domain::{
+        history::{Event, EventKind, Named},
+        person::Person,
+    },
+    services::history::Screen,
+    store::signing::SignatureKind,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "HistoryEventKind", rename_all = "snake_case")]
+pub enum HistoryKind {
+    /// The draft, or the incoming document's record, was created.
+    Created,
+    /// Sent along a chain (`named`: the steps in order); once per round.
+    Submitted,
+    /// An incoming document registered (`received_no`), a leader asked for a directive.
+    Registered,
+    Approved,
+    /// Sent back to the author; `comment` says why.
+    Returned,
+    /// Handed to someone else (`named`), with a `comment`.
+    Forwarded,
+    /// The leader's directive (`comment`), its handlers (`named`) and `deadline`.
+    Directed,
+    /// A handler finished; the lead's `comment` is the completion report.
+    Completed,
+    Signed,
+    /// Numbered and dated (`symbol`, `number`, `issued_on`) and sealed.
+    Issued,
+}
+
+impl From<EventKind> for HistoryKind {
+    fn from(k: EventKind) -> Self {
+        match k {
+            EventKind::Created => Self::Created,
+            EventKind::Submitted => Self::Submitted,
+            EventKind::Registered => Self::Registered,
+            EventKind::Approved => Self::Approved,
+            EventKind::Returned => Self::Returned,
+            EventKind::Forwarded => Self::Forwarded,
+            EventKind::Directed => Self::Directed,
+            EventKind::Completed => Self::Completed,
+            EventKind::Signed => Self::Signed,
+            EventKind::Issued => Self::Issued,
+        }
+    }
+}
+
+/// Someone an event asked to act, and what: `review`, `sign`, `direct`, `lead`, `support`, `fyi`.
+#[derive(Debug, Object)]
+pub struct AskedPerson {
+    pub person: PersonRef,
+    pub action: String,
+}
+
+/// One entry of the history (luồng xử lý).
+#[derive(Debug, Object)]
+pub struct HistoryEntry {
+    pub kind: HistoryKind,
+    pub at: DateTime<Utc>,
+    /// Who acted.
+    pub by: PersonRef,
+    /// The task decided, for decisions.
+    #[oai(skip_serializing_if_is_none)]
+    pub task_id: Option<Uuid>,
+    /// 1 for the first submission, one more for each resubmission.
+    pub round: u32,
+    /// What they wrote: a comment, the reason of a return, the directive, the report.
+    #[oai(skip_serializing_if_is_none)]
+    pub comment: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub deadline: Option<DateTime<Utc>>,
+    /// The chain of a submission, the leader of a registration, the stand-in of a forward,
+    /// the handlers of a directive (the lead first).
+    pub named: Vec<AskedPerson>,
+    /// Số đến, on `registered`.
+    #[oai(skip_serializing_if_is_none)]
+    pub received_no: Option<i32>,
+    /// Số, ký hiệu, on `issued`.
+    #[oai(skip_serializing_if_is_none)]
+    pub symbol: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub issued_on: Option<NaiveDate>,
+}
+
+/// A step waiting now, and who holds it.
+#[derive(Debug, Object)]
+pub struct Holding {
+    pub task_id: Uuid,
+    /// `review`, `sign`, `direct`, `lead`, `support` or `fyi`.
+    pub action: String,
+    pub step: u32,
+    pub holder: PersonRef,
+    /// Since when it waits for them.
+    pub since: DateTime<Utc>,
+    #[oai(skip_serializing_if_is_none)]
+    pub deadline: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "SignatureKind", rename_all = "snake_case")]
+pub enum SignatureKindDto {
+    /// A leader's signature.
+    Signer,
+    /// The organisation's seal, added at issuance.
+    Seal,
+}
+
+/// A signature made into the document's files (`GET /documents/{id}/signatures` checks them).
+#[derive(Debug, Object)]
+pub struct SignatureSummary {
+    pub id: Uuid,
+    pub kind: SignatureKindDto,
+    /// Who signed (for a seal, the clerk who issued).
+    #[oai(skip_serializing_if_is_none)]
+    pub signer: Option<PersonRef>,
+    pub organization: OrganizationName,
+    /// The signed file version.
+    pub file_id: Uuid,
+    pub signed_at: DateTime<Utc>,
+}
+
+/// The document screen: the document and its files, its history oldest first, who holds it
+/// now and its signatures.
+#[derive(Debug, Object)]
+#[oai(rename = "DocumentScreen", example)]
+pub struct DocumentScreen {
+    #[oai(flatten)]
+    pub document: DocumentView,
+    pub author: PersonRef,
+    pub organization: OrganizationName,
+    /// Luồng xử lý, oldest first.
+    pub history: Vec<HistoryEntry>,
+    /// The steps waiting now and who holds each; empty when nobody does.
+    pub holders: Vec<Holding>,
+    pub signatures: Vec<SignatureSummary>,
+}
+
+struct Names {
+    people: HashMap<Uuid, Person>,
+    organizations: HashMap<Uuid, String>,
+}
+
+impl Names {
+    /// A person by id; an id that names nobody (never expected) shows as an empty name.
+    fn person(&self, id: Uuid) -> PersonRef {
+        match self.people.get(&id) {
+            Some(p) => p.clone().into(),
+            None => PersonRef {
+                id,
+                full_name: String::new(),
+                title: String::new(),
+                organization: self.organization(Uuid::nil()),
+            },
+        }
+    }
+
+    fn organization(&self, id: Uuid) -> OrganizationName {
+        OrganizationName {
+            id,
+            name: self.organizations.get(&id).cloned().unwrap_or_default(),
+        }
+    }
+
+    fn asked(&self, n: &Named) -> AskedPerson {
+        AskedPerson {
+            person: self.person(n.person),
+            action: n.action.as_str().to_owned(),
+        }
+    }
+}
+
+impl From<Screen> for DocumentScreen {
+    fn from(s: Screen) -> Self {
+        let names = Names {
+            people: s.people,
+            organizations: s.organizations,
+        };
+        let doc = &s.details.document;
+        let (author, organization) = (
+            names.person(doc.author_id),
+            names.organization(doc.organization_id),
+        );
+        let (received_no, symbol, issued_on) = (doc.received_no, doc.symbol.clone(), doc.issued_on);
+        let history = s
+            .events
+            .into_iter()
+            .map(|e: Event| {
+                let kind = e.kind;
+                HistoryEntry {
+                    kind: kind.into(),
+                    at: e.at,
+                    by: names.person(e.actor),
+                    task_id: e.task,
+                    round: e.round,
+                    comment: e.comment,
+                    deadline: e.deadline,
+                    named: e.named.iter().map(|n| names.asked(n)).collect(),
+                    received_no: received_no.filter(|_| kind == EventKind::Registered),
+                    symbol: symbol.clone().filter(|_| kind == EventKind::Issued),
+                    issued_on: issued_on.filter(|_| kind == EventKind::Issued),
+                }
+            })
+            .collect();
+        let holders = s
+            .waiting
+            .into_iter()
+            .map(|t| Holding {
+                task_id: t.task.id,
+                action: t.task.action.as_str().to_owned(),
+                step: t.task.step,
+                holder: names.person(t.task.assignee),
+                since: t.created_at,
+                deadline: t.task.deadline,
+            })
+            .collect();
+        let signatures = s
+            .signatures
+            .into_iter()
+            .map(|sig| SignatureSummary {
+                id: sig.id,
+                kind: match sig.kind {
+                    SignatureKind::Signer => SignatureKindDto::Signer,
+                    SignatureKind::Seal => SignatureKindDto::Seal,
+                },
+                signer: sig.user_id.map(|u| names.person(u)),
+                organization: names.organization(sig.organization_id),
+                file_id: sig.file_id,
+                signed_at: sig.signed_at,
+            })
+            .collect();
+        Self {
+            document: s.details.into(),
+            author,
+            organization,
+            history,
+            holders,
+            signatures,
+        }
+    }
+}
+
+impl Example for DocumentScreen {
+    fn example() -> Self {
+        let document = DocumentView::example();
+        let author = PersonRef {
+            id: document.author_id,
+            full_name: "Lê Thị Hoa".to_owned(),
+            title: "Chuyên viên Văn phòng".to_owned(),
+            organization: OrganizationName::example(),
+        };
+        let deputy = PersonRef::example();
+        let task = Uuid::from_u128(0x7a5c_0000_0000_7000_8000_0000_0000_0001);
+        let entry = |kind, by: &PersonRef, comment: Option<&str>, named| HistoryEntry {
+            kind,
+            at: example_time(),
+            by: by.clone(),
+            task_id: (kind != HistoryKind::Submitted).then_some(task),
+            round: 1,
+            comment: comment.map(str::to_owned),
+            deadline: None,
+            named,
+            received_no: None,
+            symbol: None,
+            issued_on: None,
+        };
+        let chain = vec![AskedPerson {
+            person: deputy.clone(),
+            action: "review".to_owned(),
+        }];
+        Self {
+            history: vec![
+                entry(HistoryKind::Submitted, &author, None, chain),
+                entry(
+                    HistoryKind::Returned,
+                    &deputy,
+                    Some("Đề nghị bổ sung căn cứ pháp lý."),
+                    Vec::new(),
+                ),
+            ],
+            holders: Vec::new(),
+            signatures: Vec::new(),
+            organization: OrganizationName::example(),
+            author,
+            document,
+        }
+    }
+}

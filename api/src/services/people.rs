@@ -1,0 +1,75 @@
+//! The directory: the people a signed-in user may choose from when building a chain,
+//! forwarding, assigning or registering, and the names shown wherever someone acted.
+
+use std::collections::HashSet;
+
+use anyhow::Context;
+use uuid::Uuid;
+
+use super::{Principal, admin::Page};
+use crate::{
+    domain::{
+        Cursor, PageSize, Role,
+        person::{self, Person},
+    },
+    state::AppState,
+    store,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PeopleError {
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// The organisations whose people work with someone of `organization`: the whole tree it
+/// belongs to, from its topmost ancestor down.
+pub async fn tree_of(state: &AppState, organization: Uuid) -> anyhow::Result<HashSet<Uuid>> {
+    let tree = store::organizations::tree(&state.db)
+        .await
+        .context("loading the organisation tree")?;
+    Ok(tree.tree_of(organization))
+}
+
+/// Active people of the caller's organisation tree, by name; `query` matches name or title
+/// with or without accents, `role` keeps those who hold it.
+pub async fn directory(
+    state: &AppState,
+    who: Principal,
+    query: Option<&str>,
+    role: Option<Role>,
+    cursor: Option<Cursor>,
+    size: PageSize,
+) -> Result<Page<Person>, PeopleError> {
+    let me = store::users::find(&state.db, who.user_id)
+        .await
+        .context("loading the account")?
+        .context("the caller's account no longer exists")?;
+    let scope = tree_of(state, me.organization_id).await?;
+    let query = query.map(str::trim).filter(|q| !q.is_empty());
+    // An organisation tree holds hundreds of people, not millions: searching the folded names
+    // here costs less than keeping a folded copy of every name in step with admin changes.
+    let mut rows: Vec<_> = store::people::active_in(&state.db, &scope, role)
+        .await
+        .context("listing the directory")?
+        .into_iter()
+        .filter(|r| query.is_none_or(|q| r.matches(q)))
+        .map(|r| (r.sort_key(), r.id))
+        .collect();
+    rows.sort_unstable();
+    let after = cursor.map(|c| c.sort_key());
+    let limit = usize::try_from(size.get()).unwrap_or(usize::MAX);
+    let page: Vec<Uuid> = rows
+        .into_iter()
+        .filter(|(key, _)| after.as_ref().is_none_or(|a| key > a))
+        .take(limit)
+        .map(|(_, id)| id)
+        .collect();
+    let mut found = store::people::find_many(&state.db, &page.iter().copied().collect())
+        .await
+        .context("loading the directory page")?;
+    let items = page.iter().filter_map(|id| found.remove(id)).collect();
+    Ok(Page::of(items, size, |p| {
+        person::sort_key(&p.full_name, p.id)
+    }))
+}

@@ -1,0 +1,36 @@
+//! The task rows a document's history, and a task's origin, are rebuilt from.
+
+use entity::task::{self, Entity as Tasks};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::tasks::to_domain;
+use crate::domain::history::TaskRecord;
+
+/// Every task of these documents with what was written on it, each with its document's id,
+/// oldest first: one query, however many documents.
+pub async fn task_records(
+    db: &impl ConnectionTrait,
+    documents: &[Uuid],
+) -> Result<Vec<(Uuid, TaskRecord)>, DbErr> {
+    if documents.is_empty() {
+        return Ok(Vec::new());
+    }
+    Tasks::find()
+        .filter(task::Column::DocumentId.is_in(documents.iter().copied()))
+        .order_by_asc(task::Column::CreatedAt)
+        .order_by_asc(task::Column::Step)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let record = TaskRecord {
+                task: to_domain(&m)?,
+                comment: m.comment,
+                decided_at: m.decided_at,
+                created_at: m.created_at,
+            };
+            Ok((m.document_id, record))
+        })
+        .collect()
+}
