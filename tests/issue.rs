@@ -1,5 +1,6 @@
 //! Issuing signed outgoing documents: the organisation's seal joins the leader's signature, and
-//! official numbers are given once each, even to clerks issuing at the same instant.
+//! official numbers are given once each, even to clerks issuing at the same instant, and search
+//! finds them.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -109,6 +110,30 @@ async fn clerks_issuing_at_once_get_consecutive_numbers_never_the_same(db: Backe
         assert_eq!(reply.body["symbol"], format!("{n:02}/TTr-ROOT"));
         assert_eq!(reply.body["state"], "issued");
     }
+
+    // Search finds an issued document by its number and symbol, whole or in part.
+    let found = |q: &'static str| {
+        let (app, token) = (&app, &o.author.access);
+        async move {
+            let reply = app.get(&format!("/api/v1/documents?q={q}"), token).await;
+            let symbols: BTreeSet<String> = reply.ok()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["symbol"].as_str().unwrap().to_owned())
+                .collect();
+            symbols
+        }
+    };
+    assert_eq!(
+        found("03/TTr-ROOT").await,
+        BTreeSet::from(["03/TTr-ROOT".to_owned()])
+    );
+    assert_eq!(
+        found("ttr-root%2005").await,
+        BTreeSet::from(["05/TTr-ROOT".to_owned()])
+    );
+    assert_eq!(found("TTR-ROOT").await.len(), 8);
 
     // Issued once: a second issuance changes nothing. Both signatures hold.
     let first = &issued[0].body;

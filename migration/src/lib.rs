@@ -1,5 +1,6 @@
 //! Schema migrations, append-only, one change each. They run unchanged on SQLite and PostgreSQL:
-//! only portable column types and no backend-specific SQL.
+//! only portable column types and no backend-specific SQL, except the full-text search index,
+//! which each database builds its own way.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -19,6 +20,7 @@ mod m20261123_200001_create_signing_credentials;
 mod m20261123_200002_create_signing_pins;
 mod m20261123_200003_create_signing_requests;
 mod m20261123_200004_create_signatures;
+mod m20261201_140001_index_document_search;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -44,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_200002_create_signing_pins::Migration),
             Box::new(m20261123_200003_create_signing_requests::Migration),
             Box::new(m20261123_200004_create_signatures::Migration),
+            Box::new(m20261201_140001_index_document_search::Migration),
         ]
     }
 }

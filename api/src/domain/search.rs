@@ -29,9 +29,25 @@ pub fn fold(text: &str) -> String {
     out
 }
 
-/// Whether `query` occurs in `text` once both are folded; an empty query matches everything.
+/// The words of a query as a leader types it, folded: a document matches when each occurs in its
+/// folded text, in any order. LIKE's own wildcards are dropped (people search words, not
+/// patterns), and so are repeats.
+pub fn words(query: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in fold(query).split(' ') {
+        let word = word.replace(['%', '_', '\\'], "");
+        if !word.is_empty() && !words.contains(&word) {
+            words.push(word);
+        }
+    }
+    words
+}
+
+/// Whether every word of `query` occurs in `text` once both are folded; a query without words
+/// matches everything. What the database indexes answer, for one text.
 pub fn matches(text: &str, query: &str) -> bool {
-    fold(text).contains(&fold(query))
+    let text = fold(text);
+    words(query).iter().all(|w| text.contains(w.as_str()))
 }
 
 #[cfg(test)]
@@ -71,20 +87,31 @@ mod tests {
     }
 
     #[test]
-    fn queries_without_accents_match_by_substring() {
+    fn queries_match_every_word_in_any_order_without_accents() {
         let summary = "Quyết định số 1945-QĐ/TU về việc thành lập Ban Chỉ đạo";
         for query in [
             "quyet dinh",
             "QUYẾT ĐỊNH",
             "1945-qd",
+            "QĐ/TU",
+            "1945",
             "ban chi dao",
+            "chi dao ban",
+            "thanh lap quyet",
             "",
+            "%",
             "thanh  lap",
         ] {
             assert!(matches(summary, query), "{query:?}");
         }
-        for query in ["chi thi", "quyet-dinh", "1946"] {
+        for query in ["chi thi", "quyet-dinh", "1946", "quyet dinh 1946"] {
             assert!(!matches(summary, query), "{query:?}");
         }
+    }
+
+    #[test]
+    fn words_are_folded_without_wildcards_or_repeats() {
+        assert_eq!(words(" Ứng  dụng 50%_ ứng\\ "), ["ung", "dung", "50"]);
+        assert!(words("% _").is_empty());
     }
 }

@@ -441,8 +441,9 @@ impl DocumentsApi {
     /// List and search documents
     ///
     /// The documents of my organisation and those sent or assigned to me, newest first. `q`
-    /// searches the summary and issuer without regard to diacritics: `quyet dinh` finds
-    /// `Quyết định`.
+    /// finds the documents whose summary, issuer and number/symbol hold every word, in any
+    /// order, with or without diacritics: `cong nghe ung dung` finds `Ứng dụng và phát triển
+    /// công nghệ`; `QĐ/TU` and `1945` both find `1945-QĐ/TU`.
     #[oai(path = "/documents", method = "get", operation_id = "listDocuments")]
     async fn list(
         &self,

@@ -7,8 +7,9 @@ use entity::{
     task::{self, Entity as Tasks},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    ExprTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Alias, Expr, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -46,36 +47,39 @@ pub async fn insert(
     new: NewDocument,
     now: DateTime<Utc>,
 ) -> Result<Document, DbErr> {
-    let search_text = search::fold(&format!(
-        "{} {}",
-        new.summary,
-        new.issuer.as_deref().unwrap_or_default()
-    ));
-    let model = document::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(new.organization_id),
-        direction: Set(new.direction.as_str().to_owned()),
-        doc_type: Set(new.doc_type),
-        number: Set(None),
-        symbol: Set(None),
-        issued_on: Set(None),
-        summary: Set(new.summary),
-        issuer: Set(new.issuer),
-        urgency: Set(new.urgency.as_str().to_owned()),
+    let mut model = document::Model {
+        id: Uuid::now_v7(),
+        organization_id: new.organization_id,
+        direction: new.direction.as_str().to_owned(),
+        doc_type: new.doc_type,
+        number: None,
+        symbol: None,
+        issued_on: None,
+        summary: new.summary,
+        issuer: new.issuer,
+        urgency: new.urgency.as_str().to_owned(),
         // Only unclassified documents are ever admitted; the column says so to an auditor.
-        confidentiality: Set("none".to_owned()),
-        deadline: Set(new.deadline),
-        received_no: Set(None),
-        state: Set(DocumentState::Draft.as_str().to_owned()),
-        author_id: Set(new.author_id),
-        search_text: Set(search_text),
-        revision: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    to_domain(model)
+        confidentiality: "none".to_owned(),
+        deadline: new.deadline,
+        received_no: None,
+        state: DocumentState::Draft.as_str().to_owned(),
+        author_id: new.author_id,
+        search_text: String::new(),
+        revision: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    model.search_text = search_text(&model);
+    to_domain(model.into_active_model().reset_all().insert(db).await?)
+}
+
+/// What search finds a document by: the folded text of every field a leader may type. Any new
+/// field worth finding a document by joins it here; each write of such a field stores the
+/// result again (see `set_issued`), and the database's index follows in the same transaction.
+fn search_text(m: &document::Model) -> String {
+    let fields = [Some(&m.summary), m.issuer.as_ref(), m.symbol.as_ref()];
+    let joined: Vec<&str> = fields.into_iter().flatten().map(String::as_str).collect();
+    search::fold(&joined.join(" "))
 }
 
 pub async fn insert_file(
@@ -122,12 +126,9 @@ pub async fn add_version(
     Documents::update_many()
         .col_expr(
             document::Column::Revision,
-            sea_orm::sea_query::Expr::col(document::Column::Revision).add(1),
+            Expr::col(document::Column::Revision).add(1),
         )
-        .col_expr(
-            document::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
+        .col_expr(document::Column::UpdatedAt, Expr::value(now))
         .filter(document::Column::Id.eq(file.document_id))
         .exec(db)
         .await?;
@@ -230,7 +231,7 @@ fn file_to_domain(m: document_file::Model) -> Result<DocumentFile, DbErr> {
 }
 
 /// Documents `user` (of `organization`) may see, newest first, after the document `after`;
-/// `query` is matched against the folded summary and issuer, `direction` filters.
+/// every word of `query` must occur in the document's search text, `direction` filters.
 pub async fn page(
     db: &impl ConnectionTrait,
     user: Uuid,
@@ -240,7 +241,7 @@ pub async fn page(
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<Document>, DbErr> {
-    let assigned = sea_orm::sea_query::Query::select()
+    let assigned = Query::select()
         .column(task::Column::DocumentId)
         .from(Tasks)
         .and_where(task::Column::AssigneeId.eq(user))
@@ -260,14 +261,45 @@ pub async fn page(
     if let Some(direction) = direction {
         select = select.filter(document::Column::Direction.eq(direction.as_str()));
     }
-    // LIKE's own wildcards are dropped from the query: people search words, not patterns.
-    let folded = query
-        .map(|q| search::fold(q).replace(['%', '_', '\\'], ""))
-        .filter(|q| !q.is_empty());
-    if let Some(folded) = folded {
-        select = select.filter(document::Column::SearchText.like(format!("%{folded}%")));
+    let words = query.map(search::words).unwrap_or_default();
+    if let Some(indexed) = indexed_candidates(db.get_database_backend(), &words) {
+        select = select.filter(document::Column::Id.in_subquery(indexed));
+    }
+    // The exact test for every word. On PostgreSQL the trigram index answers these LIKEs
+    // itself; on SQLite the FTS5 candidates above narrow them, and they settle words shorter
+    // than a trigram, which FTS5 cannot look up.
+    for word in &words {
+        select = select.filter(document::Column::SearchText.like(format!("%{word}%")));
     }
     select.all(db).await?.into_iter().map(to_domain).collect()
+}
+
+/// SQLite: the documents whose FTS5 trigram index holds every word of three characters or more
+/// (see the search migration), or `None` where there is nothing to look up there.
+fn indexed_candidates(backend: DbBackend, words: &[String]) -> Option<SelectStatement> {
+    let phrases: Vec<String> = words
+        .iter()
+        .filter(|w| backend == DbBackend::Sqlite && w.chars().count() >= 3)
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect();
+    if phrases.is_empty() {
+        return None;
+    }
+    let rows = Query::select()
+        .expr(Expr::cust("rowid"))
+        .from(Alias::new("document_search"))
+        .and_where(Expr::cust_with_values(
+            "document_search MATCH ?",
+            [phrases.join(" AND ")],
+        ))
+        .to_owned();
+    Some(
+        Query::select()
+            .column(Alias::new("document_id"))
+            .from(Alias::new("document_search_rows"))
+            .and_where(Expr::col(Alias::new("row")).in_subquery(rows))
+            .to_owned(),
+    )
 }
 
 pub async fn set_received_no(
@@ -276,17 +308,15 @@ pub async fn set_received_no(
     number: i32,
 ) -> Result<(), DbErr> {
     Documents::update_many()
-        .col_expr(
-            document::Column::ReceivedNo,
-            sea_orm::sea_query::Expr::value(number),
-        )
+        .col_expr(document::Column::ReceivedNo, Expr::value(number))
         .filter(document::Column::Id.eq(id))
         .exec(db)
         .await?;
     Ok(())
 }
 
-/// Records the official number (số, ký hiệu) and issuing date of an outgoing document.
+/// Records the official number (số, ký hiệu) and issuing date of an outgoing document, which
+/// search then finds it by.
 pub async fn set_issued(
     db: &impl ConnectionTrait,
     id: Uuid,
@@ -294,11 +324,18 @@ pub async fn set_issued(
     symbol: &str,
     issued_on: chrono::NaiveDate,
 ) -> Result<(), DbErr> {
-    use sea_orm::sea_query::Expr;
+    let Some(mut model) = Documents::find_by_id(id).one(db).await? else {
+        return Err(DbErr::RecordNotFound(format!("document {id}")));
+    };
+    model.number = Some(number);
+    model.symbol = Some(symbol.to_owned());
+    model.issued_on = Some(issued_on);
+    let text = search_text(&model);
     Documents::update_many()
         .col_expr(document::Column::Number, Expr::value(number))
         .col_expr(document::Column::Symbol, Expr::value(symbol))
         .col_expr(document::Column::IssuedOn, Expr::value(issued_on))
+        .col_expr(document::Column::SearchText, Expr::value(text))
         .filter(document::Column::Id.eq(id))
         .exec(db)
         .await?;
