@@ -136,6 +136,13 @@ async fn every_step_of_a_document_is_recorded_with_who_and_from_where(db: Backen
     assert_eq!(verified.body["checked"], all.len() as u64);
 }
 
+async fn verify(app: &TestApp, admin: &Tokens, query: &str) -> Value {
+    let reply = app
+        .get(&format!("/api/v1/admin/audit/verify{query}"), &admin.access)
+        .await;
+    reply.ok().clone()
+}
+
 async fn a_row_altered_in_the_database_breaks_the_chain_at_that_row(db: Backend) {
     let app = spawn_app(db).await;
     let admin = app.admin().await;
@@ -144,10 +151,21 @@ async fn a_row_altered_in_the_database_breaks_the_chain_at_that_row(db: Backend)
     }
     let entries = trail(&app, &admin, "").await;
     assert!(entries.len() >= 6, "{entries:?}");
-    let verified = app.get("/api/v1/admin/audit/verify", &admin.access).await;
-    assert_eq!(verified.ok()["intact"], true);
+    let verified = verify(&app, &admin, "").await;
+    assert_eq!(verified["intact"], true);
+    assert_eq!(verified["checked_after"], 0, "the first check walks it all");
+    assert_eq!(verified["checked"], entries.len() as u64);
 
-    // Someone with database access rewrites who was given which roles.
+    // The next check reads only what was appended since.
+    app.active_user(&admin, "bon.audit", &["leader"]).await;
+    let now = trail(&app, &admin, "").await;
+    let tail = verify(&app, &admin, "").await;
+    assert_eq!(tail["intact"], true, "{tail}");
+    assert_eq!(tail["checked_after"], entries.len() as u64);
+    assert_eq!(tail["checked"], (now.len() - entries.len()) as u64);
+
+    // Someone with database access rewrites who was given which roles, in an entry a check
+    // has already passed: a full check finds it.
     let target = entries
         .iter()
         .find(|e| e["action"] == "user_created")
@@ -157,26 +175,54 @@ async fn a_row_altered_in_the_database_breaks_the_chain_at_that_row(db: Backend)
     app.world.execute_sql(&format!(
         "UPDATE audit_log SET details = '{{\"roles\":[\"admin\"],\"username\":\"mot.audit\"}}' WHERE seq = {target}"
     ));
-    let broken = app.get("/api/v1/admin/audit/verify", &admin.access).await;
-    assert_eq!(broken.ok()["intact"], false, "{}", broken.body);
-    assert_eq!(broken.body["first_break"]["seq"], target);
-    assert_eq!(broken.body["first_break"]["reason"], "altered");
-    assert_eq!(broken.body["checked"], target - 1);
+    let broken = verify(&app, &admin, "?full=true").await;
+    assert_eq!(broken["intact"], false, "{broken}");
+    assert_eq!(broken["checked_after"], 0);
+    assert_eq!(broken["first_break"]["seq"], target);
+    assert_eq!(broken["first_break"]["reason"], "altered");
+    assert_eq!(broken["checked"], target - 1);
+    // Until it is mended, the regular check reports it too.
+    let again = verify(&app, &admin, "").await;
+    assert_eq!(again["first_break"]["seq"], target, "{again}");
 
-    // Put back, then cut the newest entries: the head still remembers them.
+    // Put back, then tamper with an entry after the checkpoint: the regular check finds it.
     app.world.execute_sql(&format!(
         "UPDATE audit_log SET details = '{}' WHERE seq = {target}",
         entries.iter().find(|e| e["seq"] == target).unwrap()["details"]
     ));
-    let restored = app.get("/api/v1/admin/audit/verify", &admin.access).await;
-    assert_eq!(restored.ok()["intact"], true, "{}", restored.body);
-    let newest = restored.body["checked"].as_i64().unwrap();
+    let restored = verify(&app, &admin, "").await;
+    assert_eq!(restored["intact"], true, "{restored}");
+    let newest = restored["checked"].as_i64().unwrap();
+    app.active_user(&admin, "nam.audit", &["leader"]).await;
+    let appended = trail(&app, &admin, "").await[newest as usize].clone();
+    assert_eq!(appended["seq"], newest + 1);
+    app.world.execute_sql(&format!(
+        "UPDATE audit_log SET ip = '10.0.0.66' WHERE seq = {}",
+        newest + 1
+    ));
+    let later = verify(&app, &admin, "").await;
+    assert_eq!(later["intact"], false, "{later}");
+    assert_eq!(later["checked_after"], newest);
+    assert_eq!(later["first_break"]["seq"], newest + 1);
+    assert_eq!(later["first_break"]["reason"], "altered");
+    app.world.execute_sql(&format!(
+        "UPDATE audit_log SET ip = '{}' WHERE seq = {}",
+        appended["ip"].as_str().unwrap(),
+        newest + 1
+    ));
+
+    // Cut the newest entries, the checkpoint's own among them: the head still remembers them.
+    let head = verify(&app, &admin, "?full=true").await;
+    assert_eq!(head["intact"], true, "{head}");
+    let newest = head["checked"].as_i64().unwrap();
     app.world
         .execute_sql(&format!("DELETE FROM audit_log WHERE seq = {newest}"));
-    let cut = app.get("/api/v1/admin/audit/verify", &admin.access).await;
-    assert_eq!(cut.ok()["intact"], false);
-    assert_eq!(cut.body["first_break"]["seq"], newest);
-    assert_eq!(cut.body["first_break"]["reason"], "missing");
+    for query in ["", "?full=true"] {
+        let cut = verify(&app, &admin, query).await;
+        assert_eq!(cut["intact"], false, "{query}: {cut}");
+        assert_eq!(cut["first_break"]["seq"], newest);
+        assert_eq!(cut["first_break"]["reason"], "missing");
+    }
 }
 
 async fn the_trail_is_for_admins_of_the_organisation(db: Backend) {

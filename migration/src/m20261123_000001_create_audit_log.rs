@@ -4,7 +4,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 /// What `prev_hash` of the first entry is: there is nothing before it.
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -152,6 +152,15 @@ impl Default for ChainCheck {
 }
 
 impl ChainCheck {
+    /// A walk that resumes after entry `seq`, whose hash an earlier walk found to be `hash`.
+    pub fn after(seq: i64, hash: &str) -> Self {
+        Self {
+            last_seq: seq,
+            last_hash: hash.to_owned(),
+            checked: 0,
+        }
+    }
+
     /// Checks the next entry (entries must come in `seq` order).
     pub fn next(&mut self, entry: &Entry) -> Result<(), Break> {
         let broken = |reason| Break {
@@ -236,6 +245,26 @@ mod tests {
         let last = entries.last();
         walk.finish(last.map_or(0, |e| e.seq), last.map_or(GENESIS, |e| &e.hash))?;
         Ok(checked)
+    }
+
+    #[test]
+    fn a_walk_resumes_after_a_checkpoint_and_checks_the_link_to_it() {
+        let c = chain(5);
+        let mut walk = ChainCheck::after(2, &c[1].hash);
+        for e in &c[2..] {
+            walk.next(e).unwrap();
+        }
+        assert_eq!(walk.checked(), 3);
+        assert_eq!(walk.finish(5, &c[4].hash), Ok(()));
+        // The checkpoint's entry was replaced since: the next one no longer links to it.
+        let mut walk = ChainCheck::after(2, &"f".repeat(64));
+        assert_eq!(
+            walk.next(&c[2]),
+            Err(Break {
+                seq: 3,
+                reason: BreakReason::Unlinked
+            })
+        );
     }
 
     #[test]

@@ -144,8 +144,11 @@ impl From<Break> for AuditBreak {
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct AuditVerification {
-    /// True when every entry holds and links to the one before it.
+    /// True when every entry walked holds and links to the one before it.
     pub intact: bool,
+    /// The walk began after this entry, the newest one an earlier check found intact; 0 when
+    /// the whole chain was walked (`full=true`, or the first check).
+    pub checked_after: i64,
     /// How many entries were found sound before the check ended.
     pub checked: u64,
     #[oai(skip_serializing_if_is_none)]
@@ -156,7 +159,8 @@ impl Example for AuditVerification {
     fn example() -> Self {
         Self {
             intact: false,
-            checked: 1041,
+            checked_after: 980,
+            checked: 61,
             first_break: Some(AuditBreak::example()),
         }
     }
@@ -194,18 +198,23 @@ impl AuditApi {
 
     /// Check the audit trail is untampered
     ///
-    /// Recomputes every entry's hash and link, from the first to the newest, and reports the
-    /// first that does not hold. Entries appended while it runs are left for the next check.
+    /// Recomputes each entry's hash and link up to the newest and reports the first that does
+    /// not hold. It starts after the newest entry an earlier check found intact, so a regular
+    /// check reads only what was appended since; `full=true` walks from the first entry and
+    /// finds tampering anywhere. Entries appended while it runs are left for the next check.
     #[oai(path = "/verify", method = "get", operation_id = "verifyAuditTrail")]
     async fn verify(
         &self,
         state: Data<&AppState>,
         caller: Caller,
+        /// Walk the whole chain, not only what came after the last check.
+        full: Query<Option<bool>>,
     ) -> Result<Json<AuditVerification>, Problems<VerifyProblems>> {
         let admin = admin::authorize(&state, caller.0).await?;
-        let outcome = audit::verify(&state, &admin).await?;
+        let outcome = audit::verify(&state, &admin, full.0.unwrap_or(false)).await?;
         Ok(Json(AuditVerification {
             intact: outcome.first_break.is_none(),
+            checked_after: outcome.after,
             checked: outcome.checked,
             first_break: outcome.first_break.map(Into::into),
         }))

@@ -13,7 +13,7 @@ use super::{
 use crate::{
     domain::{
         Cursor, InvalidInput, PageSize,
-        audit::{Actor, AuditAction, Break, ChainCheck, Entry, NewEntry},
+        audit::{Actor, AuditAction, Break, BreakReason, ChainCheck, Entry, NewEntry},
     },
     state::AppState,
     store::{self, audit::Filter},
@@ -110,46 +110,105 @@ pub async fn trail(
 }
 
 pub struct Verification {
+    /// The walk began after this entry: the last one an earlier check found intact (0 when
+    /// the whole chain was walked).
+    pub after: i64,
     /// How many entries were checked before the walk ended.
     pub checked: u64,
     pub first_break: Option<Break>,
 }
 
-/// Walks the whole chain, in pages, against the head.
+/// Walks the chain against the head, in pages: from the last entry an earlier check found
+/// intact, or from the first when `full`. An intact walk moves that checkpoint to the head, so
+/// the next check reads only what was appended since; a full walk that finds a break forgets
+/// it, so every check reports the break until it is mended.
 /// Any admin may run it: it reveals entry numbers, not what they say.
-pub async fn verify(state: &AppState, _admin: &Admin) -> Result<Verification, AdminError> {
+pub async fn verify(
+    state: &AppState,
+    _admin: &Admin,
+    full: bool,
+) -> Result<Verification, AdminError> {
     const PAGE: u64 = 1000;
     // The head first: entries appended during the walk lie beyond it and are not judged.
     let (head_seq, head_hash) = store::audit::head(&state.db)
         .await
         .context("reading the audit head")?;
-    let mut walk = ChainCheck::default();
-    let mut after = 0;
     let all = Filter::default();
-    loop {
-        let entries = store::audit::page(&state.db, &all, after, PAGE)
+    let (after, mut walk) = if full {
+        (0, ChainCheck::default())
+    } else {
+        match resume(state, &all).await? {
+            Ok(resumed) => resumed,
+            Err(found) => {
+                return Ok(Verification {
+                    after: found.seq - 1,
+                    checked: 0,
+                    first_break: Some(found),
+                });
+            }
+        }
+    };
+    let mut cursor = after;
+    let mut first_break = None;
+    'walk: while cursor < head_seq {
+        let entries = store::audit::page(&state.db, &all, cursor, PAGE)
             .await
             .context("reading the audit trail")?;
         for entry in entries.iter().take_while(|e| e.seq <= head_seq) {
-            if let Err(first_break) = walk.next(entry) {
-                return Ok(broken(&walk, first_break));
+            if let Err(found) = walk.next(entry) {
+                first_break = Some(found);
+                break 'walk;
             }
         }
         match entries.last() {
-            Some(last) if last.seq < head_seq => after = last.seq,
-            _ => break,
+            Some(last) => cursor = last.seq,
+            None => break,
         }
     }
     let checked = walk.checked();
+    let first_break = match first_break {
+        Some(found) => Some(found),
+        None => walk.finish(head_seq, &head_hash).err(),
+    };
+    match &first_break {
+        None => {
+            store::audit::advance_checkpoint(&state.db, head_seq, &head_hash, state.clock.now())
+                .await
+                .context("recording the audit checkpoint")?
+        }
+        Some(_) if full => store::audit::reset_checkpoint(&state.db)
+            .await
+            .context("forgetting the audit checkpoint")?,
+        Some(_) => {}
+    }
     Ok(Verification {
+        after,
         checked,
-        first_break: walk.finish(head_seq, &head_hash).err(),
+        first_break,
     })
 }
 
-fn broken(walk: &ChainCheck, first_break: Break) -> Verification {
-    Verification {
-        checked: walk.checked(),
-        first_break: Some(first_break),
+/// Where a regular check resumes: after the checkpoint, provided its entry is still there as the
+/// last check found it (the walk then checks the link from it to the next).
+async fn resume(
+    state: &AppState,
+    all: &Filter,
+) -> anyhow::Result<Result<(i64, ChainCheck), Break>> {
+    let (seq, hash) = store::audit::checkpoint(&state.db)
+        .await
+        .context("reading the audit checkpoint")?;
+    if seq == 0 {
+        return Ok(Ok((0, ChainCheck::default())));
     }
+    let entry = store::audit::page(&state.db, all, seq - 1, 1)
+        .await
+        .context("reading the checkpoint's entry")?
+        .into_iter()
+        .find(|e| e.seq == seq);
+    let reason = match entry {
+        None => BreakReason::Missing,
+        Some(e) if e.hash != hash || e.hash != e.expected_hash() => BreakReason::Altered,
+        Some(_) => return Ok(Ok((seq, ChainCheck::after(seq, &hash)))),
+    };
+    Ok(Err(Break { seq, reason }))
 }

@@ -10,10 +10,11 @@ use entity::audit_log::{self, Entity as AuditLog};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, Statement,
+    sea_query::{Alias, Expr, ExprTrait, Query, UpdateStatement},
 };
 use uuid::Uuid;
 
-use crate::domain::audit::{Entry, NewEntry, stored_time};
+use crate::domain::audit::{Entry, GENESIS, NewEntry, stored_time};
 
 pub async fn append(
     db: &impl ConnectionTrait,
@@ -82,6 +83,50 @@ pub async fn head(db: &impl ConnectionTrait) -> Result<(i64, String), DbErr> {
         .await?
         .ok_or_else(|| DbErr::Custom("the audit head row is missing".to_owned()))?;
     Ok((row.try_get("", "last_seq")?, row.try_get("", "last_hash")?))
+}
+
+/// The last entry a check found intact, and its hash; `(0, GENESIS)` before any check.
+pub async fn checkpoint(db: &impl ConnectionTrait) -> Result<(i64, String), DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT seq, hash FROM audit_checkpoint WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the audit checkpoint row is missing".to_owned()))?;
+    Ok((row.try_get("", "seq")?, row.try_get("", "hash")?))
+}
+
+/// Records that the chain holds up to entry `seq`. Two checks finishing together keep the
+/// further one.
+pub async fn advance_checkpoint(
+    db: &impl ConnectionTrait,
+    seq: i64,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut update = set_checkpoint(seq, hash);
+    update
+        .value(Alias::new("checked_at"), now)
+        .and_where(Expr::col(Alias::new("seq")).lt(seq));
+    db.execute(&update).await?;
+    Ok(())
+}
+
+/// Forgets the checkpoint after a full check found a break before it: until the chain holds
+/// again, every check walks it whole and reports the break.
+pub async fn reset_checkpoint(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    db.execute(&set_checkpoint(0, GENESIS)).await?;
+    Ok(())
+}
+
+fn set_checkpoint(seq: i64, hash: &str) -> UpdateStatement {
+    Query::update()
+        .table(Alias::new("audit_checkpoint"))
+        .value(Alias::new("seq"), seq)
+        .value(Alias::new("hash"), hash)
+        .and_where(Expr::col(Alias::new("id")).eq(1))
+        .to_owned()
 }
 
 /// Which entries a reader asks for.
