@@ -201,16 +201,23 @@ impl World {
 
     /// Runs `api create-admin`, as an operator would.
     pub fn create_admin(&self, username: &str, org_code: &str) {
+        self.create_admin_with(username, org_code, &[]);
+    }
+
+    /// `api create-admin` with more options (`--org-abbreviation`, `--numbering-style`).
+    pub fn create_admin_with(&self, username: &str, org_code: &str, options: &[&str]) {
+        let mut args = vec![
+            "create-admin",
+            "--username",
+            username,
+            "--org-code",
+            org_code,
+            "--org-name",
+            "Tỉnh ủy Thử nghiệm",
+        ];
+        args.extend_from_slice(options);
         let out = self
-            .command(&[
-                "create-admin",
-                "--username",
-                username,
-                "--org-code",
-                org_code,
-                "--org-name",
-                "Tỉnh ủy Thử nghiệm",
-            ])
+            .command(&args)
             .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
             .output()
             .expect("create-admin runs");
@@ -232,6 +239,26 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, env: &[(&str, &str)]) -> TestApp {
     let world = World::new(backend);
     world.create_admin(ADMIN, "ROOT");
+    start(world, true, env)
+}
+
+/// Starts a server whose root organisation is the agency `code` (QCVN 102), written
+/// `abbreviation` in symbols, numbering in `style`.
+pub async fn spawn_agency(
+    backend: Backend,
+    code: &str,
+    abbreviation: &str,
+    style: &str,
+    env: &[(&str, &str)],
+) -> TestApp {
+    let world = World::new(backend);
+    let options = [
+        "--org-abbreviation",
+        abbreviation,
+        "--numbering-style",
+        style,
+    ];
+    world.create_admin_with(ADMIN, code, &options);
     start(world, true, env)
 }
 

@@ -13,6 +13,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod documents;
+mod exchange;
 mod fake_fcm;
 mod history;
 mod incoming;

@@ -51,6 +51,16 @@ async fn draft_to_sign(app: &TestApp, o: &Office, bytes: Vec<u8>) -> (String, St
         "direction": "outgoing", "doc_type": "QĐ", "urgency": "normal", "confidentiality": "none",
         "summary": "Quyết định ban hành quy chế làm việc",
     });
+    draft_with(app, o, metadata, bytes).await
+}
+
+/// An outgoing draft described by `metadata` at the leader's sign step.
+pub(crate) async fn draft_with(
+    app: &TestApp,
+    o: &Office,
+    metadata: Value,
+    bytes: Vec<u8>,
+) -> (String, String, String) {
     let created = app
         .upload(&o.author.access, metadata, vec![("quyet-dinh.pdf", bytes)])
         .await;
@@ -129,7 +139,7 @@ pub(crate) async fn provision(app: &TestApp, o: &Office) {
     .await;
 }
 
-async fn request(app: &TestApp, o: &Office, task: &str, file: &str) -> Value {
+pub(crate) async fn request(app: &TestApp, o: &Office, task: &str, file: &str) -> Value {
     let made = app
         .post(
             &format!("/api/v1/tasks/{task}/signing-requests"),

@@ -53,6 +53,8 @@ pub struct Settings {
     /// How long a signing request waits for its PIN.
     pub signing_request_ttl: Duration,
     pub push: PushSettings,
+    /// Accept test environments' agency codes outside the QCVN 102 pattern (`vxp.saas.03`).
+    pub exchange_allow_test_codes: bool,
 }
 
 /// Where pushes go and how the outbox worker paces itself.
@@ -156,6 +158,7 @@ impl Settings {
             pkcs11_token_label: var("PKCS11_TOKEN_LABEL").unwrap_or_else(|| "vanban".into()),
             pkcs11_pin: var("PKCS11_PIN").map(SecretString::from),
             dev_ca: parse(&var, "DEV_CA", "false")?,
+            exchange_allow_test_codes: parse(&var, "EXCHANGE_ALLOW_TEST_CODES", "false")?,
             signing_trust_anchors_file: var("SIGNING_TRUST_ANCHORS_FILE").map(PathBuf::from),
             signing_request_ttl: Duration::from_secs(parse(
                 &var,

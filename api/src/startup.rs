@@ -146,6 +146,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         metrics: telemetry::init_metrics(),
         redis_key_prefix: settings.redis_key_prefix.clone(),
         push: Push::new(settings.push.urge_interval),
+        allow_test_codes: settings.exchange_allow_test_codes,
         db,
         redis,
     })

@@ -32,4 +32,6 @@ pub struct AppState {
     pub redis_key_prefix: String,
     /// Wakes this instance's push worker once queued rows are committed.
     pub push: Push,
+    /// Organisation codes outside QCVN 102 are accepted (test axes' `vxp.saas.03`).
+    pub allow_test_codes: bool,
 }

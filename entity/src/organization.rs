@@ -7,6 +7,8 @@ pub struct Model {
     pub id: Uuid,
     #[sea_orm(unique)]
     pub code: String,
+    /// What symbols are built from: `TU` in `1945-QĐ/TU`, `UBND` in `215/UBND-VX`.
+    pub abbreviation: String,
     pub name: String,
     pub parent_id: Option<Uuid>,
     /// `party` (`1945-QĐ/TU`) or `state` (`02/CT-TTg`).

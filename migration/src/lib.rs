@@ -22,6 +22,7 @@ mod m20261123_200003_create_signing_requests;
 mod m20261123_200004_create_signatures;
 mod m20261201_140001_index_document_search;
 mod m20261201_140002_create_audit_checkpoint;
+mod m20261201_300001_add_organization_abbreviation;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_200004_create_signatures::Migration),
             Box::new(m20261201_140001_index_document_search::Migration),
             Box::new(m20261201_140002_create_audit_checkpoint::Migration),
+            Box::new(m20261201_300001_add_organization_abbreviation::Migration),
         ]
     }
 }

@@ -11,7 +11,8 @@ use crate::{
     auth::Passwords,
     clock::{Clock, SystemClock},
     config::Settings,
-    domain::{NewPassword, NumberingStyle, OrgCode, Organization, Role, Username},
+    domain::{Abbreviation, NewPassword, NumberingStyle, OrgCode, Organization, Role, Username},
+    services::admin::abbreviation_for,
     startup,
     store::{self, is_unique_violation, organizations::NewOrganization, users::NewUser},
 };
@@ -20,9 +21,14 @@ use crate::{
 pub struct CreateAdminArgs {
     #[arg(long)]
     pub username: String,
-    /// Code of the admin's organisation; created as a top-level organisation if new.
+    /// QCVN 102 agency code of the admin's organisation (`000.00.00.A52`); created as a
+    /// top-level organisation if new.
     #[arg(long)]
     pub org_code: String,
+    /// The organisation's abbreviation in symbols (`TU`, `UBND`), used when it is created;
+    /// required with an agency code.
+    #[arg(long)]
+    pub org_abbreviation: Option<String>,
     /// Name for the organisation, used when it is created.
     #[arg(long)]
     pub org_name: String,
@@ -39,8 +45,23 @@ pub async fn create_admin(settings: &Settings, args: CreateAdminArgs) -> anyhow:
         .context("--numbering-style must be `party` or `state`")?;
     let password = admin_password()?;
     let password = NewPassword::parse(password, username.as_str())?;
+    let code = OrgCode::parse(&args.org_code, settings.exchange_allow_test_codes)?;
     let db = startup::database(settings, true).await?;
-    let org = organization(&db, OrgCode::parse(&args.org_code)?, &args.org_name, style).await?;
+    let org = match store::organizations::find_by_code(&db, &code).await? {
+        Some(org) => org,
+        None => {
+            let abbreviation = abbreviation_for(&code, args.org_abbreviation.as_deref())
+                .context("--org-abbreviation")?;
+            let new = NewOrganization {
+                code,
+                abbreviation,
+                name: args.org_name.trim().to_owned(),
+                parent_id: None,
+                numbering_style: style,
+            };
+            store::organizations::insert(&db, new, SystemClock.now()).await?
+        }
+    };
     let full_name = args
         .full_name
         .unwrap_or_else(|| username.as_str().to_owned());
@@ -84,24 +105,6 @@ fn admin_password() -> anyhow::Result<SecretString> {
     Ok(SecretString::from(line))
 }
 
-async fn organization(
-    db: &DatabaseConnection,
-    code: OrgCode,
-    name: &str,
-    style: NumberingStyle,
-) -> anyhow::Result<Organization> {
-    if let Some(org) = store::organizations::find_by_code(db, &code).await? {
-        return Ok(org);
-    }
-    let new = NewOrganization {
-        code,
-        name: name.trim().to_owned(),
-        parent_id: None,
-        numbering_style: style,
-    };
-    Ok(store::organizations::insert(db, new, SystemClock.now()).await?)
-}
-
 struct Seed {
     username: Username,
     full_name: String,
@@ -129,17 +132,32 @@ async fn insert_user(
     Ok(())
 }
 
+/// The demo Party committee's QCVN 102 agency code (a provincial Party committee's pattern).
+const DEMO_CODE: &str = "000.00.00.A99";
+
 /// Seeds the demo organisation once, keeping its generated logins in the data directory
 /// (never in the repository), and prints them on every start.
 pub async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     let db = startup::database(settings, true).await?;
     let logins = settings.data_dir.join("demo-logins.txt");
-    let code = OrgCode::parse("DEMO")?;
-    if store::organizations::find_by_code(&db, &code)
+    let code = OrgCode::parse(DEMO_CODE, false)?;
+    // A data directory seeded before agency codes holds the demo under the local code `DEMO`.
+    let legacy = OrgCode::parse("DEMO", false)?;
+    let seeded = store::organizations::find_by_code(&db, &code)
         .await?
-        .is_none()
-    {
-        let org = organization(&db, code, "Tỉnh ủy Demo", NumberingStyle::Party).await?;
+        .is_some()
+        || store::organizations::find_by_code(&db, &legacy)
+            .await?
+            .is_some();
+    if !seeded {
+        let new = NewOrganization {
+            code,
+            abbreviation: Abbreviation::parse("TU")?,
+            name: "Tỉnh ủy Demo".to_owned(),
+            parent_id: None,
+            numbering_style: NumberingStyle::Party,
+        };
+        let org = store::organizations::insert(&db, new, SystemClock.now()).await?;
         let passwords = Passwords::new(1).await?;
         let people = [
             (

@@ -31,6 +31,7 @@ macro_rules! stored_enum {
 }
 
 pub mod account;
+pub mod agency_code;
 pub mod audit;
 pub mod device;
 pub mod document;
@@ -43,8 +44,9 @@ pub mod search;
 pub mod workflow;
 
 pub use account::{Locale, NewPassword, PasswordPolicyError, Role, User, Username};
+pub use agency_code::{Abbreviation, CodeKind, OrgCode};
 pub use device::{DeviceInfo, Platform, PushToken};
-pub use organization::{NumberingStyle, OrgCode, OrgTree, Organization};
+pub use organization::{NumberingStyle, OrgTree, Organization};
 pub use page::{Cursor, PageSize};
 
 /// Why a value from outside was refused; the message is shown to the client as is.

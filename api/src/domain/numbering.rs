@@ -61,6 +61,23 @@ pub fn format_number(
     }
 }
 
+/// The part of a symbol after the type code that names who issued it: the organisation's
+/// abbreviation and, for a state-style Công văn, the drafting unit's (`215/UBND-VX`,
+/// `7816/VPCP-TTĐT`, ND 30 Appendix I). Party Công văn carry the committee's alone (`15-CV/TU`).
+pub fn issuer_symbol(
+    style: NumberingStyle,
+    doc_type: &str,
+    organization: &str,
+    drafting_unit: Option<&str>,
+) -> String {
+    match drafting_unit {
+        Some(unit) if style == NumberingStyle::State && doc_type == CONG_VAN => {
+            format!("{organization}-{unit}")
+        }
+        _ => organization.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +105,19 @@ mod tests {
             assert_eq!(numbering_year(at(now)), year, "{now}");
             assert_eq!(local_date(at(now)).to_string(), date, "{now}");
         }
+    }
+
+    #[test]
+    fn a_state_cong_van_names_its_drafting_unit() {
+        let symbol = |style, doc_type, unit| {
+            let issuer = issuer_symbol(style, doc_type, "UBND", unit);
+            format_number(style, 215, doc_type, &issuer, None)
+        };
+        assert_eq!(symbol(State, "CV", Some("VX")), "215/UBND-VX");
+        assert_eq!(symbol(State, "CV", None), "215/UBND");
+        // Other types and Party style leave the unit out.
+        assert_eq!(symbol(State, "QĐ", Some("VX")), "215/QĐ-UBND");
+        assert_eq!(symbol(Party, "CV", Some("VX")), "215-CV/UBND");
     }
 
     #[test]

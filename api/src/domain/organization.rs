@@ -16,34 +16,6 @@ stored_enum! {
     }
 }
 
-/// An organisation's short code, e.g. `TU`, `UBND-HN`, `SO-TTTT`: upper-case ASCII letters,
-/// digits, `-` and `_`, 2 to 32 characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrgCode(String);
-
-impl OrgCode {
-    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        let code = raw.trim().to_ascii_uppercase();
-        if !(2..=32).contains(&code.len()) {
-            return Err(InvalidInput::new("code", "must be 2 to 32 characters long"));
-        }
-        if !code
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '_'))
-        {
-            return Err(InvalidInput::new(
-                "code",
-                "may contain only letters A-Z, digits, `-` and `_`",
-            ));
-        }
-        Ok(Self(code))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
 /// The parent links of every organisation, enough to answer "is X at or below Y?".
 pub struct OrgTree {
     children: HashMap<Uuid, Vec<Uuid>>,
@@ -125,19 +97,15 @@ mod tests {
         }
         assert_eq!(tree.tree_of(other), HashSet::from([other]));
     }
-
-    #[test]
-    fn codes_are_upper_cased_and_checked() {
-        assert_eq!(OrgCode::parse(" so-tttt ").unwrap().as_str(), "SO-TTTT");
-        assert!(OrgCode::parse("X").is_err());
-        assert!(OrgCode::parse("SỞ").is_err());
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organization {
     pub id: Uuid,
+    /// Its QCVN 102 agency code (or a local code from before the exchange).
     pub code: String,
+    /// What its documents' symbols are built from: `TU` in `1945-QĐ/TU`.
+    pub abbreviation: String,
     pub name: String,
     pub parent_id: Option<Uuid>,
     pub numbering_style: NumberingStyle,

@@ -34,9 +34,15 @@ problem_set!(UserSessionsProblems: authenticated, Forbidden, NotFound);
 #[derive(Debug, Object)]
 #[oai(example, deny_unknown_fields)]
 pub struct CreateOrganizationRequest {
-    /// Letters, digits, `-`, `_`; stored upper-case; unique.
-    #[oai(validator(pattern = r"^[A-Za-z0-9_-]{2,32}$"))]
+    /// The QCVN 102 agency code (mã định danh) it exchanges documents under, `001.00.00.A52`;
+    /// unique. A local code of letters, digits, `-`, `_` (stored upper-case) is still
+    /// accepted for an organisation that exchanges nothing.
+    #[oai(validator(pattern = r"^[A-Za-z0-9._-]{2,32}$"))]
     pub code: String,
+    /// Chữ viết tắt, what its symbols are built from: `TU`, `UBND`, `TTg` (letters and digits).
+    /// Required with an agency code; a local code is its own abbreviation by default.
+    #[oai(validator(min_length = 1, max_length = 16))]
+    pub abbreviation: Option<String>,
     #[oai(validator(min_length = 1, max_length = 255))]
     pub name: String,
     /// Defaults to the admin's own organisation.
@@ -47,7 +53,8 @@ pub struct CreateOrganizationRequest {
 impl Example for CreateOrganizationRequest {
     fn example() -> Self {
         Self {
-            code: "BTC-TU".to_owned(),
+            code: "000.01.00.A52".to_owned(),
+            abbreviation: Some("BTCTU".to_owned()),
             name: "Ban Tổ chức Tỉnh ủy".to_owned(),
             parent_id: Some(OrganizationView::example().id),
             numbering_style: NumberingStyleDto::Party,
@@ -59,7 +66,10 @@ impl Example for CreateOrganizationRequest {
 #[oai(rename = "Organization", example)]
 pub struct OrganizationView {
     pub id: Uuid,
+    /// Its QCVN 102 agency code, `000.00.00.A52` (or a local code from before the exchange).
     pub code: String,
+    /// What its symbols are built from: `TU` in `1945-QĐ/TU`.
+    pub abbreviation: String,
     pub name: String,
     #[oai(skip_serializing_if_is_none)]
     pub parent_id: Option<Uuid>,
@@ -74,6 +84,7 @@ impl From<Organization> for OrganizationView {
         Self {
             id: o.id,
             code: o.code,
+            abbreviation: o.abbreviation,
             name: o.name,
             parent_id: o.parent_id,
             numbering_style: o.numbering_style.into(),
@@ -87,7 +98,8 @@ impl Example for OrganizationView {
     fn example() -> Self {
         Self {
             id: Uuid::from_u128(0x0e60_0000_0000_4000_8000_0000_0000_0001),
-            code: "TU".to_owned(),
+            code: "000.00.00.A52".to_owned(),
+            abbreviation: "TU".to_owned(),
             name: "Tỉnh ủy Ninh Bình".to_owned(),
             parent_id: None,
             numbering_style: NumberingStyleDto::Party,
@@ -320,6 +332,7 @@ impl AdminApi {
         let body = body.0;
         let input = OrganizationInput {
             code: body.code,
+            abbreviation: body.abbreviation,
             name: body.name,
             parent_id: body.parent_id,
             numbering_style: body.numbering_style.into(),

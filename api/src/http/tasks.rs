@@ -35,7 +35,7 @@ problem_set!(SubmitProblems: authenticated, InvalidRequest, ValidationFailed, No
 problem_set!(DecideProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SignatureRequired, CommentRequired, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(UrgeProblems: authenticated, NotFound, NotTheAssigner, TaskAlreadyDecided, UrgedTooSoon);
 problem_set!(InboxProblems: authenticated, InvalidRequest, ValidationFailed);
-problem_set!(IssueProblems: authenticated, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, OrganizationSealMissing, PdfNotSignable, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(IssueProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, OrganizationSealMissing, PdfNotSignable, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(RegisterProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
 
 /// A step of a chain: `review` (xem xét, ký nháy) or `sign` (ký ban hành, last only).
@@ -359,6 +359,23 @@ impl Example for RegisteredDocument {
     }
 }
 
+/// How to issue: all optional; `{}` issues under the organisation's abbreviation alone.
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct IssueRequest {
+    /// The unit below the organisation that drafted it (đơn vị soạn thảo): a Công văn of a
+    /// state organisation carries its abbreviation after the organisation's, `215/UBND-VX`.
+    pub drafting_unit_id: Option<Uuid>,
+}
+
+impl Example for IssueRequest {
+    fn example() -> Self {
+        Self {
+            drafting_unit_id: Some(Uuid::from_u128(0x0e60_0000_0000_4000_8000_0000_0000_0002)),
+        }
+    }
+}
+
 /// An outgoing document as issued: its official number and date.
 #[derive(Debug, Object)]
 #[oai(example)]
@@ -547,8 +564,9 @@ impl TasksApi {
         state: Data<&AppState>,
         caller: Caller,
         id: Path<Uuid>,
+        body: Json<IssueRequest>,
     ) -> Result<Json<IssuedDocument>, Problems<IssueProblems>> {
-        let issued = workflow::issue(&state, caller.0, id.0).await?;
+        let issued = workflow::issue(&state, caller.0, id.0, body.0.drafting_unit_id).await?;
         Ok(Json(IssuedDocument {
             id: issued.document,
             state: DocumentState::Issued.as_str().to_owned(),

@@ -13,8 +13,8 @@ use super::{Principal, audit};
 use crate::{
     auth::Session,
     domain::{
-        Cursor, InvalidInput, NewPassword, NumberingStyle, OrgCode, Organization, PageSize,
-        PasswordPolicyError, Role, User, Username,
+        Abbreviation, Cursor, InvalidInput, NewPassword, NumberingStyle, OrgCode, Organization,
+        PageSize, PasswordPolicyError, Role, User, Username,
         audit::{AuditAction, NewEntry},
     },
     state::AppState,
@@ -106,6 +106,8 @@ impl<T> Page<T> {
 
 pub struct OrganizationInput {
     pub code: String,
+    /// Required with an agency code; a local code is its own abbreviation by default.
+    pub abbreviation: Option<String>,
     pub name: String,
     pub parent_id: Option<Uuid>,
     pub numbering_style: NumberingStyle,
@@ -120,8 +122,10 @@ pub async fn create_organization(
     if !admin.scope.contains(&parent) {
         return Err(AdminError::NotFound("parent organisation"));
     }
+    let code = OrgCode::parse(&input.code, state.allow_test_codes)?;
     let new = NewOrganization {
-        code: OrgCode::parse(&input.code)?,
+        abbreviation: abbreviation_for(&code, input.abbreviation.as_deref())?,
+        code,
         name: non_empty("name", &input.name)?,
         parent_id: Some(parent),
         numbering_style: input.numbering_style,
@@ -133,10 +137,25 @@ pub async fn create_organization(
     };
     let entry = admin
         .audit(AuditAction::OrganizationCreated, org.id)
-        .detail("code", org.code.as_str());
+        .detail("code", org.code.as_str())
+        .detail("abbreviation", org.abbreviation.as_str());
     audit::record(state, &txn, entry).await?;
     txn.commit().await.context("committing the organisation")?;
     Ok(org)
+}
+
+/// The abbreviation given, or for a local code (which used to be the abbreviation) the code.
+pub fn abbreviation_for(code: &OrgCode, given: Option<&str>) -> Result<Abbreviation, InvalidInput> {
+    match given {
+        Some(raw) => Abbreviation::parse(raw),
+        None => Abbreviation::from_local_code(code).ok_or_else(|| {
+            InvalidInput::new(
+                "abbreviation",
+                "is required with an agency code: the abbreviation symbols are built from, \
+                 such as `UBND` or `TU`",
+            )
+        }),
+    }
 }
 
 /// Opts the organisation in or out of summaries in pushes about its documents.

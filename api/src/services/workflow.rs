@@ -18,7 +18,7 @@ use crate::{
         Cursor, InvalidInput, PageSize, Role, User,
         audit::{AuditAction, NewEntry},
         document::{Direction, Document},
-        numbering::{format_number, local_date, numbering_year},
+        numbering::{format_number, issuer_symbol, local_date, numbering_year},
         workflow::{self, Decision, DocumentFlow, Step, Task, Transition, WorkflowError},
     },
     push,
@@ -124,11 +124,13 @@ pub async fn register(
 
 /// A clerk issues a signed outgoing document (phát hành): it takes the next number of the
 /// organisation's outgoing register for the year, written in the organisation's style, and
-/// the issuing date, Vietnam time.
+/// the issuing date, Vietnam time. The symbol names the organisation by its abbreviation and,
+/// for a Công văn, `drafting_unit` (a unit below it) by its own.
 pub async fn issue(
     state: &AppState,
     who: Principal,
     document: Uuid,
+    drafting_unit: Option<Uuid>,
 ) -> Result<Issued, WorkflowServiceError> {
     let (clerk, document) = clerks_document(state, who, document, Direction::Outgoing).await?;
     let tasks = load_tasks(state, document.id).await?;
@@ -137,6 +139,10 @@ pub async fn issue(
         .await
         .context("loading the organisation")?
         .context("the clerk's organisation no longer exists")?;
+    let unit = match drafting_unit {
+        Some(id) => Some(drafting_unit_of(state, &organization, id).await?),
+        None => None,
+    };
     let now = state.clock.now();
     let pushes = devices(state, &transition).await?;
     let txn = state.db.begin().await.context("starting a transaction")?;
@@ -145,11 +151,17 @@ pub async fn issue(
             .await
             .context("taking an outgoing number")?;
     let seq = u32::try_from(number).context("a register number is negative")?;
+    let issuer = issuer_symbol(
+        organization.numbering_style,
+        &document.doc_type,
+        &organization.abbreviation,
+        unit.as_ref().map(|u| u.abbreviation.as_str()),
+    );
     let symbol = format_number(
         organization.numbering_style,
         seq,
         &document.doc_type,
-        &organization.code,
+        &issuer,
         None,
     );
     let issued_on = local_date(now);
@@ -182,6 +194,24 @@ pub async fn issue(
         number,
         symbol,
         issued_on,
+    })
+}
+
+/// A unit strictly below the issuing organisation, which drafted the document.
+async fn drafting_unit_of(
+    state: &AppState,
+    organization: &crate::domain::Organization,
+    unit: Uuid,
+) -> Result<crate::domain::Organization, WorkflowServiceError> {
+    let tree = store::organizations::tree(&state.db)
+        .await
+        .context("loading the organisation tree")?;
+    let found = store::organizations::find(&state.db, unit)
+        .await
+        .context("loading the drafting unit")?
+        .filter(|u| u.id != organization.id && tree.subtree(organization.id).contains(&u.id));
+    found.ok_or_else(|| {
+        InvalidInput::new("drafting_unit_id", "is not a unit of your organisation").into()
     })
 }
 

@@ -9,10 +9,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::corrupt;
-use crate::domain::{NumberingStyle, OrgCode, OrgTree, Organization};
+use crate::domain::{Abbreviation, NumberingStyle, OrgCode, OrgTree, Organization};
 
 pub struct NewOrganization {
     pub code: OrgCode,
+    pub abbreviation: Abbreviation,
     pub name: String,
     pub parent_id: Option<Uuid>,
     pub numbering_style: NumberingStyle,
@@ -26,6 +27,7 @@ pub async fn insert(
     let model = organization::ActiveModel {
         id: Set(Uuid::new_v4()),
         code: Set(new.code.as_str().to_owned()),
+        abbreviation: Set(new.abbreviation.as_str().to_owned()),
         name: Set(new.name),
         parent_id: Set(new.parent_id),
         numbering_style: Set(new.numbering_style.as_str().to_owned()),
@@ -105,6 +107,7 @@ fn to_domain(m: organization::Model) -> Result<Organization, DbErr> {
             .map_err(|_| corrupt("numbering style", &m.numbering_style))?,
         id: m.id,
         code: m.code,
+        abbreviation: m.abbreviation,
         name: m.name,
         parent_id: m.parent_id,
         created_at: m.created_at,
