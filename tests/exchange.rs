@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::{
     helpers::{ADMIN_PASSWORD, Backend, on_both_databases, pdf, spawn_agency, spawn_app_with},
-    signing::{draft_with, office, provision, request},
+    signing::{confirm, draft_with, office, provision, request, seal},
 };
 
 on_both_databases!(
@@ -77,31 +77,15 @@ async fn an_agency_is_named_by_its_code_and_its_symbols_by_its_abbreviation(db: 
 
     // A Công văn drafted by the unit: `01/UBND-VX`.
     provision(&app, &o).await;
+    seal(&app, &o).await;
     let root = app.admin_org(&o.admin).await;
-    let seal = app
-        .post(
-            &format!("{orgs}/{root}/signing-credential"),
-            Some(&o.admin.access),
-            json!({"algorithm": "ecdsa_p256"}),
-        )
-        .await;
-    assert_eq!(seal.status, 201, "{}", seal.body);
     let metadata = json!({
         "direction": "outgoing", "doc_type": "CV", "urgency": "normal", "confidentiality": "none",
         "summary": "Về việc tổ chức Ngày hội văn hóa các dân tộc năm 2026",
     });
     let (doc, task, file) = draft_with(&app, &o, metadata, pdf("Cong van")).await;
     let req = request(&app, &o, &task, &file).await;
-    app.post(
-        &format!(
-            "/api/v1/signing-requests/{}/confirm",
-            req["id"].as_str().unwrap()
-        ),
-        Some(&o.leader.1.access),
-        json!({"pin": "246810"}),
-    )
-    .await
-    .ok();
+    confirm(&app, &o, req["id"].as_str().unwrap()).await.ok();
     let (_, pw) = app.active_user(&o.admin, "vanthu.ubnd", &["clerk"]).await;
     let clerk = app.login_ok("vanthu.ubnd", &pw, "desk").await;
     let issue = format!("/api/v1/documents/{doc}/issue");

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::{
     helpers::{Backend, on_both_databases, pdf, spawn_app_with},
-    signing::{office, provision},
+    signing::{office, provision, seal},
 };
 
 on_both_databases!(clerks_issuing_at_once_get_consecutive_numbers_never_the_same);
@@ -76,15 +76,7 @@ async fn clerks_issuing_at_once_get_consecutive_numbers_never_the_same(db: Backe
     )
     .await
     .problem(409, "organization_seal_missing");
-    let org = app.admin_org(&o.admin).await;
-    let seal = app
-        .post(
-            &format!("/api/v1/admin/organizations/{org}/signing-credential"),
-            Some(&o.admin.access),
-            json!({"algorithm": "ecdsa_p256"}),
-        )
-        .await;
-    assert_eq!(seal.status, 201, "{}", seal.body);
+    seal(&app, &o).await;
     // Only clerks issue.
     app.post(
         &format!("/api/v1/documents/{}/issue", docs[0]),

@@ -7,7 +7,9 @@ use std::{path::Path, process::Command};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, Tokens, on_both_databases, pdf, pdf_with, spawn_app_with};
+use crate::helpers::{
+    Backend, Reply, TestApp, Tokens, on_both_databases, pdf, pdf_with, spawn_app_with,
+};
 
 on_both_databases!(
     a_leader_signs_on_the_phone_and_validators_accept_the_pdf,
@@ -137,6 +139,29 @@ pub(crate) async fn provision(app: &TestApp, o: &Office) {
         Some(json!({"current_password": o.leader_password, "pin": "246810"})),
     )
     .await;
+}
+
+/// The admin's organisation gets its seal (a key in the HSM and a development certificate).
+pub(crate) async fn seal(app: &TestApp, o: &Office) {
+    let org = app.admin_org(&o.admin).await;
+    let seal = app
+        .post(
+            &format!("/api/v1/admin/organizations/{org}/signing-credential"),
+            Some(&o.admin.access),
+            json!({"algorithm": "ecdsa_p256"}),
+        )
+        .await;
+    assert_eq!(seal.status, 201, "{}", seal.body);
+}
+
+/// The leader confirms signing request `id` with their PIN.
+pub(crate) async fn confirm(app: &TestApp, o: &Office, id: &str) -> Reply {
+    app.post(
+        &format!("/api/v1/signing-requests/{id}/confirm"),
+        Some(&o.leader.1.access),
+        json!({"pin": "246810"}),
+    )
+    .await
 }
 
 pub(crate) async fn request(app: &TestApp, o: &Office, task: &str, file: &str) -> Value {
@@ -321,15 +346,7 @@ async fn a_leader_signs_on_the_phone_and_validators_accept_the_pdf(db: Backend) 
     assert_eq!(checks.ok()["items"][0]["signer_name"], "Nguyễn Văn Thử");
 
     // Issuance adds the organisation's seal on top: both signatures stay valid.
-    let org = app.admin_org(&o.admin).await;
-    let seal = app
-        .post(
-            &format!("/api/v1/admin/organizations/{org}/signing-credential"),
-            Some(&o.admin.access),
-            json!({"algorithm": "ecdsa_p256"}),
-        )
-        .await;
-    assert_eq!(seal.status, 201, "{}", seal.body);
+    seal(&app, &o).await;
     let (_, clerk_password) = app.active_user(&o.admin, "vanthu.hoa", &["clerk"]).await;
     let clerk = app.login_ok("vanthu.hoa", &clerk_password, "desk").await;
     app.post(
@@ -481,16 +498,9 @@ async fn an_expired_request_is_refused_and_the_task_keeps_waiting(db: Backend) {
     let (doc, task, file) = at_the_sign_step(&app, &o).await;
     provision(&app, &o).await;
     let req = request(&app, &o, &task, &file).await;
-    app.post(
-        &format!(
-            "/api/v1/signing-requests/{}/confirm",
-            req["id"].as_str().unwrap()
-        ),
-        Some(&o.leader.1.access),
-        json!({"pin": "246810"}),
-    )
-    .await
-    .problem(410, "signing_request_expired");
+    confirm(&app, &o, req["id"].as_str().unwrap())
+        .await
+        .problem(410, "signing_request_expired");
     let document = app
         .get(&format!("/api/v1/documents/{doc}"), &o.leader.1.access)
         .await;
