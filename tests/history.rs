@@ -5,11 +5,14 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Backend, TestApp, on_both_databases, pdf, spawn_app},
-    people::{directory, province},
+    helpers::{Backend, Someone, TestApp, on_both_databases, pdf, spawn_app},
+    people::{directory, person, province},
 };
 
-on_both_databases!(a_returned_draft_shows_its_reason_and_the_history_reads_in_order_with_names);
+on_both_databases!(
+    a_returned_draft_shows_its_reason_and_the_history_reads_in_order_with_names,
+    an_incoming_documents_directive_reaches_its_handlers_and_the_report_closes_the_history,
+);
 
 async fn decide(app: &TestApp, token: &str, what: &str, comment: &str) -> Value {
     let inbox = app.get("/api/v1/inbox", token).await;
@@ -169,4 +172,132 @@ async fn a_returned_draft_shows_its_reason_and_the_history_reads_in_order_with_n
         .await
         .unwrap();
     assert_eq!(cached.status(), 304);
+}
+
+async fn an_incoming_documents_directive_reaches_its_handlers_and_the_report_closes_the_history(
+    db: Backend,
+) {
+    let app = spawn_app(db).await;
+    let p = province(&app).await;
+    let (admin, root) = (&p.admin, &p.root);
+    let (_, clerk) = person(
+        &app,
+        admin,
+        root,
+        Someone::new("vanthu.lan", "Ngô Thị Lan", "Văn thư", &["clerk"]),
+    )
+    .await;
+    let (lead_id, lead) = person(
+        &app,
+        admin,
+        root,
+        Someone::new(
+            "chuyenvien.binh",
+            "Trần Văn Bình",
+            "Chuyên viên",
+            &["specialist"],
+        ),
+    )
+    .await;
+    let (deputy_id, deputy) = (&p.deputy.0, &p.deputy.1);
+    let reader_id = &p.secretary.0;
+    let metadata = json!({
+        "direction": "incoming", "doc_type": "CV", "urgency": "very_urgent", "confidentiality": "none",
+        "summary": "Công văn về việc báo cáo tình hình chuyển đổi số", "issuer": "Bộ Nội vụ",
+    });
+    let created = app
+        .upload(&clerk.access, metadata, vec![("cv.pdf", pdf("Cong van"))])
+        .await;
+    let doc = created.ok()["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/documents/{doc}/register"),
+        Some(&clerk.access),
+        json!({"to_user_id": deputy_id}),
+    )
+    .await
+    .ok();
+    let directive = "Giao đồng chí Bình chủ trì, báo cáo trước ngày 15/12.";
+    let deadline = "2030-12-15T10:00:00+00:00";
+    let direct = app.get("/api/v1/inbox", &deputy.access).await;
+    let row = &direct.ok()["items"][0];
+    assert_eq!(row["from"]["full_name"], "Ngô Thị Lan", "the clerk sent it");
+    assert!(row.get("about").is_none(), "a registration carries no text");
+    let task = row["task"]["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/tasks/{task}/assign"),
+        Some(&deputy.access),
+        json!({"directive": directive, "deadline": deadline, "assignments": [
+            {"user_id": reader_id, "role": "fyi"}, {"user_id": lead_id, "role": "lead"},
+        ]}),
+    )
+    .await
+    .ok();
+
+    // The lead's task says what it is about, who asked and by when.
+    let handed = app.get("/api/v1/inbox", &lead.access).await;
+    let row = &handed.ok()["items"][0];
+    assert_eq!(row["task"]["action"], "lead");
+    assert_eq!(row["from"]["full_name"], "Phạm Minh Tấn");
+    assert_eq!(row["from"]["title"], "Phó Bí thư Thường trực");
+    assert_eq!(row["about"]["kind"], "directed");
+    assert_eq!(row["about"]["comment"], directive);
+    assert_eq!(row["about"]["by"]["full_name"], "Phạm Minh Tấn");
+    assert_eq!(row["since"], row["about"]["at"]);
+    assert_eq!(row["task"]["deadline"], deadline);
+    assert_eq!(
+        row["summary"],
+        "Công văn về việc báo cáo tình hình chuyển đổi số"
+    );
+    let task = row["task"]["id"].as_str().unwrap().to_owned();
+    let report = "Đã báo cáo Bộ Nội vụ tại văn bản số 12/BC-VPTU.";
+    app.post(
+        &format!("/api/v1/tasks/{task}/complete"),
+        Some(&lead.access),
+        json!({ "report": report }),
+    )
+    .await
+    .ok();
+
+    let done = app
+        .get(&format!("/api/v1/documents/{doc}"), &lead.access)
+        .await;
+    let done = done.ok();
+    assert_eq!(done["state"], "done");
+    let history = who_wrote_what(&done["history"]);
+    let expected = [
+        ("created", "Ngô Thị Lan", ""),
+        ("registered", "Ngô Thị Lan", ""),
+        ("directed", "Phạm Minh Tấn", directive),
+        ("completed", "Trần Văn Bình", report),
+    ];
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(k, b, c)| (k.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(history, expected);
+    assert_eq!(done["history"][1]["received_no"], 1);
+    assert_eq!(
+        done["history"][1]["named"][0]["person"]["full_name"],
+        "Phạm Minh Tấn"
+    );
+    let directed = &done["history"][2];
+    assert_eq!(directed["deadline"], deadline);
+    let handlers: Vec<(&str, &str)> = directed["named"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["person"]["full_name"].as_str().unwrap(),
+                n["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        handlers,
+        [("Trần Văn Bình", "lead"), ("Đỗ Quang Huy", "fyi")]
+    );
+    app.get(&format!("/api/v1/documents/{doc}"), &p.outsider.1.access)
+        .await
+        .problem(404, "not_found");
 }

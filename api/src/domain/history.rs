@@ -141,16 +141,11 @@ fn named(task: &Task) -> Named {
 fn decision(t: &TaskRecord, all: &[TaskRecord]) -> Option<Event> {
     let at = t.decided_at?;
     let task = &t.task;
-    let (kind, named) = match (task.status, task.action) {
-        (TaskStatus::Approved, _) => (EventKind::Approved, Vec::new()),
-        (TaskStatus::Returned, _) => (EventKind::Returned, Vec::new()),
-        (TaskStatus::Signed, _) => (EventKind::Signed, Vec::new()),
-        (TaskStatus::Forwarded, _) => (EventKind::Forwarded, created_by(task, at, all, 0)),
-        (TaskStatus::Completed, TaskAction::Direct) => {
-            (EventKind::Directed, created_by(task, at, all, 1))
-        }
-        (TaskStatus::Completed, _) => (EventKind::Completed, Vec::new()),
-        _ => return None,
+    let kind = decision_kind(task)?;
+    let named = match kind {
+        EventKind::Forwarded => created_by(task, at, all, 0),
+        EventKind::Directed => created_by(task, at, all, 1),
+        _ => Vec::new(),
     };
     let deadline = match kind {
         EventKind::Directed => all
@@ -168,6 +163,19 @@ fn decision(t: &TaskRecord, all: &[TaskRecord]) -> Option<Event> {
         comment: t.comment.clone(),
         deadline,
         named,
+    })
+}
+
+/// What deciding `task` did, once it is decided.
+pub fn decision_kind(task: &Task) -> Option<EventKind> {
+    Some(match (task.status, task.action) {
+        (TaskStatus::Approved, _) => EventKind::Approved,
+        (TaskStatus::Returned, _) => EventKind::Returned,
+        (TaskStatus::Signed, _) => EventKind::Signed,
+        (TaskStatus::Forwarded, _) => EventKind::Forwarded,
+        (TaskStatus::Completed, TaskAction::Direct) => EventKind::Directed,
+        (TaskStatus::Completed, _) => EventKind::Completed,
+        _ => return None,
     })
 }
 

@@ -16,7 +16,7 @@ use crate::{
         history::{Event, EventKind, Named},
         person::Person,
     },
-    services::history::Screen,
+    services::{history::Screen, tabs::Origin},
     store::signing::SignatureKind,
 };
 
@@ -148,6 +148,43 @@ pub struct DocumentScreen {
     /// The steps waiting now and who holds each; empty when nobody does.
     pub holders: Vec<Holding>,
     pub signatures: Vec<SignatureSummary>,
+}
+
+/// The decision a task comes from, and what its author wrote: the leader's directive for a
+/// handler, the forward's comment for a stand-in, the approval of the step before.
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct TaskOrigin {
+    /// `directed`, `forwarded` or `approved`.
+    pub kind: HistoryKind,
+    pub by: PersonRef,
+    #[oai(skip_serializing_if_is_none)]
+    pub comment: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl From<Origin> for TaskOrigin {
+    fn from(o: Origin) -> Self {
+        Self {
+            kind: o.kind.into(),
+            by: o.by.into(),
+            comment: o.comment,
+            at: o.at,
+        }
+    }
+}
+
+impl Example for TaskOrigin {
+    fn example() -> Self {
+        Self {
+            kind: HistoryKind::Directed,
+            by: PersonRef::example(),
+            comment: Some(
+                "Giao Sở Thông tin và Truyền thông chủ trì, báo cáo trước ngày 15/12.".to_owned(),
+            ),
+            at: example_time(),
+        }
+    }
 }
 
 struct Names {

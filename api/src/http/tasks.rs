@@ -14,8 +14,9 @@ use super::{
     ApiTags,
     documents::UrgencyDto,
     error::{Problems, problem_set},
+    history::TaskOrigin,
     security::Caller,
-    types::example_time,
+    types::{PersonRef, example_time},
 };
 use crate::{
     domain::{
@@ -25,8 +26,8 @@ use crate::{
         },
     },
     services::{
-        urge,
-        workflow::{self, InboxItem},
+        tabs::{self, Row},
+        urge, workflow,
     },
     state::AppState,
 };
@@ -240,10 +241,19 @@ impl Example for TaskView {
     }
 }
 
-/// A row of the inbox: the task and enough of its document to show it.
+/// A row of the inbox: the task, who sent it and why, and enough of its document to show it:
+/// "Phạm Minh Tấn — Phó Bí thư Thường trực gửi lúc 09:12".
 #[derive(Debug, Object)]
 pub struct InboxEntry {
     pub task: TaskView,
+    /// Who assigned the task.
+    pub from: PersonRef,
+    /// Since when it is my turn.
+    pub since: DateTime<Utc>,
+    /// The decision the task comes from, when there is one: the directive that assigned it,
+    /// the forward that handed it over, the approval of the step before; with its text.
+    #[oai(skip_serializing_if_is_none)]
+    pub about: Option<TaskOrigin>,
     pub document_id: Uuid,
     pub doc_type: String,
     pub summary: String,
@@ -262,10 +272,13 @@ pub struct InboxPage {
     pub next_cursor: Option<String>,
 }
 
-impl From<InboxItem> for InboxEntry {
-    fn from(i: InboxItem) -> Self {
+impl From<Row> for InboxEntry {
+    fn from(i: Row) -> Self {
         Self {
             task: i.task.into(),
+            from: i.from.into(),
+            since: i.since,
+            about: i.about.map(Into::into),
             document_id: i.document.id,
             doc_type: i.document.doc_type,
             summary: i.document.summary,
@@ -280,6 +293,9 @@ impl Example for InboxPage {
         Self {
             items: vec![InboxEntry {
                 task: TaskView::example(),
+                from: PersonRef::example(),
+                since: example_time(),
+                about: Some(TaskOrigin::example()),
                 document_id: Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0001),
                 doc_type: "TTr".to_owned(),
                 summary: "Tờ trình về việc ban hành Kế hoạch chuyển đổi số năm 2027".to_owned(),
@@ -655,7 +671,8 @@ impl TasksApi {
 
     /// My inbox
     ///
-    /// The tasks waiting for me, most urgent first, then nearest deadline.
+    /// The tasks waiting for me, most urgent first, then nearest deadline; each says who sent
+    /// it, since when, and the directive or comment it comes from.
     #[oai(path = "/inbox", method = "get", operation_id = "inbox")]
     async fn inbox(
         &self,
@@ -668,7 +685,7 @@ impl TasksApi {
         limit: Query<Option<u64>>,
     ) -> Result<Json<InboxPage>, Problems<InboxProblems>> {
         let cursor = cursor.0.as_deref().map(Cursor::parse).transpose()?;
-        let page = workflow::inbox(&state, caller.0, cursor, PageSize::new(limit.0)).await?;
+        let page = tabs::inbox(&state, caller.0, cursor, PageSize::new(limit.0)).await?;
         Ok(Json(InboxPage {
             items: page.items.into_iter().map(Into::into).collect(),
             next_cursor: page.next.map(|c| c.as_str().to_owned()),

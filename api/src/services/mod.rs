@@ -10,6 +10,7 @@ pub mod me;
 pub mod people;
 pub mod reports;
 pub mod signing;
+pub mod tabs;
 pub mod urge;
 pub mod workflow;
 
