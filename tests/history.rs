@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{Backend, Someone, TestApp, on_both_databases, pdf, spawn_app},
+    incoming::incoming,
     people::{directory, person, province},
 };
 
@@ -201,14 +202,7 @@ async fn an_incoming_documents_directive_reaches_its_handlers_and_the_report_clo
     .await;
     let (deputy_id, deputy) = (&p.deputy.0, &p.deputy.1);
     let reader_id = &p.secretary.0;
-    let metadata = json!({
-        "direction": "incoming", "doc_type": "CV", "urgency": "very_urgent", "confidentiality": "none",
-        "summary": "Công văn về việc báo cáo tình hình chuyển đổi số", "issuer": "Bộ Nội vụ",
-    });
-    let created = app
-        .upload(&clerk.access, metadata, vec![("cv.pdf", pdf("Cong van"))])
-        .await;
-    let doc = created.ok()["id"].as_str().unwrap().to_owned();
+    let doc = incoming(&app, &clerk).await;
     app.post(
         &format!("/api/v1/documents/{doc}/register"),
         Some(&clerk.access),

@@ -14,7 +14,7 @@ async fn person(app: &TestApp, admin: &Tokens, name: &str, role: &str) -> (Strin
     (id, app.login_ok(name, &password, "phone").await)
 }
 
-async fn incoming(app: &TestApp, clerk: &Tokens) -> String {
+pub(crate) async fn incoming(app: &TestApp, clerk: &Tokens) -> String {
     let metadata = json!({
         "direction": "incoming", "doc_type": "CV", "urgency": "very_urgent", "confidentiality": "none",
         "summary": "Công văn về việc báo cáo tình hình chuyển đổi số", "issuer": "Bộ Nội vụ",

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{
     Principal,
+    admin::Page,
     workflow::{self, WorkflowServiceError},
 };
 use crate::{
@@ -41,21 +42,16 @@ pub struct Origin {
     pub at: DateTime<Utc>,
 }
 
-pub struct RowPage {
-    pub items: Vec<Row>,
-    pub next: Option<Cursor>,
-}
-
 /// "Waiting for me": the inbox, most urgent first, each row saying who sent it and why.
 pub async fn inbox(
     state: &AppState,
     who: Principal,
     cursor: Option<Cursor>,
     size: PageSize,
-) -> Result<RowPage, WorkflowServiceError> {
+) -> Result<Page<Row>, WorkflowServiceError> {
     let page = workflow::inbox(state, who, cursor, size).await?;
     let items = page.items.into_iter().map(|i| (i.task, i.document));
-    Ok(RowPage {
+    Ok(Page {
         items: describe(state, items.collect()).await?,
         next: page.next,
     })
