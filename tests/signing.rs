@@ -396,6 +396,8 @@ async fn a_leader_signs_on_the_phone_and_validators_accept_the_pdf(db: Backend) 
     let items = checks.ok()["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 2, "{}", checks.body);
     assert!(items.iter().all(|i| i["valid"] == true), "{}", checks.body);
+    assert_eq!(checks.ok()["valid"], true, "{}", checks.body);
+    assert!(items.iter().all(|i| i["modified_after_signing"] == false));
     assert_eq!(items[1]["covers_whole_file"], true);
     assert_eq!(items[0]["covers_whole_file"], false);
 
@@ -432,14 +434,99 @@ async fn a_leader_signs_on_the_phone_and_validators_accept_the_pdf(db: Backend) 
         .await;
     let check = &checks.ok()["items"][0];
     assert_eq!(check["valid"], false, "{}", checks.body);
+    assert_eq!(checks.ok()["valid"], false, "{}", checks.body);
+    assert_eq!(check["problems"][0]["code"], "digest_mismatch");
     assert!(
-        check["problems"][0]
+        check["problems"][0]["message"]
             .as_str()
             .unwrap()
             .contains("message digest mismatch"),
         "{}",
         checks.body
     );
+
+    // The issued file with a forged page appended after the seal, uploaded by someone else: a
+    // clerk receiving it is told the document was modified after signing.
+    let upload = app
+        .upload(
+            &o.author.access,
+            json!({"direction": "outgoing", "doc_type": "QĐ", "urgency": "normal",
+                   "confidentiality": "none", "summary": "Bản có trang giả"}),
+            vec![("them-trang.pdf", append_forged_page(&sealed))],
+        )
+        .await;
+    let forged_doc = upload.ok()["id"].as_str().unwrap().to_owned();
+    let checks = app
+        .get(
+            &format!("/api/v1/documents/{forged_doc}/signatures"),
+            &o.author.access,
+        )
+        .await;
+    assert_eq!(checks.ok()["valid"], false, "{}", checks.body);
+    let items = checks.ok()["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{}", checks.body);
+    for item in items {
+        assert_eq!(item["valid"], false, "{}", checks.body);
+        assert_eq!(item["modified_after_signing"], true, "{}", checks.body);
+        assert_eq!(item["problems"][0]["code"], "modified_after_signing");
+        assert!(
+            item["problems"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("changed after this signature"),
+            "{}",
+            checks.body
+        );
+    }
+}
+
+/// `signed` (made from [`pdf`]) with a forged second page appended as an ordinary incremental
+/// update, written as any PDF library would: a content stream, a page, and the page tree
+/// (object 2) again, with a cross-reference section pointing back at the signed revision.
+fn append_forged_page(signed: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(signed);
+    let last = |key: &str| -> u64 {
+        let at = text.rfind(key).unwrap() + key.len();
+        text[at..]
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|digits| !digits.is_empty())
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (size, prev) = (last("/Size"), last("startxref"));
+    let (content, page) = (size, size + 1);
+    let stream = "BT /F1 24 Tf 72 720 Td (Dong y chi 5 ty dong) Tj ET";
+    let mut out = signed.to_vec();
+    let mut offsets = Vec::new();
+    for object in [
+        format!("2 0 obj\n<< /Type /Pages /Kids [3 0 R {page} 0 R] /Count 2 >>\nendobj\n"),
+        format!(
+            "{content} 0 obj\n<< /Length {} >>\nstream\n{stream}\nendstream\nendobj\n",
+            stream.len()
+        ),
+        format!(
+            "{page} 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] \
+             /Contents {content} 0 R >>\nendobj\n"
+        ),
+    ] {
+        offsets.push(out.len());
+        out.extend(object.as_bytes());
+    }
+    let xref = out.len();
+    out.extend(
+        format!(
+            "xref\n0 1\n0000000000 65535 f \n2 1\n{:010} 00000 n \n{content} 2\n{:010} 00000 n \n\
+             {:010} 00000 n \ntrailer\n<< /Size {} /Root 1 0 R /Prev {prev} >>\nstartxref\n\
+             {xref}\n%%EOF\n",
+            offsets[0],
+            offsets[1],
+            offsets[2],
+            page + 1,
+        )
+        .as_bytes(),
+    );
+    out
 }
 
 async fn five_wrong_pins_lock_signing_until_an_admin_unlocks(db: Backend) {

@@ -7,6 +7,7 @@
 
 mod local;
 pub mod pdf;
+pub mod pdf_limits;
 
 use std::{ops::Range, pin::Pin};
 

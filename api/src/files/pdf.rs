@@ -1,16 +1,19 @@
 //! Whether a stored file is a PDF, decided by parsing it, never by its name or declared type: a
 //! `%PDF-` header in the first 1024 bytes, a `startxref` and `%%EOF` at the end (a truncated
 //! upload fails here), then lopdf reads the cross-reference data (tables or streams, following
-//! `/Prev`), the trailer, the catalog and the root of the page tree.
+//! `/Prev`), the trailer, the catalog and the root of the page tree; finally every object is
+//! read once, without keeping it, under the caps of [`pdf_limits`].
 //!
-//! The file is memory-mapped rather than read: lopdf wants the whole file as one slice, but only
-//! the pages it touches are read from disk, so checking a 50 MB scan costs about what checking a
-//! small one does. lopdf's metadata loader is used, not `Document::load`, which would also copy
-//! and parse every object.
+//! The file is memory-mapped rather than read: lopdf wants the whole file as one slice, and the
+//! mapping lets the kernel page it in and out. lopdf's metadata loader answers the structural
+//! questions; the scan that follows drops each object as soon as it is counted, so checking a
+//! 100 MB scan never holds its objects in memory.
 
 use std::{fs::File, io, path::PathBuf};
 
 use lopdf::xref::XrefRecovery;
+
+use super::pdf_limits::{self, Exceeded, LoadError};
 
 /// What the check learnt about a PDF.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +32,8 @@ pub enum PdfError {
     /// Neither the approvers' phones nor the signer could open it.
     #[error("the PDF is locked with a password: upload it without one")]
     PasswordProtected,
+    #[error("the PDF is too complex to process safely: {0}")]
+    TooComplex(Exceeded),
     #[error("reading the stored file failed: {0}")]
     Io(#[from] io::Error),
 }
@@ -86,6 +91,14 @@ fn check_file(file: &File) -> Result<PdfInfo, PdfError> {
         } else {
             not_pdf("it has no pages")
         });
+    }
+    // Every object once, within the caps signing and verification will parse it under. lopdf
+    // decrypts on a path that skips the caps, so an encrypted file is refused there instead.
+    if !meta.encrypted {
+        pdf_limits::scan(bytes).map_err(|e| match e {
+            LoadError::TooComplex(exceeded) => PdfError::TooComplex(exceeded),
+            other => not_pdf(format!("its objects do not parse ({other})")),
+        })?;
     }
     Ok(PdfInfo {
         version,

@@ -31,8 +31,8 @@ use crate::{
     state::AppState,
 };
 
-problem_set!(RevisionProblems: authenticated, InvalidRequest, InvalidUpload, ValidationFailed, NotFound, NotTheAuthor, WrongDocumentState, FileVersionConflict, PayloadTooLarge, NotAPdf, PdfPasswordProtected);
-problem_set!(CreateDocumentProblems: authenticated, InvalidRequest, InvalidUpload, Forbidden, ValidationFailed, ClassifiedDocumentRefused, PayloadTooLarge, NotAPdf, PdfPasswordProtected);
+problem_set!(RevisionProblems: authenticated, InvalidRequest, InvalidUpload, ValidationFailed, NotFound, NotTheAuthor, WrongDocumentState, FileVersionConflict, PayloadTooLarge, NotAPdf, PdfPasswordProtected, PdfTooComplex);
+problem_set!(CreateDocumentProblems: authenticated, InvalidRequest, InvalidUpload, Forbidden, ValidationFailed, ClassifiedDocumentRefused, PayloadTooLarge, NotAPdf, PdfPasswordProtected, PdfTooComplex);
 problem_set!(GetDocumentProblems: authenticated, InvalidRequest, NotFound);
 problem_set!(ListDocumentsProblems: authenticated, InvalidRequest, ValidationFailed);
 problem_set!(DownloadProblems: authenticated, InvalidRequest, NotFound, RangeNotSatisfiable);

@@ -28,7 +28,7 @@ use crate::{
         me::MeError, people::PeopleError, signing::SigningError, urge::UrgeError,
         workflow::WorkflowServiceError,
     },
-    signing::HsmError,
+    signing::{HsmError, pades::PadesError},
 };
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -104,6 +104,7 @@ error_codes! {
     PdfPasswordProtected => 422, "pdf_password_protected", "A PDF is locked with a password";
     CertificateRefused => 422, "certificate_refused", "The certificate does not match the HSM key or is not valid now";
     PdfNotSignable => 422, "pdf_not_signable", "The PDF cannot be signed";
+    PdfTooComplex => 422, "pdf_too_complex", "The PDF holds more objects, inflates to more bytes or nests deeper than is safe to process";
     TooManyAttempts => 429, "too_many_attempts", "Too many failed attempts; try again later";
     UrgedTooSoon => 429, "urged_too_soon", "This task was urged a moment ago; try again later";
     InternalError => 500, "internal_error", "Something went wrong on our side";
@@ -366,6 +367,7 @@ impl From<SigningError> for ApiError {
             SigningError::NoSealCredential => ErrorCode::OrganizationSealMissing,
             SigningError::CertificateRefused(_) => ErrorCode::CertificateRefused,
             SigningError::FileReplaced => ErrorCode::FileReplaced,
+            SigningError::Pdf(PadesError::TooComplex(_)) => ErrorCode::PdfTooComplex,
             SigningError::Pdf(_) => ErrorCode::PdfNotSignable,
             SigningError::Hsm(HsmError::NotConfigured | HsmError::Unavailable(_)) => {
                 tracing::error!(error = %detail, "signing HSM unavailable");
@@ -540,6 +542,7 @@ impl From<PdfError> for ApiError {
             // RFC 9110: 415 also when the format problem is found by inspecting the data.
             PdfError::NotPdf(_) => ErrorCode::NotAPdf,
             PdfError::PasswordProtected => ErrorCode::PdfPasswordProtected,
+            PdfError::TooComplex(_) => ErrorCode::PdfTooComplex,
             PdfError::Io(_) => return ApiError::unexpected(&anyhow::Error::new(err)),
         };
         ApiError::new(code, err.to_string())

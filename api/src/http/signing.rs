@@ -18,7 +18,7 @@ use super::{
 use crate::{
     services::signing::{self, DocumentSignatures, Signed},
     signing::KeyAlgorithm,
-    signing::verify::Verdict,
+    signing::verify::{ProblemKind, Verdict},
     state::AppState,
     store::signing::{Credential, SigningRequest},
 };
@@ -27,9 +27,9 @@ problem_set!(ProvisionProblems: authenticated, InvalidRequest, ValidationFailed,
 problem_set!(CertificateProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, SigningCredentialMissing, CertificateRefused, HsmUnavailable);
 problem_set!(PinProblems: authenticated, InvalidRequest, ValidationFailed, CurrentPasswordIncorrect);
 problem_set!(RequestProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SigningCredentialMissing, FileReplaced, IdempotencyKeyInUse, IdempotencyKeyReused);
-problem_set!(ConfirmProblems: authenticated, InvalidRequest, ValidationFailed, SigningPinInvalid, SigningLocked, NotFound, NotYourTask, TaskAlreadyDecided, SigningPinNotSet, SigningCredentialMissing, FileReplaced, SigningRequestExpired, PdfNotSignable, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(ConfirmProblems: authenticated, InvalidRequest, ValidationFailed, SigningPinInvalid, SigningLocked, NotFound, NotYourTask, TaskAlreadyDecided, SigningPinNotSet, SigningCredentialMissing, FileReplaced, SigningRequestExpired, PdfNotSignable, PdfTooComplex, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(AnchorProblems: authenticated);
-problem_set!(VerifyProblems: authenticated, NotFound, PdfNotSignable);
+problem_set!(VerifyProblems: authenticated, NotFound, PdfNotSignable, PdfTooComplex);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename = "KeyAlgorithm", rename_all = "snake_case")]
@@ -325,6 +325,49 @@ impl Example for TrustAnchors {
     }
 }
 
+/// What kind of check a signature failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "SignatureProblemCode", rename_all = "snake_case")]
+pub enum SignatureProblemCode {
+    /// The signature dictionary, its CMS or the file's structure cannot be read as one.
+    Malformed,
+    /// The /ByteRange does not fit the file or leaves out more than the /Contents string.
+    ByteRange,
+    /// The signed bytes were changed (message digest mismatch).
+    DigestMismatch,
+    /// The CMS signature does not verify with the signer's certificate.
+    SignatureInvalid,
+    /// The certificate does not chain through certification authorities to a trust anchor.
+    Untrusted,
+    /// A certificate on the path was not valid at the signing time.
+    CertificateNotValid,
+    /// Something other than a later signature changed the document after this signature.
+    ModifiedAfterSigning,
+}
+
+impl From<ProblemKind> for SignatureProblemCode {
+    fn from(kind: ProblemKind) -> Self {
+        match kind {
+            ProblemKind::Malformed => Self::Malformed,
+            ProblemKind::ByteRange => Self::ByteRange,
+            ProblemKind::DigestMismatch => Self::DigestMismatch,
+            ProblemKind::SignatureInvalid => Self::SignatureInvalid,
+            ProblemKind::Untrusted => Self::Untrusted,
+            ProblemKind::CertificateNotValid => Self::CertificateNotValid,
+            ProblemKind::ModifiedAfterSigning => Self::ModifiedAfterSigning,
+        }
+    }
+}
+
+/// One failed check of a signature.
+#[derive(Debug, Object)]
+#[oai(rename = "SignatureProblem")]
+pub struct SignatureProblemView {
+    pub code: SignatureProblemCode,
+    /// What failed, in a sentence to show.
+    pub message: String,
+}
+
 /// One signature of a PDF, as checked by this server.
 #[derive(Debug, Object)]
 #[oai(rename = "SignatureCheck")]
@@ -347,20 +390,26 @@ pub struct SignatureCheckView {
     pub reason: Option<String>,
     #[oai(skip_serializing_if_is_none)]
     pub location: Option<String>,
-    /// Whether it covers the whole file; an earlier signature does not cover the updates
-    /// (such as later signatures) appended after it.
+    /// Whether it covers every byte of the file; an earlier signature does not cover the later
+    /// signatures appended after it, which leaves it valid.
     pub covers_whole_file: bool,
-    /// Byte ranges intact, CMS signature correct, certificate chained to a trust anchor and
-    /// valid at the signing time.
+    /// The document was changed after this signature by something other than a later
+    /// signature (a page added or redrawn, an annotation...): show it as "modified after
+    /// signing". Also listed in `problems` as `modified_after_signing`.
+    pub modified_after_signing: bool,
+    /// Byte ranges exactly around the signature, CMS signature correct, certificate chained
+    /// through CAs to a trust anchor and valid at the signing time, and no change after it
+    /// but later signatures.
     pub valid: bool,
-    /// Why it is not valid, one line per failed check; empty when valid.
-    pub problems: Vec<String>,
+    /// Why it is not valid, one per failed check; empty when valid.
+    pub problems: Vec<SignatureProblemView>,
 }
 
 impl From<Verdict> for SignatureCheckView {
     fn from(v: Verdict) -> Self {
         Self {
             valid: v.valid(),
+            modified_after_signing: v.modified_after_signing(),
             field: v.found.field,
             signer_name: v.found.signer_name,
             certificate_subject: v.signer_subject,
@@ -369,7 +418,14 @@ impl From<Verdict> for SignatureCheckView {
             reason: v.found.reason,
             location: v.found.location,
             covers_whole_file: v.covers_whole_file,
-            problems: v.problems,
+            problems: v
+                .problems
+                .into_iter()
+                .map(|p| SignatureProblemView {
+                    code: p.kind.into(),
+                    message: p.message,
+                })
+                .collect(),
         }
     }
 }
@@ -379,15 +435,20 @@ impl From<Verdict> for SignatureCheckView {
 pub struct SignatureChecks {
     /// The current version of the main PDF, which was checked.
     pub file_id: Uuid,
+    /// The file carries at least one signature and every one is valid: the document is as
+    /// its signers left it.
+    pub valid: bool,
     /// In the order the PDF lists them: the leader's signature, then the seal.
     pub items: Vec<SignatureCheckView>,
 }
 
 impl From<DocumentSignatures> for SignatureChecks {
     fn from(d: DocumentSignatures) -> Self {
+        let items: Vec<SignatureCheckView> = d.verdicts.into_iter().map(Into::into).collect();
         Self {
             file_id: d.file_id,
-            items: d.verdicts.into_iter().map(Into::into).collect(),
+            valid: !items.is_empty() && items.iter().all(|i| i.valid),
+            items,
         }
     }
 }
@@ -396,6 +457,7 @@ impl Example for SignatureChecks {
     fn example() -> Self {
         Self {
             file_id: Uuid::from_u128(0xf11e_0000_0000_7000_8000_0000_0000_0002),
+            valid: true,
             items: vec![SignatureCheckView {
                 field: "Signature1".to_owned(),
                 signer_name: Some("Nguyễn Văn An".to_owned()),
@@ -405,6 +467,7 @@ impl Example for SignatureChecks {
                 reason: Some("Ký ban hành".to_owned()),
                 location: Some("Đà Lạt".to_owned()),
                 covers_whole_file: true,
+                modified_after_signing: false,
                 valid: true,
                 problems: Vec::new(),
             }],
@@ -586,9 +649,10 @@ impl SigningApi {
 
     /// Check a document's signatures
     ///
-    /// Verifies every signature in the current version of the main PDF: byte ranges, CMS
-    /// signature, certificate chain to the trust anchors, validity at the signing time; says
-    /// why one fails.
+    /// Verifies every signature in the current version of the main PDF: byte ranges exactly
+    /// around the signature, CMS signature, certificate chain through CAs to the trust anchors,
+    /// validity at the signing time, and that nothing but later signatures changed the document
+    /// after each one; says why one fails.
     #[oai(
         path = "/documents/:id/signatures",
         method = "get",

@@ -36,7 +36,7 @@ problem_set!(SubmitProblems: authenticated, InvalidRequest, ValidationFailed, No
 problem_set!(DecideProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SignatureRequired, CommentRequired, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(UrgeProblems: authenticated, NotFound, NotTheAssigner, TaskAlreadyDecided, UrgedTooSoon);
 problem_set!(InboxProblems: authenticated, InvalidRequest, ValidationFailed);
-problem_set!(IssueProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, OrganizationSealMissing, PdfNotSignable, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(IssueProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, OrganizationSealMissing, PdfNotSignable, PdfTooComplex, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(RegisterProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
 
 /// A step of a chain: `review` (xem xét, ký nháy) or `sign` (ký ban hành, last only).

@@ -677,16 +677,9 @@ pub async fn signatures(
     let bytes = read_file(state, main).await?;
     let anchors = state.signing.trust_anchors();
     // Parsing a large PDF and checking signatures is CPU work: off the async runtime.
-    let verdicts = tokio::task::spawn_blocking(move || {
-        verify::find_signatures(&bytes).map(|found| {
-            found
-                .into_iter()
-                .map(|f| verify::verify(&bytes, f, &anchors))
-                .collect()
-        })
-    })
-    .await
-    .context("checking signatures")??;
+    let verdicts = tokio::task::spawn_blocking(move || verify::verify_pdf(&bytes, &anchors))
+        .await
+        .context("checking signatures")??;
     Ok(DocumentSignatures {
         file_id: main.id,
         verdicts,

@@ -1,14 +1,17 @@
 //! Remote signing: private keys live in an HSM reached through PKCS#11 ([`hsm`], [`pkcs11`]);
 //! [`ca`] makes certificate requests for them (and, in development, certificates); [`cms`]
 //! builds the detached CMS SignedData whose signed attributes the HSM signs; [`pades`] embeds
-//! it into the PDF as an incremental update; [`verify`] checks the signatures a PDF carries.
+//! it into the PDF as an incremental update; [`verify`] checks the signatures a PDF carries,
+//! with [`chain`] for certificate paths and [`revisions`] for what changed after a signature.
 //! Nothing here touches the database or HTTP: `services::signing` does the use cases.
 
 pub mod ca;
+pub mod chain;
 pub mod cms;
 pub mod hsm;
 pub mod pades;
 pub mod pkcs11;
+pub mod revisions;
 pub mod sample;
 pub mod verify;
 

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use lopdf::{Dictionary, Document, IncrementalDocument, Object, ObjectId, StringFormat};
 use sha2::{Digest, Sha256};
 
+use crate::files::pdf_limits::{self, Exceeded, LoadError};
+
 /// Room for the DER SignedData (signer certificate and chain included).
 pub const CONTENTS_CAPACITY: usize = 16 * 1024;
 /// Wide enough for any offset below 10 GB, so patching it never moves a byte.
@@ -17,12 +19,23 @@ const BYTE_RANGE_PLACEHOLDER: i64 = 9_999_999_999;
 pub enum PadesError {
     #[error("the file is not a PDF this server can sign: {0}")]
     Unreadable(String),
+    #[error("the PDF is too complex to process safely: {0}")]
+    TooComplex(Exceeded),
     #[error("the PDF has no pages")]
     NoPages,
     #[error("the signature ({0} bytes) does not fit its placeholder")]
     SignatureTooLarge(usize),
     #[error("writing the signed PDF: {0}")]
     Write(String),
+}
+
+impl From<LoadError> for PadesError {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::TooComplex(exceeded) => Self::TooComplex(exceeded),
+            other => Self::Unreadable(other.to_string()),
+        }
+    }
 }
 
 /// What the signature dictionary says about the signing, besides the CMS.
@@ -66,7 +79,7 @@ impl Prepared {
 /// Appends a signature field, widget and placeholder to `pdf` as an incremental update.
 pub fn prepare(pdf: Vec<u8>, info: &SignatureInfo) -> Result<Prepared, PadesError> {
     let unreadable = |e: lopdf::Error| PadesError::Unreadable(e.to_string());
-    let previous = Document::load_mem(&pdf).map_err(unreadable)?;
+    let previous = pdf_limits::load(&pdf)?;
     let catalog_id = previous
         .trailer
         .get(b"Root")

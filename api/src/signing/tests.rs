@@ -9,6 +9,7 @@ use std::{
 use crate::clock::{Clock, SystemClock};
 use der::{EncodePem, pem::LineEnding};
 use secrecy::SecretString;
+use sha2::{Digest, Sha256};
 
 use super::{
     ca::{self, DevCa},
@@ -17,7 +18,7 @@ use super::{
     pades::{self, SignatureInfo},
     pkcs11::Pkcs11Hsm,
     sample::minimal_pdf as pdf,
-    verify,
+    verify::{self, ProblemKind},
 };
 
 pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -154,12 +155,9 @@ impl Fixture {
 
     /// Both validators say every signature is valid, trusted and the document untouched since.
     fn assert_valid(&self, file: &Path, signatures: usize) {
-        let bytes = std::fs::read(file).unwrap();
-        let found = verify::find_signatures(&bytes).unwrap();
-        assert_eq!(found.len(), signatures);
-        let anchors = [self.ca.certificate.clone()];
-        for (i, signature) in found.into_iter().enumerate() {
-            let verdict = verify::verify(&bytes, signature, &anchors);
+        let verdicts = self.ours(file);
+        assert_eq!(verdicts.len(), signatures);
+        for (i, verdict) in verdicts.into_iter().enumerate() {
             assert!(verdict.valid(), "ours: {:?}", verdict.problems);
             assert_eq!(verdict.covers_whole_file, i + 1 == signatures);
         }
@@ -182,16 +180,19 @@ impl Fixture {
         );
     }
 
-    fn assert_broken(&self, file: &Path) {
+    /// Our checker's verdicts on `file`, trusting the development CA.
+    fn ours(&self, file: &Path) -> Vec<verify::Verdict> {
         let bytes = std::fs::read(file).unwrap();
-        let anchors = [self.ca.certificate.clone()];
-        for signature in verify::find_signatures(&bytes).unwrap() {
-            let verdict = verify::verify(&bytes, signature, &anchors);
+        verify::verify_pdf(&bytes, std::slice::from_ref(&self.ca.certificate)).unwrap()
+    }
+
+    fn assert_broken(&self, file: &Path) {
+        for verdict in self.ours(file) {
             assert!(
                 verdict
                     .problems
                     .iter()
-                    .any(|p| p.contains("digest mismatch")),
+                    .any(|p| p.kind == ProblemKind::DigestMismatch),
                 "ours: {:?}",
                 verdict.problems
             );
@@ -322,4 +323,201 @@ async fn a_50_mb_pdf_signs_validly() {
         "pdfsig: {report}"
     );
     assert!(report.contains("Total document signed"), "pdfsig: {report}");
+}
+
+/// `signed` with a forged second page appended as an ordinary incremental update, as anyone
+/// with a PDF library can write it.
+fn append_forged_page(signed: Vec<u8>) -> Vec<u8> {
+    use lopdf::{Object, Stream, dictionary};
+    let previous = lopdf::Document::load_mem(&signed).unwrap();
+    let pages_id = previous
+        .catalog()
+        .unwrap()
+        .get(b"Pages")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+    let mut update = lopdf::IncrementalDocument::create_from(signed, previous);
+    update.opt_clone_object_to_new_document(pages_id).unwrap();
+    let new = &mut update.new_document;
+    let content = new.add_object(Stream::new(
+        dictionary! {},
+        b"BT /F1 24 Tf 72 720 Td (Dong y chi 5 ty dong) Tj ET".to_vec(),
+    ));
+    let page = new.add_object(dictionary! {
+        "Type" => "Page",
+        "Parent" => pages_id,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        "Contents" => content,
+    });
+    let pages = new.get_dictionary_mut(pages_id).unwrap();
+    pages
+        .get_mut(b"Kids")
+        .unwrap()
+        .as_array_mut()
+        .unwrap()
+        .push(Object::Reference(page));
+    pages.set("Count", 2);
+    let mut out = Vec::new();
+    update.save_to(&mut out).unwrap();
+    out
+}
+
+#[tokio::test]
+async fn a_page_appended_after_the_signature_and_the_seal_is_a_change_after_signing() {
+    let fx = fixture().await;
+    let leader = fx
+        .credential("leader", KeyAlgorithm::Rsa2048, "Nguyễn Văn An")
+        .await;
+    let seal = fx
+        .credential("org", KeyAlgorithm::EcdsaP256, "Sở Nội vụ")
+        .await;
+    let once = fx.sign(&leader, pdf("Quyet dinh so 12", 0)).await;
+    let issued = fx.sign(&seal, once).await;
+    fx.assert_valid(&fx.write("issued.pdf", &issued), 2);
+
+    let forged = fx.write("forged.pdf", &append_forged_page(issued));
+    let verdicts = fx.ours(&forged);
+    assert_eq!(verdicts.len(), 2);
+    for verdict in &verdicts {
+        assert!(!verdict.valid());
+        assert!(verdict.modified_after_signing(), "{:?}", verdict.problems);
+        let problem = &verdict.problems[0];
+        assert!(
+            problem.message.contains("changed after this signature")
+                && problem.message.contains("/Kids"),
+            "{problem:?}"
+        );
+    }
+    let (ok, report) = fx.pyhanko(&forged);
+    assert!(!ok, "pyHanko accepted a forged page: {report}");
+    let report = fx.pdfsig(&forged);
+    assert_eq!(
+        report.matches("Total document signed").count(),
+        0,
+        "pdfsig: {report}"
+    );
+}
+
+#[tokio::test]
+async fn a_leaf_certificate_posing_as_an_issuer_is_not_trusted() {
+    use der::Encode;
+    use x509_cert::{
+        builder::{Builder, CertificateBuilder, Profile},
+        serial_number::SerialNumber,
+        time::Validity,
+    };
+    let fx = fixture().await;
+    // A leader's certificate, genuinely issued by the CA, whose key signs a certificate.
+    let leaf_key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+    let leaf_spki = spki::SubjectPublicKeyInfoOwned::from_key(*leaf_key.verifying_key()).unwrap();
+    let leaf = fx
+        .ca
+        .issue(
+            ca::subject("Trần Văn Giả", "Sở Nội vụ tỉnh Lâm Đồng").unwrap(),
+            &super::PublicKeyInfo {
+                algorithm: KeyAlgorithm::EcdsaP256,
+                spki_der: leaf_spki.to_der().unwrap(),
+            },
+            SystemClock.now(),
+        )
+        .unwrap();
+    let public = fx
+        .hsm
+        .generate("impostor", KeyAlgorithm::EcdsaP256)
+        .await
+        .unwrap();
+    let impostor = CertificateBuilder::new(
+        Profile::Leaf {
+            issuer: leaf.tbs_certificate.subject.clone(),
+            enable_key_agreement: false,
+            enable_key_encipherment: false,
+        },
+        SerialNumber::new(&[0x42; 16]).unwrap(),
+        Validity::from_now(std::time::Duration::from_secs(3600)).unwrap(),
+        ca::subject("Nguyễn Văn An, Giám đốc", "Sở Nội vụ tỉnh Lâm Đồng").unwrap(),
+        der::Decode::from_der(&public.spki_der).unwrap(),
+        &leaf_key,
+    )
+    .unwrap()
+    .build::<p256::ecdsa::DerSignature>()
+    .unwrap();
+    let signer = SignerCredential {
+        key_label: "impostor".into(),
+        algorithm: KeyAlgorithm::EcdsaP256,
+        certificate: impostor,
+        chain: vec![leaf, fx.ca.certificate.clone()],
+    };
+    let signed = fx.write("impostor.pdf", &fx.sign(&signer, pdf("Cong van", 0)).await);
+
+    let verdicts = fx.ours(&signed);
+    let problems = &verdicts[0].problems;
+    assert!(
+        problems.iter().any(|p| p.kind == ProblemKind::Untrusted
+            && p.message.contains("not a certification authority")),
+        "{problems:?}"
+    );
+    let (ok, report) = fx.pyhanko(&signed);
+    assert!(!ok, "pyHanko trusted a leaf as issuer: {report}");
+    let report = fx.pdfsig(&signed);
+    assert!(
+        !report.contains("Certificate is Trusted"),
+        "pdfsig: {report}"
+    );
+}
+
+/// `signed` signed again by `signer` over a /ByteRange whose gap runs from /Contents on over
+/// the signature's /Reason: the signature wrapping a validator must refuse.
+async fn resign_with_wide_gap(fx: &Fixture, signer: &SignerCredential, signed: &[u8]) -> Vec<u8> {
+    let find = |needle: &[u8], from: usize| {
+        memchr::memmem::find(&signed[from..], needle)
+            .map(|at| at + from)
+            .unwrap()
+    };
+    let range_at = find(b"/ByteRange", 0);
+    let (open, close) = (find(b"[", range_at), find(b"]", range_at));
+    let contents = find(b"/Contents", range_at) + b"/Contents".len();
+    let gap_start = find(b"<", contents);
+    let contents_end = find(b">", gap_start) + 1;
+    let reason = find(b"/Reason", contents_end);
+    let gap_end = find(b">", reason) + 1;
+    let mut bytes = signed.to_vec();
+    let range = format!("[0 {gap_start} {gap_end} {}]", bytes.len() - gap_end);
+    let width = close + 1 - open;
+    bytes[open..=close].copy_from_slice(format!("{range:<width$}").as_bytes());
+    let mut hasher = Sha256::new();
+    hasher.update(&bytes[..gap_start]);
+    hasher.update(&bytes[gap_end..]);
+    let cms = cms::sign_detached(&fx.hsm, signer, hasher.finalize().into())
+        .await
+        .unwrap();
+    let hex = hex::encode_upper(cms);
+    let room = &mut bytes[gap_start + 1..contents_end - 1];
+    room.fill(b'0');
+    room[..hex.len()].copy_from_slice(hex.as_bytes());
+    bytes
+}
+
+#[tokio::test]
+async fn a_byte_range_that_leaves_out_more_than_the_contents_is_refused() {
+    let fx = fixture().await;
+    let signer = fx
+        .credential("leader", KeyAlgorithm::Rsa2048, "Nguyễn Văn An")
+        .await;
+    let signed = fx.sign(&signer, pdf("To trinh", 0)).await;
+    let mut wrapped = resign_with_wide_gap(&fx, &signer, &signed).await;
+    // What the gap holds is no longer signed: the reason can be rewritten at will.
+    let reason = memchr::memmem::find(&wrapped, b"/Reason<FEFF").unwrap() + 12;
+    wrapped[reason..reason + 4].copy_from_slice(b"0054");
+    let file = fx.write("wrapped.pdf", &wrapped);
+
+    let verdicts = fx.ours(&file);
+    let problems = &verdicts[0].problems;
+    assert_eq!(
+        problems.iter().map(|p| p.kind).collect::<Vec<_>>(),
+        [ProblemKind::ByteRange],
+        "{problems:?}"
+    );
+    let (ok, report) = fx.pyhanko(&file);
+    assert!(!ok, "pyHanko accepted a wrapped signature: {report}");
 }

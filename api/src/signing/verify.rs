@@ -1,25 +1,30 @@
-//! Checking the signatures a PDF carries, as a validator would: the byte ranges, the CMS
-//! signature over the signed attributes, the message digest against the signed bytes, the
-//! certificate chain up to a trust anchor, and the certificate's validity at the claimed
-//! signing time. Each failed check is reported in words, so a client can say why.
+//! Checking the signatures a PDF carries, as a validator would. For each signature: its
+//! /ByteRange leaves out exactly its /Contents hex string and nothing else, the message digest
+//! matches the signed bytes, the CMS signature verifies with the signer's certificate, the
+//! certificate chains through CAs to a trust anchor and was valid at the claimed signing time
+//! ([`chain`](super::chain)), and nothing but later signatures changed the document after the
+//! revision it signed ([`revisions`](super::revisions)). Each failed check is a [`Problem`]
+//! with a kind a client can act on and a sentence it can show; checks added later (time-stamps)
+//! add kinds and problems, not new shapes.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use cms::{cert::CertificateChoices, signed_data::SignerIdentifier};
 use der::{Encode, asn1::OctetString};
-use lopdf::{Document, Object};
+use lopdf::{Document, Object, xref::XrefRecovery};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use signature::Verifier;
-use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
 
 use super::{
-    ca::valid_at,
-    cms::{ID_MESSAGE_DIGEST, RSA_ENCRYPTION, SHA256_WITH_RSA},
+    chain::{check_path, verify_with},
+    cms::ID_MESSAGE_DIGEST,
     pades::PadesError,
+    revisions::unexplained_change,
 };
+use crate::files::pdf_limits;
 
 /// A signature field's value as found in the PDF.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FoundSignature {
     pub field: String,
     pub byte_range: Vec<i64>,
@@ -30,27 +35,101 @@ pub struct FoundSignature {
     pub signing_time: Option<DateTime<Utc>>,
 }
 
+/// What kind of check failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The signature dictionary, its CMS or the file's structure cannot be read as one.
+    Malformed,
+    /// The /ByteRange does not fit the file or leaves out more than the /Contents string.
+    ByteRange,
+    /// The signed bytes do not hash to the digest that was signed.
+    DigestMismatch,
+    /// The CMS signature does not verify with the signer's certificate.
+    SignatureInvalid,
+    /// No path through certification authorities to a trust anchor.
+    Untrusted,
+    /// A certificate on the path was not valid at the signing time.
+    CertificateNotValid,
+    /// Something other than a later signature changed the document after this signature.
+    ModifiedAfterSigning,
+}
+
+/// One failed check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(kind: ProblemKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
 /// The outcome for one signature: valid when `problems` is empty.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Verdict {
     pub found: FoundSignature,
     pub signer_subject: Option<String>,
     pub signer_serial: Option<String>,
-    /// Whether the signature covers every byte of the file (it is the latest revision, or
-    /// only signature-preserving updates came after it were this false).
+    /// Whether the signature covers every byte of the file; an earlier signature does not
+    /// cover the later signatures appended after it, which does not make it invalid.
     pub covers_whole_file: bool,
-    pub problems: Vec<String>,
+    pub problems: Vec<Problem>,
 }
 
 impl Verdict {
     pub fn valid(&self) -> bool {
         self.problems.is_empty()
     }
+
+    pub fn modified_after_signing(&self) -> bool {
+        self.problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::ModifiedAfterSigning)
+    }
+
+    fn problem(&mut self, kind: ProblemKind, message: impl Into<String>) {
+        self.problems.push(Problem::new(kind, message));
+    }
 }
 
-/// The signature fields of `pdf` that hold a value, in field order.
-pub fn find_signatures(pdf: &[u8]) -> Result<Vec<FoundSignature>, PadesError> {
-    let document = Document::load_mem(pdf).map_err(|e| PadesError::Unreadable(e.to_string()))?;
+/// Every signature of `pdf`, in field order, each checked against the trust `anchors`.
+pub fn verify_pdf(pdf: &[u8], anchors: &[Certificate]) -> Result<Vec<Verdict>, PadesError> {
+    let document = pdf_limits::load(pdf)?;
+    let damaged = document.xref_recovery == Some(XrefRecovery::Reconstructed);
+    Ok(find_signatures(&document)
+        .into_iter()
+        .map(|found| {
+            let mut verdict = Verdict {
+                found,
+                signer_subject: None,
+                signer_serial: None,
+                covers_whole_file: false,
+                problems: Vec::new(),
+            };
+            if damaged {
+                verdict.problem(
+                    ProblemKind::Malformed,
+                    "the file's cross-reference data is damaged: what a reader shows cannot be \
+                     tied to the signed bytes",
+                );
+            }
+            if let Err(problem) = check(pdf, &document, &mut verdict, anchors) {
+                verdict.problems.push(problem);
+            }
+            verdict
+        })
+        .collect())
+}
+
+/// The signature fields of `document` that hold a value, in field order.
+fn find_signatures(document: &Document) -> Vec<FoundSignature> {
     let fields = document
         .catalog()
         .and_then(|c| c.get(b"AcroForm"))
@@ -100,25 +179,17 @@ pub fn find_signatures(pdf: &[u8]) -> Result<Vec<FoundSignature>, PadesError> {
             signing_time: text(b"M").and_then(|m| parse_pdf_date(&m)),
         });
     }
-    Ok(found)
+    found
 }
 
-/// Checks `found` against the bytes of `pdf` and the trust `anchors`.
-pub fn verify(pdf: &[u8], found: FoundSignature, anchors: &[Certificate]) -> Verdict {
-    let mut verdict = Verdict {
-        found,
-        signer_subject: None,
-        signer_serial: None,
-        covers_whole_file: false,
-        problems: Vec::new(),
-    };
-    if let Err(problem) = check(pdf, &mut verdict, anchors) {
-        verdict.problems.push(problem);
-    }
-    verdict
-}
-
-fn check(pdf: &[u8], verdict: &mut Verdict, anchors: &[Certificate]) -> Result<(), String> {
+/// Runs the checks on `verdict.found`; an `Err` is a problem after which nothing more can be
+/// checked.
+fn check(
+    pdf: &[u8],
+    document: &Document,
+    verdict: &mut Verdict,
+    anchors: &[Certificate],
+) -> Result<(), Problem> {
     let range: Vec<usize> = verdict
         .found
         .byte_range
@@ -126,26 +197,43 @@ fn check(pdf: &[u8], verdict: &mut Verdict, anchors: &[Certificate]) -> Result<(
         .filter_map(|n| usize::try_from(*n).ok())
         .collect();
     let [start, first_len, second_start, second_len] = range[..] else {
-        return Err("the /ByteRange is not four offsets".into());
+        return Err(Problem::new(
+            ProblemKind::ByteRange,
+            "the /ByteRange is not four offsets",
+        ));
     };
     let end = second_start
         .checked_add(second_len)
-        .filter(|end| start == 0 && first_len <= second_start && *end <= pdf.len())
-        .ok_or("the /ByteRange does not fit the file")?;
+        .filter(|end| start == 0 && first_len < second_start && *end <= pdf.len())
+        .ok_or(Problem::new(
+            ProblemKind::ByteRange,
+            "the /ByteRange does not fit the file",
+        ))?;
     verdict.covers_whole_file = end == pdf.len();
+    if !is_hex_string_of(&pdf[first_len..second_start], &verdict.found.contents) {
+        verdict.problem(
+            ProblemKind::ByteRange,
+            "the /ByteRange leaves out more than this signature's /Contents: bytes outside the \
+             signature could change unseen",
+        );
+    }
     let mut hasher = Sha256::new();
     hasher.update(&pdf[..first_len]);
     hasher.update(&pdf[second_start..end]);
     let digest: [u8; 32] = hasher.finalize().into();
+    if !verdict.covers_whole_file {
+        check_later_changes(&pdf[..end], document, verdict);
+    }
 
+    let malformed = |message: String| Problem::new(ProblemKind::Malformed, message);
     let signed_data = super::cms::parse_signed_data(&verdict.found.contents)
-        .map_err(|e| format!("/Contents is not a CMS SignedData: {e}"))?;
+        .map_err(|e| malformed(format!("/Contents is not a CMS SignedData: {e}")))?;
     let signer_info = signed_data
         .signer_infos
         .0
         .iter()
         .next()
-        .ok_or("the CMS holds no signer")?;
+        .ok_or_else(|| malformed("the CMS holds no signer".into()))?;
     let certificates: Vec<Certificate> = signed_data
         .certificates
         .iter()
@@ -156,7 +244,9 @@ fn check(pdf: &[u8], verdict: &mut Verdict, anchors: &[Certificate]) -> Result<(
         })
         .collect();
     let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer_info.sid else {
-        return Err("the signer is not named by issuer and serial number".into());
+        return Err(malformed(
+            "the signer is not named by issuer and serial number".into(),
+        ));
     };
     let signer = certificates
         .iter()
@@ -164,103 +254,73 @@ fn check(pdf: &[u8], verdict: &mut Verdict, anchors: &[Certificate]) -> Result<(
             c.tbs_certificate.issuer == sid.issuer
                 && c.tbs_certificate.serial_number == sid.serial_number
         })
-        .ok_or("the signer's certificate is not in the signature")?;
+        .ok_or_else(|| malformed("the signer's certificate is not in the signature".into()))?;
     verdict.signer_subject = Some(signer.tbs_certificate.subject.to_string());
     verdict.signer_serial = Some(hex::encode(signer.tbs_certificate.serial_number.as_bytes()));
 
     let claimed = super::cms::signed_attribute(signer_info, ID_MESSAGE_DIGEST)
         .and_then(|a| a.decode_as::<OctetString>().ok())
-        .ok_or("the signature has no message-digest attribute")?;
+        .ok_or_else(|| malformed("the signature has no message-digest attribute".into()))?;
     if claimed.as_bytes() != digest {
-        verdict
-            .problems
-            .push("the signed bytes were changed after signing (message digest mismatch)".into());
+        verdict.problem(
+            ProblemKind::DigestMismatch,
+            "the signed bytes were changed after signing (message digest mismatch)",
+        );
     }
     let signed_attrs = signer_info
         .signed_attrs
         .as_ref()
-        .ok_or("the signature has no signed attributes")?
+        .ok_or_else(|| malformed("the signature has no signed attributes".into()))?
         .to_der()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| malformed(e.to_string()))?;
     if !verify_with(
         &signer.tbs_certificate.subject_public_key_info,
         &signed_attrs,
         signer_info.signature.as_bytes(),
     ) {
-        verdict
-            .problems
-            .push("the CMS signature does not verify with the signer's certificate".into());
-    }
-    if !chains_to_anchor(signer, &certificates, anchors) {
-        verdict
-            .problems
-            .push("the certificate does not chain to a trust anchor".into());
+        verdict.problem(
+            ProblemKind::SignatureInvalid,
+            "the CMS signature does not verify with the signer's certificate",
+        );
     }
     let at = verdict
         .found
         .signing_time
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
-    if !valid_at(signer, at) {
-        verdict
-            .problems
-            .push("the certificate was not valid at the signing time".into());
+    if let Err(problem) = check_path(signer, &certificates, anchors, at) {
+        verdict.problems.push(problem);
     }
     Ok(())
 }
 
-/// Walks issuers (from the CMS certificates) up to an anchor, verifying each link's signature.
-fn chains_to_anchor(leaf: &Certificate, pool: &[Certificate], anchors: &[Certificate]) -> bool {
-    let mut current = leaf.clone();
-    // A short bound: real chains here are leaf, maybe an intermediate, root.
-    for _ in 0..4 {
-        let issued_by = |issuer: &Certificate| {
-            issuer.tbs_certificate.subject == current.tbs_certificate.issuer
-                && current.tbs_certificate.to_der().is_ok_and(|tbs| {
-                    current.signature.as_bytes().is_some_and(|sig| {
-                        verify_with(&issuer.tbs_certificate.subject_public_key_info, &tbs, sig)
-                    })
-                })
-        };
-        if anchors.iter().any(issued_by) {
-            return true;
-        }
-        match pool.iter().find(|c| *c != &current && issued_by(c)) {
-            Some(issuer) => current = issuer.clone(),
-            None => return false,
-        }
-    }
-    false
-}
-
-/// Verifies a SHA-256 signature (RSA PKCS#1 v1.5 or ECDSA P-256) over `data`.
-fn verify_with(spki: &SubjectPublicKeyInfoOwned, data: &[u8], signature: &[u8]) -> bool {
-    let Ok(der) = spki.to_der() else {
+/// Whether `gap` is exactly a PDF hex string (`<` hex digits `>`) holding `contents`.
+fn is_hex_string_of(gap: &[u8], contents: &[u8]) -> bool {
+    let [b'<', digits @ .., b'>'] = gap else {
         return false;
     };
-    match spki.algorithm.oid {
-        oid if oid == RSA_ENCRYPTION || oid == SHA256_WITH_RSA => {
-            use rsa::pkcs8::DecodePublicKey;
-            let (Ok(key), Ok(signature)) = (
-                rsa::RsaPublicKey::from_public_key_der(&der),
-                rsa::pkcs1v15::Signature::try_from(signature),
-            ) else {
-                return false;
-            };
-            rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key)
-                .verify(data, &signature)
-                .is_ok()
-        }
-        _ => {
-            use p256::pkcs8::DecodePublicKey;
-            let (Ok(key), Ok(signature)) = (
-                p256::ecdsa::VerifyingKey::from_public_key_der(&der),
-                p256::ecdsa::DerSignature::try_from(signature),
-            ) else {
-                return false;
-            };
-            key.verify(data, &signature).is_ok()
-        }
-    }
+    digits.len() == contents.len() * 2
+        && digits.iter().all(u8::is_ascii_hexdigit)
+        && hex::decode(digits).is_ok_and(|decoded| decoded == contents)
+}
+
+/// The revision `signed` (the file up to the signature's end) against the whole `document`.
+fn check_later_changes(signed: &[u8], document: &Document, verdict: &mut Verdict) {
+    let modified = |what: String| {
+        Problem::new(
+            ProblemKind::ModifiedAfterSigning,
+            format!("the document was changed after this signature by {what}"),
+        )
+    };
+    let problem = match pdf_limits::load(signed) {
+        Err(e) => modified(format!(
+            "an update that cannot be told apart from the signed revision ({e})"
+        )),
+        Ok(before) => match unexplained_change(&before, document) {
+            None => return,
+            Some(at) => modified(format!("an update that is not a signature (at {at})")),
+        },
+    };
+    verdict.problems.push(problem);
 }
 
 /// A PDF text string: UTF-16BE with a byte-order mark, or PDFDocEncoding (read as Latin-1).
