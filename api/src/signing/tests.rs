@@ -100,6 +100,18 @@ impl Fixture {
         prepared.finish(&cms).unwrap()
     }
 
+    /// A PDF showing `text` signed by a leader, then sealed by the organisation.
+    async fn issued(&self, text: &str) -> Vec<u8> {
+        let leader = self
+            .credential("leader", KeyAlgorithm::Rsa2048, "Nguyễn Văn An")
+            .await;
+        let seal = self
+            .credential("org", KeyAlgorithm::EcdsaP256, "Sở Nội vụ")
+            .await;
+        let once = self.sign(&leader, pdf(text, 0)).await;
+        self.sign(&seal, once).await
+    }
+
     fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let path = self.dir.join(name);
         std::fs::write(&path, bytes).unwrap();
@@ -243,14 +255,7 @@ async fn an_ecdsa_signature_is_valid() {
 #[tokio::test]
 async fn a_second_signature_leaves_the_first_valid() {
     let fx = fixture().await;
-    let leader = fx
-        .credential("leader", KeyAlgorithm::Rsa2048, "Nguyễn Văn An")
-        .await;
-    let seal = fx
-        .credential("org", KeyAlgorithm::EcdsaP256, "Sở Nội vụ")
-        .await;
-    let once = fx.sign(&leader, pdf("To trinh", 0)).await;
-    let twice = fx.sign(&seal, once).await;
+    let twice = fx.issued("To trinh").await;
     fx.assert_valid(&fx.write("twice.pdf", &twice), 2);
 }
 
@@ -366,14 +371,7 @@ fn append_forged_page(signed: Vec<u8>) -> Vec<u8> {
 #[tokio::test]
 async fn a_page_appended_after_the_signature_and_the_seal_is_a_change_after_signing() {
     let fx = fixture().await;
-    let leader = fx
-        .credential("leader", KeyAlgorithm::Rsa2048, "Nguyễn Văn An")
-        .await;
-    let seal = fx
-        .credential("org", KeyAlgorithm::EcdsaP256, "Sở Nội vụ")
-        .await;
-    let once = fx.sign(&leader, pdf("Quyet dinh so 12", 0)).await;
-    let issued = fx.sign(&seal, once).await;
+    let issued = fx.issued("Quyet dinh so 12").await;
     fx.assert_valid(&fx.write("issued.pdf", &issued), 2);
 
     let forged = fx.write("forged.pdf", &append_forged_page(issued));

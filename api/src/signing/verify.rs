@@ -35,23 +35,18 @@ pub struct FoundSignature {
     pub signing_time: Option<DateTime<Utc>>,
 }
 
-/// What kind of check failed.
+/// What kind of check failed, in the order of the checks: the structure, the /ByteRange, the
+/// message digest, the CMS signature, the certificate path to a trust anchor, the certificates'
+/// validity at the signing time, changes after signing. The API documents each for clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
-    /// The signature dictionary, its CMS or the file's structure cannot be read as one.
     Malformed,
-    /// The /ByteRange does not fit the file or leaves out more than the /Contents string.
     ByteRange,
-    /// The signed bytes do not hash to the digest that was signed.
     DigestMismatch,
-    /// The CMS signature does not verify with the signer's certificate.
     SignatureInvalid,
-    /// No path through certification authorities to a trust anchor.
     Untrusted,
-    /// A certificate on the path was not valid at the signing time.
     CertificateNotValid,
-    /// Something other than a later signature changed the document after this signature.
     ModifiedAfterSigning,
 }
 
