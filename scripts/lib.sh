@@ -200,6 +200,8 @@ ensure_python_tools() {
   # The signing tests have their PDFs judged by pyHanko (and poppler's pdfsig).
   "$VANBAN_VENV/bin/pyhanko" --version >/dev/null 2>&1 \
     || need+=('pyhanko-cli')
+  # The object-store tests run against moto's S3-compatible server on loopback.
+  [[ -x $VANBAN_VENV/bin/moto_server ]] || need+=('moto[server]>=5,<6')
   if [[ ${#need[@]} -gt 0 ]]; then
     log "pip install ${need[*]}"
     "$VANBAN_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${need[@]}" \

@@ -55,6 +55,8 @@ pub struct TestApp {
     logs: Arc<Mutex<Vec<String>>>,
     child: Child,
     owns_world: bool,
+    /// Only the data directory is its own (see `instance_on_another_machine`).
+    owns_data_dir: bool,
     /// The extra environment it was started with, which a second instance shares.
     env: Vec<(String, String)>,
 }
@@ -274,6 +276,31 @@ impl TestApp {
         start(self.world.clone(), false, &env)
     }
 
+    /// A second instance on the same database and Redis as on another machine: a data
+    /// directory (and HSM token) of its own, sharing only the access-token key, as the
+    /// operators' guide asks. Its directory goes when it stops.
+    pub fn instance_on_another_machine(&self) -> TestApp {
+        let data_dir = std::env::temp_dir().join(format!("vanban-e2e-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&data_dir).expect("data dir");
+        init_softhsm_token(&data_dir);
+        let key = self.world.data_dir.join("keys/jwt-ed25519.pem");
+        let world = World {
+            data_dir,
+            postgres_db: None,
+            ..self.world.clone()
+        };
+        let mut env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let key = key.display().to_string();
+        env.push(("JWT_PRIVATE_KEY_FILE", &key));
+        let mut app = start(world, false, &env);
+        app.owns_data_dir = true;
+        app
+    }
+
     /// A figure from the server process's `/proc/<pid>/status` (`VmRSS`, `VmHWM`), in KiB.
     pub fn memory_kib(&self, field: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -352,6 +379,7 @@ fn start(world: World, owns_world: bool, env: &[(&str, &str)]) -> TestApp {
         logs,
         child,
         owns_world,
+        owns_data_dir: false,
         env: env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -373,6 +401,9 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if self.owns_data_dir {
+            let _ = std::fs::remove_dir_all(&self.world.data_dir);
+        }
         if !self.owns_world {
             return;
         }

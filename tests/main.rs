@@ -18,6 +18,7 @@ mod fake_fcm;
 mod history;
 mod incoming;
 mod issue;
+mod object_store;
 mod ops;
 mod people;
 mod push;

@@ -35,8 +35,11 @@ pub struct Settings {
     pub login_ip_max_failures: u32,
     pub login_lock: Duration,
     pub max_json_body_bytes: usize,
-    /// Where uploaded files are kept, content-addressed.
+    /// Where uploaded files are kept, content-addressed; with an object store, where this
+    /// instance stages its uploads.
     pub storage_dir: PathBuf,
+    /// An S3-compatible bucket that every instance shares; `None` keeps files in `storage_dir`.
+    pub object_store: Option<ObjectStoreSettings>,
     pub max_upload_bytes: u64,
     pub migrate_on_start: bool,
     pub log_format: LogFormat,
@@ -55,6 +58,19 @@ pub struct Settings {
     pub push: PushSettings,
     /// Accept test environments' agency codes outside the QCVN 102 pattern (`vxp.saas.03`).
     pub exchange_allow_test_codes: bool,
+}
+
+/// An S3-compatible bucket (`S3_BUCKET` set).
+#[derive(Clone, Debug)]
+pub struct ObjectStoreSettings {
+    pub bucket: String,
+    /// The service's URL when it is not AWS (MinIO, Ceph, a provider's S3 endpoint).
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+    /// Put before each file's name in the bucket, e.g. `vanban/files/`.
+    pub prefix: String,
 }
 
 /// Where pushes go and how the outbox worker paces itself.
@@ -127,6 +143,7 @@ impl Settings {
             storage_dir: var("STORAGE_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| data_dir.join("files")),
+            object_store: object_store(&var)?,
             max_upload_bytes: parse(&var, "MAX_UPLOAD_BYTES", "104857600")?,
             migrate_on_start: parse(&var, "MIGRATE_ON_START", "true")?,
             log_format,
@@ -181,6 +198,28 @@ impl Settings {
     }
 }
 
+fn object_store(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<ObjectStoreSettings>, ConfigError> {
+    let Some(bucket) = var("S3_BUCKET") else {
+        return Ok(None);
+    };
+    let required = |key: &'static str| {
+        var(key).ok_or_else(|| ConfigError {
+            key,
+            reason: "required when S3_BUCKET is set".to_owned(),
+        })
+    };
+    Ok(Some(ObjectStoreSettings {
+        bucket,
+        endpoint: var("S3_ENDPOINT").map(|u| u.trim_end_matches('/').to_owned()),
+        region: var("S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+        access_key_id: required("S3_ACCESS_KEY_ID")?,
+        secret_access_key: SecretString::from(required("S3_SECRET_ACCESS_KEY")?),
+        prefix: var("S3_PREFIX").unwrap_or_default(),
+    }))
+}
+
 fn parse<T>(
     var: &impl Fn(&str) -> Option<String>,
     key: &'static str,
@@ -229,7 +268,22 @@ mod tests {
 
     #[test]
     fn debug_output_hides_secrets() {
-        let s = settings(&[("DATABASE_URL", "postgres://u:hunter2@db/v")]).unwrap();
-        assert!(!format!("{s:?}").contains("hunter2"));
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://u:hunter2@db/v"),
+            ("S3_BUCKET", "vanban"),
+            ("S3_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("S3_SECRET_ACCESS_KEY", "s3cr3t-k3y"),
+        ])
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("hunter2") && !printed.contains("s3cr3t-k3y"));
+    }
+
+    #[test]
+    fn a_bucket_needs_its_keys_and_files_stay_local_without_one() {
+        assert!(settings(&[]).unwrap().object_store.is_none());
+        let err =
+            settings(&[("S3_BUCKET", "vanban"), ("S3_ACCESS_KEY_ID", "AKIAEXAMPLE")]).unwrap_err();
+        assert_eq!(err.key, "S3_SECRET_ACCESS_KEY");
     }
 }

@@ -20,7 +20,7 @@ use crate::{
     },
     clock::{Clock, SystemClock},
     config::Settings,
-    files::LocalFileStore,
+    files::{FileError, FileStore, LocalFileStore, ObjectFileStore},
     http,
     push::{
         Push,
@@ -136,11 +136,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         passwords: Passwords::new(cores).await?,
         tokens: Arc::new(tokens),
         clock: Arc::new(SystemClock),
-        files: Arc::new(
-            LocalFileStore::new(&settings.storage_dir)
-                .await
-                .map_err(StartupError::Storage)?,
-        ),
+        files: files(settings).await.map_err(StartupError::Storage)?,
         signing: Arc::new(signing(settings).await?),
         max_upload_bytes: settings.max_upload_bytes,
         metrics: telemetry::init_metrics(),
@@ -149,6 +145,15 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         allow_test_codes: settings.exchange_allow_test_codes,
         db,
         redis,
+    })
+}
+
+/// The local directory, or the shared bucket when one is configured (staging in the directory).
+async fn files(settings: &Settings) -> Result<Arc<dyn FileStore>, FileError> {
+    let local = LocalFileStore::new(&settings.storage_dir).await?;
+    Ok(match &settings.object_store {
+        None => Arc::new(local),
+        Some(bucket) => Arc::new(ObjectFileStore::new(local, bucket)?),
     })
 }
 

@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     auth::{LoginThrottle, Passwords, SessionStore, TokenKeys},
     clock::Clock,
-    files::LocalFileStore,
+    files::FileStore,
     push::Push,
     signing::SigningSetup,
 };
@@ -23,7 +23,7 @@ pub struct AppState {
     pub passwords: Passwords,
     pub tokens: Arc<TokenKeys>,
     pub clock: Arc<dyn Clock>,
-    pub files: Arc<LocalFileStore>,
+    pub files: Arc<dyn FileStore>,
     pub signing: Arc<SigningSetup>,
     /// The largest file an upload may carry, in bytes.
     pub max_upload_bytes: u64,

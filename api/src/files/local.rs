@@ -83,6 +83,10 @@ impl FileStore for LocalFileStore {
             Some(_) => Err(FileError::RangeNotSatisfiable),
         }
     }
+
+    fn local_path(&self, hash: &ContentHash) -> PathBuf {
+        self.path(hash)
+    }
 }
 
 /// Copies `body` into a new file at `path`, hashing as it goes; durable before it returns.

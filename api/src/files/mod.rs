@@ -2,18 +2,21 @@
 //! hash is its identity, a version can never change under a reader, and the same PDF uploaded
 //! twice takes its space once. Uploads stream through a temporary file while being hashed and
 //! counted, and become visible only once complete, so a cut connection or an oversized upload
-//! leaves nothing behind. [`FileStore`] is the seam where an object store can replace the local
-//! directory. [`check_pdf`] tells whether a stored file really is a PDF.
+//! leaves nothing behind. [`LocalFileStore`] keeps them in a directory (the embedded default);
+//! [`ObjectFileStore`] in an S3-compatible bucket that every instance shares. [`check_pdf`]
+//! tells whether a stored file really is a PDF.
 
 mod local;
+mod object;
 pub mod pdf;
 pub mod pdf_limits;
 
-use std::{ops::Range, pin::Pin};
+use std::{ops::Range, path::PathBuf, pin::Pin};
 
 use tokio::io::AsyncRead;
 
 pub use local::LocalFileStore;
+pub use object::ObjectFileStore;
 pub use pdf::{PdfError, PdfInfo, check_pdf};
 
 /// A SHA-256 digest in lower-case hex: the name a stored file goes by.
@@ -87,4 +90,8 @@ pub trait FileStore: Send + Sync + 'static {
         hash: &ContentHash,
         range: Option<Range<u64>>,
     ) -> Result<(FileReader, u64), FileError>;
+
+    /// Where this instance keeps its own copy of a file it has just stored, for checks that
+    /// want the file itself (see [`check_pdf`]).
+    fn local_path(&self, hash: &ContentHash) -> PathBuf;
 }

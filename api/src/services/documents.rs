@@ -17,9 +17,7 @@ use crate::{
         },
         workflow::DocumentState,
     },
-    files::{
-        ByteRange, ContentHash, FileError, FileReader, FileStore, PdfError, StoredFile, check_pdf,
-    },
+    files::{ByteRange, ContentHash, FileError, FileReader, PdfError, StoredFile, check_pdf},
     state::AppState,
     store::{
         self,
@@ -152,7 +150,7 @@ pub async fn check_upload(
     stored: StoredFile,
     name: Option<String>,
 ) -> Result<CheckedFile, DocumentError> {
-    check_pdf(state.files.path(&stored.hash)).await?;
+    check_pdf(state.files.local_path(&stored.hash)).await?;
     let name = name
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| format!("{}.pdf", &stored.hash.as_str()[..12]));

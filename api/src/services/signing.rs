@@ -28,7 +28,7 @@ use crate::{
         document::{Document, DocumentFile},
         workflow,
     },
-    files::{ContentHash, FileStore},
+    files::ContentHash,
     signing::{
         HsmError, KeyAlgorithm,
         ca::{self, CaError},
