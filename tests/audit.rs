@@ -10,7 +10,7 @@ on_both_databases!(
     the_trail_is_for_admins_of_the_organisation,
 );
 
-async fn trail(app: &TestApp, admin: &Tokens, query: &str) -> Vec<Value> {
+pub(crate) async fn trail(app: &TestApp, admin: &Tokens, query: &str) -> Vec<Value> {
     let mut items = Vec::new();
     let mut cursor = String::new();
     loop {

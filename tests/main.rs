@@ -15,6 +15,7 @@ mod bad_input;
 mod documents;
 mod exchange;
 mod fake_fcm;
+mod guessing;
 mod history;
 mod incoming;
 mod issue;

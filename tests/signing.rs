@@ -43,7 +43,7 @@ pub(crate) async fn office(app: &TestApp) -> Office {
 }
 
 /// A draft submitted straight to the leader's sign step: (document, task, main file).
-async fn at_the_sign_step(app: &TestApp, o: &Office) -> (String, String, String) {
+pub(crate) async fn at_the_sign_step(app: &TestApp, o: &Office) -> (String, String, String) {
     draft_to_sign(app, o, pdf("Quyet dinh")).await
 }
 

@@ -34,6 +34,9 @@ pub struct Settings {
     pub login_max_failures: u32,
     pub login_ip_max_failures: u32,
     pub login_lock: Duration,
+    /// Password (and PIN) checks that may wait for a hashing worker, per lane; more are
+    /// refused with 503 `busy`.
+    pub password_queue_max: usize,
     pub max_json_body_bytes: usize,
     /// Where uploaded files are kept, content-addressed; with an object store, where this
     /// instance stages its uploads.
@@ -139,6 +142,7 @@ impl Settings {
             login_max_failures: parse(&var, "LOGIN_MAX_FAILURES", "5")?,
             login_ip_max_failures: parse(&var, "LOGIN_IP_MAX_FAILURES", "50")?,
             login_lock: Duration::from_secs(parse(&var, "LOGIN_LOCK_SECONDS", "900")?),
+            password_queue_max: parse(&var, "PASSWORD_QUEUE_MAX", "32")?,
             max_json_body_bytes: parse(&var, "MAX_JSON_BODY_BYTES", "65536")?,
             storage_dir: var("STORAGE_DIR")
                 .map(PathBuf::from)

@@ -133,7 +133,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             settings.login_ip_max_failures,
             settings.login_lock,
         ),
-        passwords: Passwords::new(cores).await?,
+        passwords: Passwords::new(cores, settings.password_queue_max).await?,
         tokens: Arc::new(tokens),
         clock: Arc::new(SystemClock),
         files: files(settings).await.map_err(StartupError::Storage)?,

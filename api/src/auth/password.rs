@@ -1,12 +1,20 @@
-//! argon2id hashing (OWASP parameters, the crate's defaults) off the async runtime.
+//! argon2id hashing (OWASP parameters, the crate's defaults) off the async runtime, bounded.
 //!
 //! Each hash needs a ~19 MiB work area and tens of milliseconds of CPU, so it runs on a fixed
-//! set of long-lived worker threads, one per core: a login flood queues instead of starving
-//! other requests. Each worker verifies inside one work area it keeps and reuses: letting every
-//! verification allocate its own left the allocator holding hundreds of MiB after a burst of
-//! logins (see the README's benchmark).
+//! set of long-lived worker threads, one per core. Each worker verifies inside one work area it
+//! keeps and reuses: letting every verification allocate its own left the allocator holding
+//! hundreds of MiB after a burst of logins (see the README's benchmark).
+//!
+//! Work waits in two lanes, each holding at most `max_waiting` jobs: a flood of logins fills
+//! the normal lane and is answered [`PasswordError::Busy`] (503 with Retry-After) instead of
+//! queueing without end, while signing-PIN checks take the priority lane, which workers empty
+//! first, so a leader confirming a signature waits for at most the verifications already
+//! running.
 
-use std::sync::{Arc, Mutex, mpsc};
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Condvar, Mutex},
+};
 
 use argon2::{
     Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher, Version,
@@ -21,45 +29,94 @@ pub enum PasswordError {
     Hash(String),
     #[error("the password workers have stopped")]
     WorkersGone,
+    #[error("too many password checks are waiting; try again in a moment")]
+    Busy,
 }
+
+/// Seconds a caller refused with [`PasswordError::Busy`] is asked to wait.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
 
 /// A unit of work for a worker, given the worker's own reusable work area.
 type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
+/// Which lane a job waits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    Normal,
+    /// Signing-PIN checks: taken before anything in the normal lane.
+    Priority,
+}
+
+#[derive(Default)]
+struct Lanes {
+    priority: VecDeque<Job>,
+    normal: VecDeque<Job>,
+}
+
+struct Queue {
+    lanes: Mutex<Lanes>,
+    ready: Condvar,
+    max_waiting: usize,
+}
+
+impl Queue {
+    fn push(&self, lane: Lane, job: Job) -> Result<(), PasswordError> {
+        let mut lanes = self.lanes.lock().map_err(|_| PasswordError::WorkersGone)?;
+        let waiting = match lane {
+            Lane::Normal => &mut lanes.normal,
+            Lane::Priority => &mut lanes.priority,
+        };
+        if waiting.len() >= self.max_waiting {
+            return Err(PasswordError::Busy);
+        }
+        waiting.push_back(job);
+        drop(lanes);
+        self.ready.notify_one();
+        Ok(())
+    }
+
+    /// Blocks until a job waits; `None` if the queue is unusable (a worker panicked holding it).
+    fn next(&self) -> Option<Job> {
+        let mut lanes = self.lanes.lock().ok()?;
+        loop {
+            if let Some(job) = lanes.priority.pop_front().or_else(|| lanes.normal.pop_front()) {
+                return Some(job);
+            }
+            lanes = self.ready.wait(lanes).ok()?;
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Passwords {
-    jobs: mpsc::Sender<Job>,
+    queue: Arc<Queue>,
     /// Verified against when the username is unknown, so an unknown name costs as much time as
     /// a wrong password and timing does not reveal which names exist.
     dummy_hash: Arc<str>,
 }
 
 impl Passwords {
-    pub async fn new(workers: usize) -> Result<Self, PasswordError> {
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
+    /// `workers` threads; each lane holds at most `max_waiting` jobs beyond those running.
+    pub async fn new(workers: usize, max_waiting: usize) -> Result<Self, PasswordError> {
+        let queue = Arc::new(Queue {
+            lanes: Mutex::new(Lanes::default()),
+            ready: Condvar::new(),
+            max_waiting: max_waiting.max(1),
+        });
         for i in 0..workers.max(1) {
             let queue = queue.clone();
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
                 .spawn(move || {
                     let mut area = Vec::new();
-                    loop {
-                        // The lock is held only while waiting for the next job.
-                        let next = match queue.lock() {
-                            Ok(queue) => queue.recv(),
-                            Err(_) => return,
-                        };
-                        match next {
-                            Ok(job) => job(&mut area),
-                            Err(_) => return,
-                        }
+                    while let Some(job) = queue.next() {
+                        job(&mut area);
                     }
                 })
                 .map_err(|e| PasswordError::Hash(format!("cannot start a worker: {e}")))?;
         }
         let mut passwords = Self {
-            jobs,
+            queue,
             dummy_hash: Arc::from(""),
         };
         let dummy = SecretString::from(uuid::Uuid::new_v4().to_string());
@@ -68,7 +125,7 @@ impl Passwords {
     }
 
     pub async fn hash(&self, password: SecretString) -> Result<String, PasswordError> {
-        self.run(move |_| {
+        self.run(Lane::Normal, move |_| {
             Argon2::default()
                 .hash_password(password.expose_secret().as_bytes())
                 .map(|h| h.to_string())
@@ -87,13 +144,24 @@ impl Passwords {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
         let matches = self
-            .run(move |area| verify_in(area, password.expose_secret().as_bytes(), &hash))
+            .run(Lane::Normal, move |area| {
+                verify_in(area, password.expose_secret().as_bytes(), &hash)
+            })
             .await?;
         Ok(known && matches)
     }
 
+    /// Checks a signing PIN in the priority lane: no flood of logins delays a signature.
+    pub async fn verify_pin(&self, pin: SecretString, hash: String) -> Result<bool, PasswordError> {
+        self.run(Lane::Priority, move |area| {
+            verify_in(area, pin.expose_secret().as_bytes(), &hash)
+        })
+        .await
+    }
+
     async fn run<T: Send + 'static>(
         &self,
+        lane: Lane,
         work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
     ) -> Result<T, PasswordError> {
         let (reply, answer) = oneshot::channel();
@@ -101,9 +169,7 @@ impl Passwords {
             // The caller may have gone (request cancelled); nothing to tell then.
             let _ = reply.send(work(area));
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| PasswordError::WorkersGone)?;
+        self.queue.push(lane, job)?;
         answer.await.map_err(|_| PasswordError::WorkersGone)
     }
 }
@@ -140,7 +206,7 @@ mod tests {
 
     #[tokio::test]
     async fn verify_accepts_only_the_right_password_and_never_an_unknown_user() {
-        let passwords = Passwords::new(2).await.unwrap();
+        let passwords = Passwords::new(2, 8).await.unwrap();
         let hash = passwords
             .hash(SecretString::from("correct horse battery"))
             .await
@@ -154,6 +220,39 @@ mod tests {
         );
         assert!(!verify("wrong horse battery", Some(hash)).await.unwrap());
         assert!(!verify("correct horse battery", None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_full_normal_lane_is_busy_and_pin_checks_go_first() {
+        let passwords = Passwords::new(1, 1).await.unwrap();
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let job = |name: &'static str| -> Job {
+            let order = order.clone();
+            Box::new(move |_| order.lock().unwrap().push(name))
+        };
+        let (started, running) = std::sync::mpsc::channel();
+        let queue = &passwords.queue;
+        queue
+            .push(
+                Lane::Normal,
+                Box::new(move |_| {
+                    started.send(()).unwrap();
+                    blocked.recv().unwrap();
+                }),
+            )
+            .unwrap();
+        running.recv().unwrap();
+        queue.push(Lane::Normal, job("login")).unwrap();
+        assert!(matches!(
+            queue.push(Lane::Normal, job("flood")),
+            Err(PasswordError::Busy)
+        ));
+        queue.push(Lane::Priority, job("pin")).unwrap();
+        release.send(()).unwrap();
+        let hash = passwords.hash(SecretString::from("after both")).await;
+        assert!(hash.is_ok());
+        assert_eq!(*order.lock().unwrap(), ["pin", "login"]);
     }
 
     #[test]

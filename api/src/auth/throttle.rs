@@ -1,11 +1,18 @@
-//! Failed-login throttling in Redis, per username and per client address.
+//! Password-guess throttling in Redis, per account name and per client address.
 //!
-//! Every failure counts; reaching the limit within the lock period locks that username (or
-//! address) for the lock period. While locked, logins are refused with 429 and a Retry-After
-//! before the password is even checked, so guessing gains nothing, and unknown usernames are
-//! counted like known ones, so the lock reveals nothing about which names exist.
+//! Every place a password is entered (logging in, changing the password, setting the signing
+//! PIN) first reserves a try, atomically, before the password is checked: of any number of
+//! concurrent guesses at most the allowed number is ever checked. A try that turns out right
+//! gives its reservation back; a wrong one keeps it. Going over the limit within the lock
+//! period locks that name (or address) for the lock period: refused with 429 and a Retry-After
+//! before the password is even checked, so guessing gains nothing. Names are counted as typed
+//! (normalised), whether or not they could exist, so a lock reveals nothing about which names
+//! exist and a malformed name costs a guesser the same tries as a real one.
 
-use redis::{AsyncCommands, RedisError, Script, aio::ConnectionManager};
+use std::net::IpAddr;
+
+use redis::{RedisError, Script, aio::ConnectionManager};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::domain::Username;
 
@@ -16,7 +23,25 @@ pub struct LoginThrottle {
     max_failures: u32,
     ip_max_failures: u32,
     lock_secs: u64,
-    fail: Script,
+    reserve: Script,
+    give_back: Script,
+}
+
+/// What a reserved try turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The password was right: the name's failures are forgotten, the address's try returned.
+    Right,
+    /// The password was never checked (the hashing queue was full): both tries returned.
+    NotChecked,
+}
+
+/// How a name is counted: as typed, trimmed, case and Unicode form folded, runs of spaces as
+/// one, so `"X  y"` and `"x y"` share a counter. A valid username counts as itself.
+pub fn normalised_name(raw: &str) -> String {
+    let folded: String = raw.nfkc().collect::<String>().to_lowercase();
+    let name = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    name.chars().take(Username::MAX_LEN).collect()
 }
 
 impl LoginThrottle {
@@ -33,15 +58,42 @@ impl LoginThrottle {
             max_failures: max_failures.max(1),
             ip_max_failures: ip_max_failures.max(1),
             lock_secs: lock.as_secs().max(1),
-            fail: Script::new(
+            // KEYS: (count, lock) per target; ARGV: the lock period, then each target's limit.
+            // Answers 0 when the try is reserved, else the seconds to wait.
+            reserve: Script::new(
                 r"
-                local n = redis.call('INCR', KEYS[1])
-                if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-                if n >= tonumber(ARGV[1]) then
-                  redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
-                  redis.call('DEL', KEYS[1])
+                local wait = 0
+                for i = 2, #KEYS, 2 do
+                  local t = redis.call('TTL', KEYS[i])
+                  if t > wait then wait = t end
                 end
-                return n
+                if wait > 0 then return wait end
+                local period = tonumber(ARGV[1])
+                for i = 1, #KEYS, 2 do
+                  local n = redis.call('INCR', KEYS[i])
+                  if n == 1 then redis.call('EXPIRE', KEYS[i], period) end
+                  if n > tonumber(ARGV[(i + 1) / 2 + 1]) then
+                    redis.call('SET', KEYS[i + 1], '1', 'EX', period)
+                    redis.call('DEL', KEYS[i])
+                    wait = period
+                  end
+                end
+                return wait
+                ",
+            ),
+            // KEYS: the name's count, then the address's count if any; ARGV[1]: `forget`
+            // (the name's failures) or `return` (just this try).
+            give_back: Script::new(
+                r"
+                if ARGV[1] == 'forget' then
+                  redis.call('DEL', KEYS[1])
+                elseif (tonumber(redis.call('GET', KEYS[1])) or 0) > 0 then
+                  redis.call('DECR', KEYS[1])
+                end
+                if KEYS[2] and (tonumber(redis.call('GET', KEYS[2])) or 0) > 0 then
+                  redis.call('DECR', KEYS[2])
+                end
+                return 0
                 ",
             ),
         }
@@ -54,57 +106,57 @@ impl LoginThrottle {
         )
     }
 
-    /// Seconds until the user or the address may try again; `None` when neither is locked.
-    pub async fn locked_for(
-        &self,
-        user: &Username,
-        ip: Option<&str>,
-    ) -> Result<Option<u64>, RedisError> {
-        let mut pipe = redis::pipe();
-        pipe.ttl(self.keys("u", user.as_str()).1);
+    /// Reserves one try for `name` (as typed) from `ip`: `Ok(None)` when it may be checked,
+    /// `Ok(Some(seconds))` when the name or the address is locked.
+    pub async fn reserve(&self, name: &str, ip: Option<IpAddr>) -> Result<Option<u64>, RedisError> {
+        let (count, lock) = self.keys("u", &normalised_name(name));
+        let mut call = self.reserve.key(count);
+        call.key(lock).arg(self.lock_secs).arg(self.max_failures);
         if let Some(ip) = ip {
-            pipe.ttl(self.keys("ip", ip).1);
+            let (count, lock) = self.keys("ip", &ip.to_string());
+            call.key(count).key(lock).arg(self.ip_max_failures);
         }
-        let ttls: Vec<i64> = pipe.query_async(&mut self.redis.clone()).await?;
-        Ok(ttls
-            .into_iter()
-            .filter_map(|t| u64::try_from(t).ok())
-            .filter(|t| *t > 0)
-            .max())
+        let wait: u64 = call.invoke_async(&mut self.redis.clone()).await?;
+        Ok((wait > 0).then_some(wait))
     }
 
-    pub async fn record_failure(
+    /// Settles a reserved try that did not count as a failure.
+    pub async fn settle(
         &self,
-        user: &Username,
-        ip: Option<&str>,
+        name: &str,
+        ip: Option<IpAddr>,
+        outcome: Outcome,
     ) -> Result<(), RedisError> {
-        let mut targets = vec![(self.keys("u", user.as_str()), self.max_failures)];
+        let mut call = self.give_back.key(self.keys("u", &normalised_name(name)).0);
         if let Some(ip) = ip {
-            targets.push((self.keys("ip", ip), self.ip_max_failures));
+            call.key(self.keys("ip", &ip.to_string()).0);
         }
-        for ((count, lock), max) in targets {
-            let _: i64 = self
-                .fail
-                .key(count)
-                .key(lock)
-                .arg(max)
-                .arg(self.lock_secs)
-                .invoke_async(&mut self.redis.clone())
-                .await?;
-        }
+        let mode = match outcome {
+            Outcome::Right => "forget",
+            Outcome::NotChecked => "return",
+        };
+        let _: i64 = call.arg(mode).invoke_async(&mut self.redis.clone()).await?;
         Ok(())
-    }
-
-    pub async fn record_success(&self, user: &Username) -> Result<(), RedisError> {
-        self.redis
-            .clone()
-            .del(self.keys("u", user.as_str()).0)
-            .await
     }
 
     /// An admin's unlock: forgets the failures and lifts the lock.
     pub async fn unlock(&self, user: &Username) -> Result<(), RedisError> {
-        let (count, lock) = self.keys("u", user.as_str());
-        self.redis.clone().del(&[count, lock]).await
+        let (count, lock) = self.keys("u", &normalised_name(user.as_str()));
+        redis::AsyncCommands::del::<_, ()>(&mut self.redis.clone(), &[count, lock]).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_counted_as_typed_but_folded() {
+        assert_eq!(normalised_name("  X   y Z "), "x y z");
+        assert_eq!(normalised_name("LanhDao.An"), "lanhdao.an");
+        assert_eq!(normalised_name("Ｘ y z"), "x y z", "full-width folds to ASCII");
+        let valid = Username::parse(" LanhDao.An ").unwrap();
+        assert_eq!(normalised_name(valid.as_str()), valid.as_str());
+        assert_eq!(normalised_name(&"a".repeat(500)).len(), Username::MAX_LEN);
     }
 }

@@ -71,7 +71,7 @@ pub async fn create_admin(settings: &Settings, args: CreateAdminArgs) -> anyhow:
         title: "Quản trị hệ thống".to_owned(),
         role: Role::Admin,
     };
-    let passwords = Passwords::new(1).await?;
+    let passwords = Passwords::new(1, 1).await?;
     match insert_user(&db, &passwords, &org, seed, password.into_secret()).await {
         Err(e) if e.downcast_ref().is_some_and(is_unique_violation) => {
             bail!("the username `{}` is taken", args.username)
@@ -158,7 +158,7 @@ pub async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
             numbering_style: NumberingStyle::Party,
         };
         let org = store::organizations::insert(&db, new, SystemClock.now()).await?;
-        let passwords = Passwords::new(1).await?;
+        let passwords = Passwords::new(1, 1).await?;
         let people = [
             (
                 "demo.admin",

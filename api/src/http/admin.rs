@@ -27,7 +27,7 @@ use crate::{
 problem_set!(CreateOrgProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed, NotFound, OrganizationCodeTaken);
 problem_set!(UpdateOrgProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed, NotFound);
 problem_set!(ListProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed);
-problem_set!(CreateUserProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed, WeakPassword, NotFound, UsernameTaken);
+problem_set!(CreateUserProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed, WeakPassword, NotFound, UsernameTaken, Busy);
 problem_set!(UpdateUserProblems: authenticated, Forbidden, InvalidRequest, ValidationFailed, NotFound, CannotDisableSelf);
 problem_set!(UserSessionsProblems: authenticated, Forbidden, NotFound);
 

@@ -17,10 +17,10 @@ use crate::{
     state::AppState,
 };
 
-problem_set!(LoginProblems: InvalidRequest, ValidationFailed, InvalidCredentials, AccountDisabled, TooManyAttempts);
+problem_set!(LoginProblems: InvalidRequest, ValidationFailed, InvalidCredentials, AccountDisabled, TooManyAttempts, Busy);
 problem_set!(RefreshProblems: InvalidRequest, InvalidRefreshToken, SessionRevoked);
 problem_set!(LogoutProblems: authenticated);
-problem_set!(PasswordProblems: authenticated, InvalidRequest, CurrentPasswordIncorrect, WeakPassword, TooManyAttempts);
+problem_set!(PasswordProblems: authenticated, InvalidRequest, CurrentPasswordIncorrect, WeakPassword, TooManyAttempts, Busy);
 
 #[derive(Object)]
 #[oai(example, deny_unknown_fields)]
@@ -190,7 +190,7 @@ impl AuthApi {
             username: body.username,
             password: SecretString::from(body.password),
             device,
-            ip: remote.as_socket_addr().map(|a| a.ip().to_string()),
+            ip: remote.as_socket_addr().map(|a| a.ip()),
         };
         Ok(Json(auth::login(&state, input).await?.into()))
     }

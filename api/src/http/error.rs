@@ -3,7 +3,8 @@
 //! body carrying a stable machine `code` and the request id.
 //!
 //! Each operation declares the codes it can answer with, as a [`ProblemSet`], so the spec
-//! documents exactly those statuses (plus the 500 any operation can return).
+//! documents exactly those statuses (plus the 500 and the Redis 503 any operation can return).
+//! A 429 or 503 always carries Retry-After.
 
 use std::{
     collections::{BTreeMap, HashSet},
@@ -20,7 +21,10 @@ use poem_openapi::{
 
 use super::{middleware::current_request_id, upload::UploadError};
 use crate::{
-    auth::TokenError,
+    auth::{
+        TokenError,
+        password::{BUSY_RETRY_AFTER_SECS, PasswordError},
+    },
     domain::{InvalidInput, PasswordPolicyError, workflow::WorkflowError},
     files::PdfError,
     services::{
@@ -32,6 +36,12 @@ use crate::{
 };
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Seconds a client is asked to wait when a dependency is down (Redis reconnects by itself).
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// What any operation can answer besides its own codes.
+const ALWAYS: [ErrorCode; 2] = [ErrorCode::InternalError, ErrorCode::SessionStoreUnavailable];
 
 macro_rules! error_codes {
     ($($variant:ident => $status:literal, $code:literal, $title:literal;)*) => {
@@ -109,6 +119,8 @@ error_codes! {
     UrgedTooSoon => 429, "urged_too_soon", "This task was urged a moment ago; try again later";
     InternalError => 500, "internal_error", "Something went wrong on our side";
     HsmUnavailable => 503, "hsm_unavailable", "The signing HSM is not available; try again later";
+    Busy => 503, "busy", "Too many password checks are waiting; try again in a moment";
+    SessionStoreUnavailable => 503, "session_store_unavailable", "The session store is not reachable; try again later";
 }
 
 /// An RFC 9457 problem.
@@ -160,10 +172,40 @@ impl ApiError {
         }
     }
 
-    /// Logs the full cause chain; the client sees only an opaque 500 and the request id.
+    /// Logs the full cause chain; the client sees only an opaque 500 and the request id. A
+    /// dependency that is down or saturated, whatever area met it, is a 503 with Retry-After.
     pub fn unexpected(err: &anyhow::Error) -> Self {
+        if let Some(unavailable) = Self::unavailable(err) {
+            return unavailable;
+        }
         tracing::error!(error = format!("{err:#}"), "unexpected error");
         Self::new(ErrorCode::InternalError, "an unexpected error occurred")
+    }
+
+    fn unavailable(err: &anyhow::Error) -> Option<Self> {
+        err.chain().find_map(|cause| {
+            if let Some(PasswordError::Busy) = cause.downcast_ref::<PasswordError>() {
+                return Some(Self {
+                    retry_after: Some(BUSY_RETRY_AFTER_SECS),
+                    ..Self::new(ErrorCode::Busy, cause.to_string())
+                });
+            }
+            let redis = cause.downcast_ref::<redis::RedisError>()?;
+            let unreachable = redis.is_io_error()
+                || redis.is_timeout()
+                || redis.is_connection_dropped()
+                || redis.is_unrecoverable_error();
+            unreachable.then(|| {
+                tracing::error!(error = format!("{err:#}"), "Redis is unreachable");
+                Self {
+                    retry_after: Some(UNAVAILABLE_RETRY_AFTER_SECS),
+                    ..Self::new(
+                        ErrorCode::SessionStoreUnavailable,
+                        "the session store is not reachable; try again in a few seconds",
+                    )
+                }
+            })
+        })
     }
 
     pub fn to_problem(&self) -> Problem {
@@ -187,7 +229,11 @@ impl IntoResponse for ApiError {
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             )
             .content_type(PROBLEM_JSON);
-        if let Some(secs) = self.retry_after {
+        let unavailable = self.code.status() == 503;
+        let retry_after = self
+            .retry_after
+            .or(unavailable.then_some(UNAVAILABLE_RETRY_AFTER_SECS));
+        if let Some(secs) = retry_after {
             resp = resp.header("Retry-After", secs.to_string());
         }
         resp.body(body)
@@ -206,6 +252,7 @@ pub trait ProblemSet: Send + Sync + 'static {
 }
 
 /// Declares a [`ProblemSet`]. `authenticated` adds the codes of a refused bearer token.
+/// Every set also documents [`ALWAYS`].
 macro_rules! problem_set {
     ($name:ident: authenticated $(, $code:ident)* $(,)?) => {
         problem_set!($name: Unauthenticated, InvalidToken, TokenExpired, SessionRevoked,
@@ -226,7 +273,7 @@ pub struct Problems<S>(pub ApiError, PhantomData<S>);
 
 impl<S: ProblemSet> From<ApiError> for Problems<S> {
     fn from(err: ApiError) -> Self {
-        if err.code != ErrorCode::InternalError && !S::CODES.contains(&err.code) {
+        if !ALWAYS.contains(&err.code) && !S::CODES.contains(&err.code) {
             tracing::warn!(
                 code = err.code.as_str(),
                 "answering with an undocumented problem code"
@@ -245,7 +292,7 @@ impl<S> From<Problems<S>> for poem::Error {
 impl<S: ProblemSet> ApiResponse for Problems<S> {
     fn meta() -> MetaResponses {
         let mut by_status: BTreeMap<u16, Vec<ErrorCode>> = BTreeMap::new();
-        for code in S::CODES.iter().chain([&ErrorCode::InternalError]) {
+        for code in S::CODES.iter().chain(&ALWAYS) {
             by_status.entry(code.status()).or_default().push(*code);
         }
         let responses = by_status
@@ -258,7 +305,7 @@ impl<S: ProblemSet> ApiResponse for Problems<S> {
                     content_type: PROBLEM_JSON,
                     schema: Problem::schema_ref(),
                 }],
-                headers: if status == 429 {
+                headers: if status == 429 || status == 503 {
                     vec![MetaHeader {
                         name: "Retry-After".to_owned(),
                         description: Some("Seconds to wait before trying again.".to_owned()),
@@ -350,9 +397,9 @@ impl From<SigningError> for ApiError {
             SigningError::Admin(e) => return e.into(),
             SigningError::Workflow(e) => return e.into(),
             SigningError::Invalid(e) => return e.into(),
+            SigningError::Password(e) => return e.into(),
             SigningError::RequestNotFound => ErrorCode::NotFound,
             SigningError::RequestExpired => ErrorCode::SigningRequestExpired,
-            SigningError::CurrentPasswordIncorrect => ErrorCode::CurrentPasswordIncorrect,
             SigningError::PinNotSet => ErrorCode::SigningPinNotSet,
             SigningError::PinInvalid { locked } => {
                 let detail = if locked {
@@ -586,7 +633,7 @@ mod tests {
     fn a_problem_set_documents_each_status_once_with_its_codes() {
         let meta = Problems::<Sample>::meta();
         let statuses: Vec<u16> = meta.responses.iter().filter_map(|r| r.status).collect();
-        assert_eq!(statuses, vec![401, 403, 404, 429, 500]);
+        assert_eq!(statuses, vec![401, 403, 404, 429, 500, 503]);
         let unauthorized = &meta.responses[0];
         assert!(unauthorized.description.contains("`session_revoked`"));
         assert!(unauthorized.description.contains("`token_expired`"));

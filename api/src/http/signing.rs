@@ -25,9 +25,9 @@ use crate::{
 
 problem_set!(ProvisionProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(CertificateProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, SigningCredentialMissing, CertificateRefused, HsmUnavailable);
-problem_set!(PinProblems: authenticated, InvalidRequest, ValidationFailed, CurrentPasswordIncorrect);
+problem_set!(PinProblems: authenticated, InvalidRequest, ValidationFailed, CurrentPasswordIncorrect, TooManyAttempts, Busy);
 problem_set!(RequestProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SigningCredentialMissing, FileReplaced, IdempotencyKeyInUse, IdempotencyKeyReused);
-problem_set!(ConfirmProblems: authenticated, InvalidRequest, ValidationFailed, SigningPinInvalid, SigningLocked, NotFound, NotYourTask, TaskAlreadyDecided, SigningPinNotSet, SigningCredentialMissing, FileReplaced, SigningRequestExpired, PdfNotSignable, PdfTooComplex, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(ConfirmProblems: authenticated, InvalidRequest, ValidationFailed, SigningPinInvalid, SigningLocked, NotFound, NotYourTask, TaskAlreadyDecided, SigningPinNotSet, SigningCredentialMissing, FileReplaced, SigningRequestExpired, PdfNotSignable, PdfTooComplex, HsmUnavailable, Busy, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(AnchorProblems: authenticated);
 problem_set!(VerifyProblems: authenticated, NotFound, PdfNotSignable, PdfTooComplex);
 

@@ -1,5 +1,7 @@
 //! Logging in and out, refreshing, changing the password, and recognising the caller.
 
+use std::net::IpAddr;
+
 use anyhow::Context;
 use sea_orm::TransactionTrait;
 use secrecy::SecretString;
@@ -7,7 +9,7 @@ use uuid::Uuid;
 
 use super::{Principal, audit};
 use crate::{
-    auth::{NewSession, RefreshOutcome, RefreshToken, TokenError},
+    auth::{NewSession, RefreshOutcome, RefreshToken, TokenError, throttle::Outcome},
     domain::{
         DeviceInfo, NewPassword, PasswordPolicyError, Username,
         audit::{Actor, AuditAction, NewEntry},
@@ -53,7 +55,7 @@ pub struct LoginInput {
     pub username: String,
     pub password: SecretString,
     pub device: DeviceInfo,
-    pub ip: Option<String>,
+    pub ip: Option<IpAddr>,
 }
 
 pub struct Tokens {
@@ -65,15 +67,11 @@ pub struct Tokens {
 }
 
 pub async fn login(state: &AppState, input: LoginInput) -> Result<Tokens, AuthError> {
-    // A name that cannot exist is handled like an unknown one: same answer, same work.
+    let ip = input.ip;
+    // Every try is reserved first, under the name as typed: a malformed name is throttled
+    // like any other, then handled like an unknown one (same answer, same work).
+    reserve_try(state, &input.username, ip).await?;
     let username = Username::parse(&input.username).ok();
-    let ip = input.ip.as_deref();
-    if let Some(name) = &username {
-        let locked = state.throttle.locked_for(name, ip).await;
-        if let Some(retry_after) = locked.context("checking the login throttle")? {
-            return Err(AuthError::Throttled { retry_after });
-        }
-    }
     let found = match &username {
         Some(name) => store::users::find_credentials(&state.db, name)
             .await
@@ -84,21 +82,12 @@ pub async fn login(state: &AppState, input: LoginInput) -> Result<Tokens, AuthEr
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
-    let verified = state
-        .passwords
-        .verify(input.password, hash)
-        .await
-        .context("verifying the password")?;
-    let client_ip = input.ip.as_deref().and_then(|ip| ip.parse().ok());
-    let (Some(user), Some(name), true) = (&user, &username, verified) else {
-        if let Some(name) = &username {
-            let recorded = state.throttle.record_failure(name, ip).await;
-            recorded.context("recording a failed login")?;
-        }
+    let verified = verify_reserved(state, &input.username, ip, input.password, hash).await?;
+    let (Some(user), true) = (&user, verified) else {
         // An auditor wants to see guesses at real accounts; unknown names are only throttled.
         if let Some(user) = &user {
             let actor = Actor {
-                ip: client_ip,
+                ip,
                 ..Actor::default()
             };
             let entry = NewEntry::new(actor, AuditAction::LoginFailed, user.organization_id)
@@ -107,11 +96,6 @@ pub async fn login(state: &AppState, input: LoginInput) -> Result<Tokens, AuthEr
         }
         return Err(AuthError::InvalidCredentials);
     };
-    state
-        .throttle
-        .record_success(name)
-        .await
-        .context("clearing failed logins")?;
     if user.disabled {
         return Err(AuthError::AccountDisabled);
     }
@@ -132,7 +116,7 @@ pub async fn login(state: &AppState, input: LoginInput) -> Result<Tokens, AuthEr
     let new = NewSession {
         user_id: user.id,
         device: input.device,
-        ip: input.ip,
+        ip: ip.map(|ip| ip.to_string()),
         must_change_password: user.must_change_password,
     };
     let (session_id, refresh_token) = state
@@ -143,7 +127,7 @@ pub async fn login(state: &AppState, input: LoginInput) -> Result<Tokens, AuthEr
     let actor = Actor {
         user: Some(user.id),
         session: Some(session_id),
-        ip: client_ip,
+        ip,
     };
     let entry = NewEntry::new(actor, AuditAction::LoggedIn, user.organization_id)
         .detail("device_id", device_id);
@@ -229,22 +213,13 @@ pub async fn change_password(
         .await
         .context("loading the account")?
         .context("the caller's account no longer exists")?;
-    // A stolen access token must not become an unlimited password oracle: wrong current
-    // passwords count toward the same lock as failed logins.
-    let username = Username::parse(&user.username).context("stored username")?;
-    let locked = state.throttle.locked_for(&username, None).await;
-    if let Some(retry_after) = locked.context("checking the login throttle")? {
-        return Err(AuthError::Throttled { retry_after });
-    }
-    let verify =
-        |password: &SecretString| state.passwords.verify(password.clone(), Some(hash.clone()));
-    if !verify(&current).await.context("verifying the password")? {
-        let recorded = state.throttle.record_failure(&username, None).await;
-        recorded.context("recording a failed password check")?;
+    if !check_password(state, &user.username, who.ip, current, hash.clone()).await? {
         return Err(AuthError::CurrentPasswordIncorrect);
     }
     let new = NewPassword::parse(new, &user.username)?.into_secret();
-    if verify(&new)
+    if state
+        .passwords
+        .verify(new.clone(), Some(hash))
         .await
         .context("comparing with the old password")?
     {
@@ -274,6 +249,49 @@ pub async fn change_password(
         .context("ending the other sessions")?;
     tracing::info!(user_id = %who.user_id, "password changed");
     Ok(())
+}
+
+/// Checks an account's password where a signed-in user re-enters it (a password change, a
+/// signing PIN change). A stolen session must not become an unlimited password oracle: each
+/// try counts toward the same throttle as logins of that account.
+pub async fn check_password(
+    state: &AppState,
+    username: &str,
+    ip: Option<IpAddr>,
+    password: SecretString,
+    hash: String,
+) -> Result<bool, AuthError> {
+    reserve_try(state, username, ip).await?;
+    verify_reserved(state, username, ip, password, Some(hash)).await
+}
+
+async fn reserve_try(state: &AppState, name: &str, ip: Option<IpAddr>) -> Result<(), AuthError> {
+    let reserved = state.throttle.reserve(name, ip).await;
+    match reserved.context("reserving a password try")? {
+        Some(retry_after) => Err(AuthError::Throttled { retry_after }),
+        None => Ok(()),
+    }
+}
+
+/// Checks a password whose try is reserved, and settles the try: a wrong password keeps it.
+async fn verify_reserved(
+    state: &AppState,
+    name: &str,
+    ip: Option<IpAddr>,
+    password: SecretString,
+    hash: Option<String>,
+) -> Result<bool, AuthError> {
+    let verified = state.passwords.verify(password, hash).await;
+    let outcome = match verified {
+        Ok(true) => Some(Outcome::Right),
+        Ok(false) => None,
+        Err(_) => Some(Outcome::NotChecked),
+    };
+    if let Some(outcome) = outcome {
+        let settled = state.throttle.settle(name, ip, outcome).await;
+        settled.context("settling a password try")?;
+    }
+    Ok(verified.context("verifying the password")?)
 }
 
 /// Every authenticated request: a valid token, then one Redis round trip to its session.

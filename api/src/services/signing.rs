@@ -18,6 +18,7 @@ use x509_cert::Certificate;
 use super::{
     Principal,
     admin::{self, AdminError},
+    auth::{self, AuthError},
     documents::{DocumentError, visible},
     workflow::{WorkflowServiceError, apply, devices, flow_of, load_tasks},
 };
@@ -54,12 +55,13 @@ pub enum SigningError {
     Workflow(#[from] WorkflowServiceError),
     #[error(transparent)]
     Invalid(#[from] InvalidInput),
+    /// The login password re-entered to set the PIN: wrong, or too many wrong tries.
+    #[error(transparent)]
+    Password(#[from] AuthError),
     #[error("no such signing request")]
     RequestNotFound,
     #[error("the signing request has expired; make a new one")]
     RequestExpired,
-    #[error("the current password is wrong")]
-    CurrentPasswordIncorrect,
     #[error("no signing PIN is set: set one first")]
     PinNotSet,
     #[error("wrong signing PIN")]
@@ -265,17 +267,12 @@ pub async fn set_pin(
     if !(6..=12).contains(&raw.len()) || !raw.bytes().all(|b| b.is_ascii_digit()) {
         return Err(InvalidInput::new("pin", "must be 6 to 12 digits").into());
     }
-    let (_, hash) = store::users::find_credentials_by_id(&state.db, who.user_id)
+    let (user, hash) = store::users::find_credentials_by_id(&state.db, who.user_id)
         .await
         .context("loading the account")?
         .context("the caller's account no longer exists")?;
-    let right = state
-        .passwords
-        .verify(current_password, Some(hash))
-        .await
-        .context("checking the password")?;
-    if !right {
-        return Err(SigningError::CurrentPasswordIncorrect);
+    if !auth::check_password(state, &user.username, who.ip, current_password, hash).await? {
+        return Err(AuthError::CurrentPasswordIncorrect.into());
     }
     let pin_hash = state.passwords.hash(pin).await.context("hashing the PIN")?;
     store::signing::set_pin(&state.db, who.user_id, pin_hash, state.clock.now())
@@ -418,7 +415,7 @@ async fn check_pin(state: &AppState, user: Uuid, pin: SecretString) -> Result<()
     }
     let right = state
         .passwords
-        .verify(pin, Some(hash))
+        .verify_pin(pin, hash)
         .await
         .context("checking the PIN")?;
     if right {
