@@ -25,6 +25,7 @@ mod people;
 mod push;
 mod reports;
 mod revisions;
+mod revocation;
 mod sessions;
 mod signing;
 mod workflow;

@@ -6,6 +6,13 @@
 //! `user:{id}:sessions` indexes a user's sessions for listing and revoke-all. Ending a session
 //! is deleting its keys: every instance sees it on the very next request, and the device's
 //! push token goes with it.
+//!
+//! `user:{id}:gen` is the account's generation, stamped into each session when it is created
+//! and bumped when the account is disabled or its password changes. The per-request check and
+//! the refresh compare the two in the same round trip, so a session from before the bump is
+//! dead without a database read; and a session is only created if the generation read before
+//! the login looked at the account is still current, so a login racing a disable (or a
+//! password change) never yields a live session.
 
 use std::collections::HashMap;
 
@@ -87,17 +94,26 @@ pub enum RefreshOutcome {
         token: RefreshToken,
     },
     /// A token already rotated away was presented again: the session has been ended.
-    Reused,
+    Reused {
+        session: Uuid,
+        user: Option<Uuid>,
+    },
     Unknown,
 }
+
+/// An account's generation, as read before a login looks at the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generation(String);
 
 #[derive(Clone)]
 pub struct SessionStore {
     redis: ConnectionManager,
     prefix: String,
     idle_ttl_secs: u64,
+    create: Script,
     touch: Script,
     rotate: Script,
+    bump: Script,
     set_if_live: Script,
     clear_if_same: Script,
 }
@@ -108,29 +124,61 @@ impl SessionStore {
             redis,
             prefix: prefix.to_owned(),
             idle_ttl_secs: idle_ttl.as_secs().max(1),
-            touch: Script::new(
+            // KEYS: session, user index, user generation; ARGV: idle TTL, generation,
+            // session id, then the session's field/value pairs.
+            create: Script::new(
                 r"
-                if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-                redis.call('HSET', KEYS[1], 'last_seen_at', ARGV[1])
-                return redis.call('HMGET', KEYS[1], 'user_id', 'must_change_password')
+                if (redis.call('GET', KEYS[3]) or '0') ~= ARGV[2] then return 0 end
+                redis.call('HSET', KEYS[1], 'gen', ARGV[2], unpack(ARGV, 4))
+                redis.call('EXPIRE', KEYS[1], ARGV[1])
+                redis.call('SADD', KEYS[2], ARGV[3])
+                redis.call('EXPIRE', KEYS[2], ARGV[1])
+                return 1
                 ",
             ),
+            // KEYS: session, the token's user's generation. A session without a stamp dates
+            // from before generations and counts as generation 0, like an account never bumped.
+            touch: Script::new(
+                r"
+                local s = redis.call('HMGET', KEYS[1], 'user_id', 'must_change_password', 'gen')
+                if not s[1] then return false end
+                if (s[3] or '0') ~= (redis.call('GET', KEYS[2]) or '0') then return false end
+                redis.call('HSET', KEYS[1], 'last_seen_at', ARGV[1])
+                return {s[1], s[2]}
+                ",
+            ),
+            // The generation key is built here from the session's user (ARGV[5] is the key
+            // prefix): the refresh token names only the session. One Redis, so this is safe.
             rotate: Script::new(
                 r"
-                local current = redis.call('HGET', KEYS[1], 'refresh_hash')
+                local s = redis.call('HMGET', KEYS[1], 'refresh_hash', 'user_id', 'gen')
+                local current = s[1]
                 if not current then return {0, false, false} end
+                local gen = redis.call('GET', ARGV[5] .. 'user:' .. s[2] .. ':gen') or '0'
+                if (s[3] or '0') ~= gen then return {0, false, false} end
                 if current == ARGV[1] then
                   redis.call('HSET', KEYS[1], 'refresh_hash', ARGV[2], 'last_seen_at', ARGV[4])
                   redis.call('SADD', KEYS[2], ARGV[1])
                   redis.call('EXPIRE', KEYS[1], ARGV[3])
                   redis.call('EXPIRE', KEYS[2], ARGV[3])
-                  return {1, redis.call('HGET', KEYS[1], 'user_id'), redis.call('HGET', KEYS[1], 'must_change_password')}
+                  return {1, s[2], redis.call('HGET', KEYS[1], 'must_change_password')}
                 end
                 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
                   redis.call('DEL', KEYS[1], KEYS[2])
-                  return {2, false, false}
+                  return {2, s[2], false}
                 end
                 return {0, false, false}
+                ",
+            ),
+            // KEYS: user generation, the session to keep (optional). Bumps the generation and
+            // restamps the kept session, in one step.
+            bump: Script::new(
+                r"
+                local gen = redis.call('INCR', KEYS[1])
+                if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then
+                  redis.call('HSET', KEYS[2], 'gen', gen)
+                end
+                return gen
                 ",
             ),
             set_if_live: Script::new(
@@ -161,11 +209,48 @@ impl SessionStore {
         format!("{}user:{}:sessions", self.prefix, user)
     }
 
+    fn generation_key(&self, user: Uuid) -> String {
+        format!("{}user:{}:gen", self.prefix, user)
+    }
+
+    /// Read before a login looks at the account: [`SessionStore::create`] refuses if the
+    /// account was disabled or its password changed since.
+    pub async fn generation(&self, user: Uuid) -> Result<Generation, RedisError> {
+        let stamp: Option<String> = self.redis.clone().get(self.generation_key(user)).await?;
+        Ok(Generation(stamp.unwrap_or_else(|| "0".to_owned())))
+    }
+
+    /// Ends every session of `user` at once, and any login in progress: disabling an account,
+    /// an admin's revoke-all. Returns how many sessions ended.
+    pub async fn end_all(&self, user: Uuid) -> Result<usize, RedisError> {
+        self.bump(user, None).await?;
+        self.revoke_all(user, None).await
+    }
+
+    /// After a password change: every other session and login in progress ends; `keep` (the
+    /// session that changed it) lives on.
+    pub async fn end_all_but(&self, user: Uuid, keep: Uuid) -> Result<usize, RedisError> {
+        self.bump(user, Some(keep)).await?;
+        self.revoke_all(user, Some(keep)).await
+    }
+
+    async fn bump(&self, user: Uuid, keep: Option<Uuid>) -> Result<(), RedisError> {
+        let mut call = self.bump.key(self.generation_key(user));
+        if let Some(keep) = keep {
+            call.key(self.session_key(keep));
+        }
+        let _: i64 = call.invoke_async(&mut self.redis.clone()).await?;
+        Ok(())
+    }
+
+    /// `None` when the account's generation moved past `generation` (disabled, or its password
+    /// changed) since the login read it.
     pub async fn create(
         &self,
         new: NewSession,
+        generation: &Generation,
         now: DateTime<Utc>,
-    ) -> Result<(Uuid, RefreshToken), RedisError> {
+    ) -> Result<Option<(Uuid, RefreshToken)>, RedisError> {
         let id = Uuid::new_v4();
         let token = RefreshToken::generate(id);
         let now = now.to_rfc3339();
@@ -190,31 +275,32 @@ impl SessionStore {
         if let Some(ip) = new.ip {
             fields.push(("ip", ip));
         }
-        let ttl = self.ttl();
-        redis::pipe()
-            .atomic()
-            .hset_multiple(self.session_key(id), &fields)
-            .ignore()
-            .expire(self.session_key(id), ttl)
-            .ignore()
-            .sadd(self.user_key(new.user_id), id.to_string())
-            .ignore()
-            .expire(self.user_key(new.user_id), ttl)
-            .ignore()
-            .exec_async(&mut self.redis.clone())
-            .await?;
-        Ok((id, token))
+        let mut call = self.create.key(self.session_key(id));
+        call.key(self.user_key(new.user_id))
+            .key(self.generation_key(new.user_id))
+            .arg(self.ttl())
+            .arg(&generation.0)
+            .arg(id.to_string());
+        for (field, value) in fields {
+            call.arg(field).arg(value);
+        }
+        let created: i64 = call.invoke_async(&mut self.redis.clone()).await?;
+        Ok((created == 1).then_some((id, token)))
     }
 
     /// The per-request check: one round trip that also records when the device was last seen.
+    /// `None` when the session has ended, is not `user`'s, or predates the account's last
+    /// disable or password change.
     pub async fn touch(
         &self,
         id: Uuid,
+        user: Uuid,
         now: DateTime<Utc>,
     ) -> Result<Option<LiveSession>, RedisError> {
         let found: Option<(Option<String>, Option<String>)> = self
             .touch
             .key(self.session_key(id))
+            .key(self.generation_key(user))
             .arg(now.to_rfc3339())
             .invoke_async(&mut self.redis.clone())
             .await?;
@@ -246,6 +332,7 @@ impl SessionStore {
             .arg(next.digest())
             .arg(self.ttl())
             .arg(now.to_rfc3339())
+            .arg(&self.prefix)
             .invoke_async(&mut self.redis.clone())
             .await?;
         Ok(
@@ -265,7 +352,7 @@ impl SessionStore {
                         },
                     }
                 }
-                (2, _) => RefreshOutcome::Reused,
+                (2, user) => RefreshOutcome::Reused { session: id, user },
                 _ => RefreshOutcome::Unknown,
             },
         )
@@ -324,7 +411,7 @@ impl SessionStore {
     }
 
     /// Ends all of `user`'s sessions but `keep`; returns how many ended.
-    pub async fn revoke_all(&self, user: Uuid, keep: Option<Uuid>) -> Result<usize, RedisError> {
+    async fn revoke_all(&self, user: Uuid, keep: Option<Uuid>) -> Result<usize, RedisError> {
         let mut ended = 0;
         for session in self.list(user).await? {
             if Some(session.id) != keep && self.revoke(user, session.id).await? {

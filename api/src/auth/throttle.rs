@@ -154,7 +154,11 @@ mod tests {
     fn names_are_counted_as_typed_but_folded() {
         assert_eq!(normalised_name("  X   y Z "), "x y z");
         assert_eq!(normalised_name("LanhDao.An"), "lanhdao.an");
-        assert_eq!(normalised_name("Ｘ y z"), "x y z", "full-width folds to ASCII");
+        assert_eq!(
+            normalised_name("Ｘ y z"),
+            "x y z",
+            "full-width folds to ASCII"
+        );
         let valid = Username::parse(" LanhDao.An ").unwrap();
         assert_eq!(normalised_name(valid.as_str()), valid.as_str());
         assert_eq!(normalised_name(&"a".repeat(500)).len(), Username::MAX_LEN);

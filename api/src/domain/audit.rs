@@ -19,6 +19,9 @@ stored_enum! {
         LoggedOut = "logged_out",
         PasswordChanged = "password_changed",
         SessionRevoked = "session_revoked",
+        /// A refresh token already rotated away was presented again: someone holds a copy,
+        /// and the session was ended.
+        RefreshTokenReused = "refresh_token_reused",
         OrganizationCreated = "organization_created",
         OrganizationUpdated = "organization_updated",
         UserCreated = "user_created",

@@ -204,10 +204,12 @@ impl AuthApi {
     async fn refresh(
         &self,
         state: Data<&AppState>,
+        remote: &RemoteAddr,
         body: Json<RefreshRequest>,
     ) -> Result<Json<TokenResponse>, Problems<RefreshProblems>> {
         let token = SecretString::from(body.0.refresh_token);
-        Ok(Json(auth::refresh(&state, token).await?.into()))
+        let ip = remote.as_socket_addr().map(|a| a.ip());
+        Ok(Json(auth::refresh(&state, token, ip).await?.into()))
     }
 
     /// Log out

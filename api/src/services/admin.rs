@@ -310,7 +310,7 @@ pub async fn update_user(
     audit::record(state, &txn, entry).await?;
     txn.commit().await.context("committing the account")?;
     if updated.disabled {
-        let ended = state.sessions.revoke_all(id, None).await;
+        let ended = state.sessions.end_all(id).await;
         ended.context("ending the disabled account's sessions")?;
     }
     if update.unlock {
@@ -370,7 +370,7 @@ pub async fn revoke_all_sessions(
     let user = managed_user(state, admin, id).await?;
     let ended = state
         .sessions
-        .revoke_all(id, None)
+        .end_all(id)
         .await
         .context("ending the sessions")?;
     let entry = admin

@@ -82,8 +82,9 @@ pub async fn login(state: &AppState, input: LoginInput) -> Result<Tokens, AuthEr
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
-    let verified = verify_reserved(state, &input.username, ip, input.password, hash).await?;
-    let (Some(user), true) = (&user, verified) else {
+    let verified =
+        verify_reserved(state, &input.username, ip, input.password, hash.clone()).await?;
+    let (Some(user), Some(hash), true) = (&user, hash, verified) else {
         // An auditor wants to see guesses at real accounts; unknown names are only throttled.
         if let Some(user) = &user {
             let actor = Actor {
@@ -96,9 +97,15 @@ pub async fn login(state: &AppState, input: LoginInput) -> Result<Tokens, AuthEr
         }
         return Err(AuthError::InvalidCredentials);
     };
-    if user.disabled {
-        return Err(AuthError::AccountDisabled);
-    }
+    // The account's generation, then the account as it is now: a disable or password change
+    // committed before this read shows in it, one committed after bumps the generation, and
+    // the session is then not created.
+    let generation = state
+        .sessions
+        .generation(user.id)
+        .await
+        .context("reading the account's generation")?;
+    still_as_verified(state, user.id, &hash).await?;
     // The same device logging in again replaces its old session.
     for old in state
         .sessions
@@ -119,11 +126,12 @@ pub async fn login(state: &AppState, input: LoginInput) -> Result<Tokens, AuthEr
         ip: ip.map(|ip| ip.to_string()),
         must_change_password: user.must_change_password,
     };
-    let (session_id, refresh_token) = state
-        .sessions
-        .create(new, now)
-        .await
-        .context("creating the session")?;
+    let created = state.sessions.create(new, &generation, now).await;
+    let Some((session_id, refresh_token)) = created.context("creating the session")? else {
+        still_as_verified(state, user.id, &hash).await?;
+        // Only the sessions were ended (an admin's revoke-all) meanwhile: log in again.
+        return Err(AuthError::InvalidCredentials);
+    };
     let actor = Actor {
         user: Some(user.id),
         session: Some(session_id),
@@ -142,7 +150,23 @@ pub async fn login(state: &AppState, input: LoginInput) -> Result<Tokens, AuthEr
     )
 }
 
-pub async fn refresh(state: &AppState, presented: SecretString) -> Result<Tokens, AuthError> {
+/// Refuses a login whose account was disabled, or whose password changed, after it was read.
+async fn still_as_verified(state: &AppState, user: Uuid, hash: &str) -> Result<(), AuthError> {
+    let now = store::users::find_credentials_by_id(&state.db, user)
+        .await
+        .context("reloading the account")?;
+    match now {
+        Some((user, _)) if user.disabled => Err(AuthError::AccountDisabled),
+        Some((_, current)) if current == hash => Ok(()),
+        _ => Err(AuthError::InvalidCredentials),
+    }
+}
+
+pub async fn refresh(
+    state: &AppState,
+    presented: SecretString,
+    ip: Option<IpAddr>,
+) -> Result<Tokens, AuthError> {
     let presented = RefreshToken::from_client(presented);
     let outcome = state
         .sessions
@@ -157,8 +181,29 @@ pub async fn refresh(state: &AppState, presented: SecretString) -> Result<Tokens
             token,
             session.must_change_password,
         ),
-        RefreshOutcome::Reused => {
-            tracing::warn!("a rotated refresh token was presented again; its session was ended");
+        RefreshOutcome::Reused { session, user } => {
+            tracing::warn!(%session, "a rotated refresh token was presented again; its session was ended");
+            let account = match user {
+                Some(user) => store::users::find(&state.db, user)
+                    .await
+                    .context("loading the account")?,
+                None => None,
+            };
+            if let Some(account) = account {
+                let actor = Actor {
+                    user: Some(account.id),
+                    session: Some(session),
+                    ip,
+                };
+                let entry = NewEntry::new(
+                    actor,
+                    AuditAction::RefreshTokenReused,
+                    account.organization_id,
+                )
+                .subject(account.id)
+                .detail("session_id", session.to_string());
+                audit::record_alone(state, entry).await?;
+            }
             Err(AuthError::RefreshTokenReused)
         }
         RefreshOutcome::Unknown => Err(AuthError::InvalidRefreshToken),
@@ -244,7 +289,7 @@ pub async fn change_password(
         .context("updating the session")?;
     state
         .sessions
-        .revoke_all(who.user_id, Some(who.session_id))
+        .end_all_but(who.user_id, who.session_id)
         .await
         .context("ending the other sessions")?;
     tracing::info!(user_id = %who.user_id, "password changed");
@@ -294,7 +339,8 @@ async fn verify_reserved(
     Ok(verified.context("verifying the password")?)
 }
 
-/// Every authenticated request: a valid token, then one Redis round trip to its session.
+/// Every authenticated request: a valid token, then one Redis round trip to its session, which
+/// also checks the account is still active (see `auth::sessions` on generations).
 pub async fn authenticate(
     state: &AppState,
     bearer: &str,
@@ -305,7 +351,7 @@ pub async fn authenticate(
     let claims = state.tokens.verify(bearer, now)?;
     let live = state
         .sessions
-        .touch(claims.sid, now)
+        .touch(claims.sid, claims.sub, now)
         .await
         .context("checking the session")?
         .filter(|s| s.user_id == claims.sub)
