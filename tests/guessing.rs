@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::{
     audit::trail,
-    helpers::{Backend, on_both_databases, reply, spawn_app_with},
+    helpers::{Backend, metric, on_both_databases, reply, spawn_app_with},
     signing::{at_the_sign_step, confirm, office, provision, request},
 };
 
@@ -209,21 +209,8 @@ async fn a_login_flood_is_shed_and_a_signature_still_goes_through(db: Backend) {
     assert!(during_the_flood, "the flood was over before the signature");
     // How long the PIN waited for a hashing worker, as the server measured it: the whole
     // confirm also waits for the cores the flood and this machine's other work are using.
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let figure = |name: &str| {
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok())
-            .unwrap_or_else(|| panic!("no {name} in {metrics}"))
-    };
+    let metrics = app.metrics().await;
+    let figure = |name: &str| metric(&metrics, name).unwrap_or_else(|| panic!("no {name}"));
     let pin_checks = figure("password_queue_wait_seconds_count{lane=\"pin\"}");
     let within_a_second = figure("password_queue_wait_seconds_bucket{lane=\"pin\",le=\"1\"}");
     assert_eq!(

@@ -312,6 +312,18 @@ impl TestApp {
             .expect("a figure in kB")
     }
 
+    /// The server's `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .expect("metrics answered")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     /// Kills the server process at once, as a crash would (no graceful shutdown).
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -385,6 +397,13 @@ fn start(world: World, owns_world: bool, env: &[(&str, &str)]) -> TestApp {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect(),
     }
+}
+
+/// The value of the sample `name` (labels included, as exposed) in a `/metrics` text.
+pub fn metric(metrics: &str, name: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
 }
 
 /// reqwest shares its features with the api's, which has rustls without a crypto provider:

@@ -33,15 +33,7 @@ async fn health_metrics_and_request_ids(db: Backend) {
     app.logs_through("app-trace-12345").await;
 
     app.admin().await;
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains(r#"operation="login""#), "{metrics}");
     assert!(metrics.contains("http_request_duration_seconds"));
 }

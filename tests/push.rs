@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::{
     fake_fcm::{Answer, FakeFcm},
-    helpers::{Backend, TestApp, Tokens, on_both_databases, pdf, spawn_app_with},
+    helpers::{Backend, TestApp, Tokens, metric, on_both_databases, pdf, spawn_app_with},
 };
 
 on_both_databases!(
@@ -127,18 +127,7 @@ fn tokens(accepted: &[Value]) -> Vec<String> {
 /// Waits (bounded) until the server's counter `name` reaches `at_least`.
 async fn wait_for_metric(app: &TestApp, name: &str, at_least: u64) {
     for _ in 0..200 {
-        let metrics = app
-            .http
-            .get(format!("{}/metrics", app.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let value = metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok());
+        let value = metric(&app.metrics().await, name);
         if value.is_some_and(|v| v >= at_least as f64) {
             return;
         }
