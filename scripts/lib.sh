@@ -140,13 +140,14 @@ ensure_postgres() {
 # ensure_python_tools — a private venv with the OpenAPI validator and the
 # API fuzzer. Exports VANBAN_VENV.
 # ensure_softhsm [DATA_DIR] — SoftHSM2 (the development HSM) and the signature
-# validators the tests use (pdfsig, certutil, qpdf) are installed. With DATA_DIR,
+# validators the tests use (pdfsig, certutil, qpdf) and the font of signature
+# appearances (Liberation Serif) are installed. With DATA_DIR,
 # a token labelled $PKCS11_TOKEN_LABEL (default vanban) exists in DATA_DIR/tokens,
 # never in the system token directory, its PIN generated into DATA_DIR/pkcs11-pin
 # at first start (never committed), and SOFTHSM2_CONF, PKCS11_MODULE and
 # PKCS11_TOKEN_LABEL are exported for the server.
 ensure_softhsm() {
-  apt_install softhsm2 opensc poppler-utils libnss3-tools qpdf
+  apt_install softhsm2 opensc poppler-utils libnss3-tools qpdf fonts-liberation2
   local data_dir=${1:-}
   [[ -n $data_dir ]] || return 0
   mkdir -p "$data_dir/tokens"

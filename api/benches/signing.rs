@@ -39,7 +39,7 @@ async fn sign_pdf(
         #[allow(clippy::disallowed_methods)]
         signing_time: Utc::now(),
     };
-    let prepared = tokio::task::spawn_blocking(move || pades::prepare(pdf, &info)).await??;
+    let prepared = tokio::task::spawn_blocking(move || pades::prepare(pdf, &info, None)).await??;
     let signed = cms::sign_detached(hsm, signer, prepared.digest()).await?;
     Ok(prepared.finish(&signed)?.len())
 }

@@ -31,7 +31,9 @@ use crate::{
     signing::{
         Hsm, HsmError, NoHsm, SigningSetup,
         ca::{CaError, DevCa},
+        fonts::Font,
         pkcs11::Pkcs11Hsm,
+        tsa::Tsa,
     },
     state::AppState,
     store, telemetry,
@@ -57,6 +59,10 @@ pub enum StartupError {
     Hsm(#[from] HsmError),
     #[error("cannot set up the development CA: {0}")]
     DevCa(#[from] CaError),
+    #[error(transparent)]
+    Font(#[from] crate::signing::fonts::FontError),
+    #[error("cannot set up the time-stamping client: {0}")]
+    Tsa(String),
     #[error("cannot read the trust anchors in {path}: {reason}")]
     TrustAnchors { path: String, reason: String },
     #[error("cannot read the PKCS#11 PIN from {path}: {source}")]
@@ -192,15 +198,36 @@ async fn signing(settings: &Settings) -> Result<SigningSetup, StartupError> {
     } else {
         None
     };
-    let anchors = match &settings.signing_trust_anchors_file {
+    let mut anchors = match &settings.signing_trust_anchors_file {
         Some(path) => trust_anchors(path).await?,
         None => Vec::new(),
+    };
+    if let Some(path) = &settings.tsa_trust_anchors_file {
+        anchors.extend(trust_anchors(path).await?);
+    }
+    // Signing on without its font would fail at the first signature: refuse to start instead.
+    let font = match settings.pkcs11_module {
+        Some(_) => {
+            let path = settings.signature_font_file.clone();
+            let read = tokio::fs::read(&path).await;
+            Some(Font::load(&path, read)?)
+        }
+        None => None,
+    };
+    let tsa = match &settings.tsa_url {
+        Some(url) => Some(
+            Tsa::new(url.clone(), settings.tsa_required)
+                .map_err(|e| StartupError::Tsa(e.to_string()))?,
+        ),
+        None => None,
     };
     Ok(SigningSetup {
         hsm,
         configured: settings.pkcs11_module.is_some(),
         dev_ca,
         anchors,
+        font,
+        tsa,
         request_ttl: chrono::Duration::from_std(settings.signing_request_ttl)
             .unwrap_or(chrono::Duration::minutes(5)),
     })

@@ -574,7 +574,7 @@ async fn sign_file(
 ) -> Result<crate::files::StoredFile, SigningError> {
     let bytes = read_file(state, file).await?;
     // Parsing and rewriting a large PDF is CPU work: off the async runtime.
-    let prepared = tokio::task::spawn_blocking(move || pades::prepare(bytes, &info))
+    let prepared = tokio::task::spawn_blocking(move || pades::prepare(bytes, &info, None))
         .await
         .context("preparing the PDF")??;
     let cms = cms::sign_detached(state.signing.hsm.as_ref(), signer, prepared.digest()).await?;

@@ -5,14 +5,18 @@
 //! with [`chain`] for certificate paths and [`revisions`] for what changed after a signature.
 //! Nothing here touches the database or HTTP: `services::signing` does the use cases.
 
+pub mod appearance;
 pub mod ca;
 pub mod chain;
 pub mod cms;
+pub mod fonts;
 pub mod hsm;
+pub mod images;
 pub mod pades;
 pub mod pkcs11;
 pub mod revisions;
 pub mod sample;
+pub mod tsa;
 pub mod verify;
 
 #[cfg(test)]
@@ -32,6 +36,10 @@ pub struct SigningSetup {
     pub anchors: Vec<x509_cert::Certificate>,
     /// How long a signing request waits for its PIN.
     pub request_ttl: chrono::Duration,
+    /// The font of signature appearances; loaded whenever signing is on.
+    pub font: Option<fonts::Font>,
+    /// The time-stamping authority, when configured.
+    pub tsa: Option<tsa::Tsa>,
 }
 
 impl SigningSetup {

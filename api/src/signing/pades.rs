@@ -1,13 +1,18 @@
-//! PAdES baseline B-B embedding: a signature is appended to the PDF as an incremental update
-//! (so the bytes of earlier revisions, and the signatures over them, stay untouched) holding a
-//! signature field and widget on page 1, a new catalog whose /AcroForm lists the field, and a
-//! signature dictionary whose /Contents is a placeholder. [`prepare`] writes the update and
-//! computes the digest of everything but that placeholder; [`Prepared::finish`] puts the CMS in.
+//! PAdES embedding: a signature is appended to the PDF as an incremental update (so the bytes
+//! of earlier revisions, and the signatures over them, stay untouched) holding a signature
+//! field whose widget shows the signature's [`Look`] through its own appearance stream, a new
+//! catalog whose /AcroForm lists the field, and a signature dictionary whose /Contents is a
+//! placeholder. [`prepare`] writes the update and computes the digest of everything but that
+//! placeholder; [`Prepared::finish`] puts the CMS in.
 
 use chrono::{DateTime, Utc};
 use lopdf::{Dictionary, Document, IncrementalDocument, Object, ObjectId, StringFormat};
 use sha2::{Digest, Sha256};
 
+use super::{
+    appearance::{AppearanceError, Look, Placed, Rect},
+    fonts::Font,
+};
 use crate::files::pdf_limits::{self, Exceeded, LoadError};
 
 /// Room for the DER SignedData (signer certificate and chain included).
@@ -27,6 +32,8 @@ pub enum PadesError {
     SignatureTooLarge(usize),
     #[error("writing the signed PDF: {0}")]
     Write(String),
+    #[error(transparent)]
+    Appearance(#[from] AppearanceError),
 }
 
 impl From<LoadError> for PadesError {
@@ -76,8 +83,121 @@ impl Prepared {
     }
 }
 
-/// Appends a signature field, widget and placeholder to `pdf` as an incremental update.
-pub fn prepare(pdf: Vec<u8>, info: &SignatureInfo) -> Result<Prepared, PadesError> {
+/// The visible area (CropBox, else MediaBox) of each page of `pdf`, in page order.
+pub fn page_areas(pdf: &[u8]) -> Result<Vec<Rect>, PadesError> {
+    let document = pdf_limits::load(pdf)?;
+    Ok(visible_areas(&document))
+}
+
+fn visible_areas(document: &Document) -> Vec<Rect> {
+    document
+        .get_pages()
+        .values()
+        .map(|page| {
+            let media = inherited_box(document, *page, b"MediaBox");
+            let crop = inherited_box(document, *page, b"CropBox");
+            // A CropBox outside the MediaBox is clipped to it (ISO 32000-1, 14.11.2).
+            match (media, crop) {
+                (Some(m), Some(c)) => {
+                    let (x, y) = (c.x.max(m.x), c.y.max(m.y));
+                    Rect {
+                        x,
+                        y,
+                        width: ((c.x + c.width).min(m.x + m.width) - x).max(0.0),
+                        height: ((c.y + c.height).min(m.y + m.height) - y).max(0.0),
+                    }
+                }
+                (Some(b), None) | (None, Some(b)) => b,
+                // US Letter, the default a reader assumes.
+                (None, None) => Rect {
+                    x: 0.0,
+                    y: 0.0,
+                    width: 612.0,
+                    height: 792.0,
+                },
+            }
+        })
+        .collect()
+}
+
+/// A page box, looked up through the page tree as the attribute is inheritable.
+fn inherited_box(document: &Document, page: ObjectId, key: &[u8]) -> Option<Rect> {
+    let mut node = document.get_dictionary(page).ok()?;
+    // The depth bound guards against a cyclic page tree.
+    for _ in 0..32 {
+        if let Ok(value) = node.get(key) {
+            let numbers: Vec<f32> = document
+                .dereference(value)
+                .ok()?
+                .1
+                .as_array()
+                .ok()?
+                .iter()
+                .filter_map(|n| document.dereference(n).ok()?.1.as_float().ok())
+                .collect();
+            let [x0, y0, x1, y1] = numbers[..] else {
+                return None;
+            };
+            return Some(Rect {
+                x: x0.min(x1),
+                y: y0.min(y1),
+                width: (x1 - x0).abs(),
+                height: (y1 - y0).abs(),
+            });
+        }
+        let parent = node.get(b"Parent").and_then(Object::as_reference).ok()?;
+        node = document.get_dictionary(parent).ok()?;
+    }
+    None
+}
+
+/// The latest signature already in the document with a visible widget: where it is.
+fn latest_visible_signature(
+    document: &Document,
+    catalog_id: ObjectId,
+    pages: &std::collections::BTreeMap<u32, ObjectId>,
+) -> Option<Placed> {
+    existing_fields(document, catalog_id)
+        .iter()
+        .rev()
+        .filter_map(|f| document.dereference(f).ok()?.1.as_dict().ok())
+        .filter(|f| {
+            f.get(b"FT")
+                .and_then(Object::as_name)
+                .is_ok_and(|n| n == b"Sig")
+        })
+        .filter_map(|widget| {
+            let corners: Vec<f32> = widget
+                .get(b"Rect")
+                .ok()?
+                .as_array()
+                .ok()?
+                .iter()
+                .filter_map(|n| n.as_float().ok())
+                .collect();
+            let [x0, y0, x1, y1] = corners[..] else {
+                return None;
+            };
+            let page_id = widget.get(b"P").and_then(Object::as_reference).ok()?;
+            let page = pages.iter().find(|(_, id)| **id == page_id)?.0;
+            let rect = Rect {
+                x: x0.min(x1),
+                y: y0.min(y1),
+                width: (x1 - x0).abs(),
+                height: (y1 - y0).abs(),
+            };
+            (rect.width > 0.0 && rect.height > 0.0).then_some(Placed { page: *page, rect })
+        })
+        .next()
+}
+
+/// Appends a signature field, widget and placeholder to `pdf` as an incremental update; the
+/// widget shows `look` (written in `font`), or nothing without one.
+pub fn prepare(
+    pdf: Vec<u8>,
+    info: &SignatureInfo,
+    look: Option<(&Look, &Font)>,
+) -> Result<Prepared, PadesError> {
     let unreadable = |e: lopdf::Error| PadesError::Unreadable(e.to_string());
     let previous = pdf_limits::load(&pdf)?;
     let catalog_id = previous
@@ -85,7 +205,18 @@ pub fn prepare(pdf: Vec<u8>, info: &SignatureInfo) -> Result<Prepared, PadesErro
         .get(b"Root")
         .and_then(Object::as_reference)
         .map_err(unreadable)?;
-    let page_id = *previous.get_pages().get(&1).ok_or(PadesError::NoPages)?;
+    let pages = previous.get_pages();
+    let placed = match look {
+        Some((look, font)) => Some(look.place(
+            font,
+            &visible_areas(&previous),
+            latest_visible_signature(&previous, catalog_id, &pages),
+        )?),
+        None => None,
+    };
+    let page_id = *pages
+        .get(&placed.map_or(1, |p| p.page))
+        .ok_or(PadesError::NoPages)?;
     let field_name = unused_field_name(&previous, catalog_id);
     let original_len = pdf.len();
     let mut update = IncrementalDocument::create_from(pdf, previous);
@@ -133,13 +264,23 @@ pub fn prepare(pdf: Vec<u8>, info: &SignatureInfo) -> Result<Prepared, PadesErro
     widget.set("FT", Object::Name(b"Sig".to_vec()));
     widget.set("T", text(&field_name));
     widget.set("V", Object::Reference(signature_id));
-    // Print + Locked; an invisible widget (empty rectangle) is what PAdES needs for validity.
+    // Print + Locked.
     widget.set("F", Object::Integer(132));
-    widget.set(
-        "Rect",
-        Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]),
-    );
     widget.set("P", Object::Reference(page_id));
+    match (placed, look) {
+        (Some(placed), Some((look, font))) => {
+            let form = look.draw(font, &placed.rect, &mut update.new_document)?;
+            widget.set("Rect", placed.rect.to_pdf());
+            widget.set(
+                "AP",
+                Object::Dictionary(Dictionary::from_iter([("N", Object::Reference(form))])),
+            );
+        }
+        _ => widget.set(
+            "Rect",
+            Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]),
+        ),
+    }
     let widget_id = update.new_document.add_object(widget);
 
     add_annotation(&mut update, page_id, widget_id)?;

@@ -12,12 +12,15 @@ use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
 use super::{
+    appearance::{Look, Position, Rect},
     ca::{self, DevCa},
     cms::{self, SignerCredential},
+    fonts::Font,
     hsm::{Hsm, KeyAlgorithm},
+    images::Png,
     pades::{self, SignatureInfo},
     pkcs11::Pkcs11Hsm,
-    sample::minimal_pdf as pdf,
+    sample::{minimal_pdf as pdf, seal_png, signature_png},
     verify::{self, ProblemKind},
 };
 
@@ -27,6 +30,29 @@ struct Fixture {
     dir: PathBuf,
     hsm: Pkcs11Hsm,
     ca: DevCa,
+    font: Font,
+}
+
+/// The leader's signature as they upload it (or none), where the app put it (or the default).
+fn signer(image: bool, position: Option<Position>) -> Look {
+    Look::Signer {
+        image: image.then(|| Png::parse(&signature_png()).unwrap()),
+        name: "Nguyễn Văn An".into(),
+        title: "Giám đốc".into(),
+        position,
+    }
+}
+
+fn signer_look() -> Look {
+    signer(true, None)
+}
+
+fn seal_look() -> Look {
+    Look::Seal {
+        image: Png::parse(&seal_png()).unwrap(),
+        organization: "Sở Nội vụ tỉnh Lâm Đồng".into(),
+        signed_at: SystemClock.now(),
+    }
 }
 
 /// A fresh token in a directory of its own. nextest runs each test in its own process, so
@@ -65,7 +91,9 @@ async fn fixture() -> Fixture {
         ca.certificate.to_pem(LineEnding::LF).unwrap(),
     )
     .unwrap();
-    Fixture { dir, hsm, ca }
+    let path = Path::new(crate::config::DEFAULT_SIGNATURE_FONT);
+    let font = Font::load(path, std::fs::read(path)).unwrap();
+    Fixture { dir, hsm, ca, font }
 }
 
 impl Fixture {
@@ -86,14 +114,25 @@ impl Fixture {
         }
     }
 
+    /// The organisation's seal key.
+    async fn organization(&self) -> SignerCredential {
+        self.credential("org", KeyAlgorithm::EcdsaP256, "Sở Nội vụ")
+            .await
+    }
+
+    /// Signed with the leader's signature image at the default place.
     async fn sign(&self, signer: &SignerCredential, pdf: Vec<u8>) -> Vec<u8> {
+        self.sign_with(signer, pdf, &signer_look()).await
+    }
+
+    async fn sign_with(&self, signer: &SignerCredential, pdf: Vec<u8>, look: &Look) -> Vec<u8> {
         let info = SignatureInfo {
             signer_name: "Nguyễn Văn An".into(),
             reason: Some("Ký ban hành".into()),
             location: Some("Đà Lạt".into()),
             signing_time: SystemClock.now(),
         };
-        let prepared = pades::prepare(pdf, &info).unwrap();
+        let prepared = pades::prepare(pdf, &info, Some((look, &self.font))).unwrap();
         let cms = cms::sign_detached(&self.hsm, signer, prepared.digest())
             .await
             .unwrap();
@@ -105,11 +144,9 @@ impl Fixture {
         let leader = self
             .credential("leader", KeyAlgorithm::Rsa2048, "Nguyễn Văn An")
             .await;
-        let seal = self
-            .credential("org", KeyAlgorithm::EcdsaP256, "Sở Nội vụ")
-            .await;
+        let seal = self.organization().await;
         let once = self.sign(&leader, pdf(text, 0)).await;
-        self.sign(&seal, once).await
+        self.sign_with(&seal, once, &seal_look()).await
     }
 
     fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
@@ -308,10 +345,8 @@ async fn a_pdf_with_object_and_cross_reference_streams_signs_validly() {
     fx.assert_valid(&file, 1);
     // A different signer: pdfsig (NSS) reports "Unknown issue with Certificate" for the second
     // of two signatures by one certificate in one file, whatever the file's structure.
-    let seal = fx
-        .credential("org", KeyAlgorithm::EcdsaP256, "Sở Nội vụ")
-        .await;
-    let twice = fx.sign(&seal, signed).await;
+    let seal = fx.organization().await;
+    let twice = fx.sign_with(&seal, signed, &seal_look()).await;
     fx.assert_valid(&fx.write("twice.pdf", &twice), 2);
 }
 
@@ -518,4 +553,156 @@ async fn a_byte_range_that_leaves_out_more_than_the_contents_is_refused() {
     );
     let (ok, report) = fx.pyhanko(&file);
     assert!(!ok, "pyHanko accepted a wrapped signature: {report}");
+}
+
+/// A page as pdftoppm renders it at 72 dpi (one pixel per point): RGB rows from the top.
+fn render(file: &Path, page: u32) -> (usize, usize, Vec<u8>) {
+    let out = Command::new("pdftoppm")
+        .args(["-r", "72", "-f", &page.to_string(), "-l", &page.to_string()])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    // P6 <width> <height> 255, then the pixels.
+    let mut fields = out.stdout.splitn(5, |b| b.is_ascii_whitespace());
+    let _magic = fields.next();
+    let number =
+        |f: Option<&[u8]>| -> usize { std::str::from_utf8(f.unwrap()).unwrap().parse().unwrap() };
+    let width = number(fields.next());
+    let height = number(fields.next());
+    let _max = fields.next();
+    (width, height, fields.next().unwrap().to_vec())
+}
+
+/// Pixels of the colour `is` inside a rectangle in PDF points (origin bottom-left).
+fn count(image: &(usize, usize, Vec<u8>), rect: Rect, is: impl Fn(u8, u8, u8) -> bool) -> usize {
+    let (width, height, pixels) = image;
+    let mut n = 0;
+    for y in (rect.y as usize)..((rect.y + rect.height) as usize) {
+        for x in (rect.x as usize)..((rect.x + rect.width) as usize) {
+            let row = height - 1 - y.min(height - 1);
+            let at = (row * width + x.min(width - 1)) * 3;
+            if is(pixels[at], pixels[at + 1], pixels[at + 2]) {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+fn blue(r: u8, g: u8, b: u8) -> bool {
+    b > 120 && r < 100 && g < 120
+}
+
+fn red(r: u8, g: u8, b: u8) -> bool {
+    r > 150 && g < 90 && b < 90
+}
+
+#[tokio::test]
+async fn the_signers_image_and_the_seal_show_where_the_rules_put_them() {
+    let fx = fixture().await;
+    let leader = fx
+        .credential("leader", KeyAlgorithm::Rsa2048, "Nguyễn Văn An")
+        .await;
+    let org = fx.organization().await;
+    let at = Rect {
+        x: 330.0,
+        y: 150.0,
+        width: 200.0,
+        height: 80.0,
+    };
+    let look = signer(true, Some(Position { page: 1, rect: at }));
+    let signed = fx.sign_with(&leader, pdf("Quyet dinh", 0), &look).await;
+    let sealed = fx.sign_with(&org, signed, &seal_look()).await;
+    let file = fx.write("sealed.pdf", &sealed);
+    fx.assert_valid(&file, 2);
+
+    let page = render(&file, 1);
+    // The image fills the chosen box's height (its proportions are 5:2): 200 x 80.
+    let right_two_thirds = Rect {
+        x: at.x + at.width / 3.0 + 5.0,
+        width: at.width * 2.0 / 3.0 - 10.0,
+        ..at
+    };
+    assert!(
+        count(&page, right_two_thirds, blue) > 300,
+        "no blue ink where the signature is"
+    );
+    assert_eq!(
+        count(&page, right_two_thirds, red),
+        0,
+        "the seal reaches past a third"
+    );
+    // The 40 mm seal (113 points) ends a third of the way into the signature, centred on it.
+    let seal = Rect {
+        x: at.x + at.width / 3.0 - 113.0,
+        y: at.y + at.height / 2.0 - 56.0,
+        width: 113.0,
+        height: 113.0,
+    };
+    assert!(count(&page, seal, red) > 2000, "no red seal at its place");
+    let outside = Rect {
+        x: 20.0,
+        y: 400.0,
+        width: 300.0,
+        height: 300.0,
+    };
+    assert_eq!(
+        count(&page, outside, |r, g, b| r < 250 || g < 250 || b < 250),
+        0
+    );
+
+    // The seal's text extracts as written, Vietnamese included.
+    let text = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Sở Nội vụ tỉnh Lâm Đồng"), "{text}");
+    assert!(text.contains("+07:00"), "{text}");
+}
+
+#[tokio::test]
+async fn without_an_image_the_signer_shows_as_name_and_title_and_a_stamp_tops_an_attachment() {
+    let fx = fixture().await;
+    let leader = fx
+        .credential("leader", KeyAlgorithm::Rsa2048, "Nguyễn Văn An")
+        .await;
+    let look = signer(false, None);
+    let signed = fx.sign_with(&leader, pdf("To trinh", 0), &look).await;
+    let file = fx.write("text.pdf", &signed);
+    fx.assert_valid(&file, 1);
+    let text = Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("Nguyễn Văn An") && text.contains("Giám đốc"),
+        "{text}"
+    );
+
+    let org = fx.organization().await;
+    let stamp = Look::Stamp {
+        reference: "1945-QĐ/TU".into(),
+        signed_at: SystemClock.now(),
+    };
+    let stamped = fx.sign_with(&org, pdf("Phu luc", 0), &stamp).await;
+    let file = fx.write("stamped.pdf", &stamped);
+    fx.assert_valid(&file, 1);
+    // Top right of the A4 page.
+    let corner = Command::new("pdftotext")
+        .args(["-layout", "-x", "380", "-y", "0", "-W", "215", "-H", "60"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
+    let corner = String::from_utf8_lossy(&corner.stdout);
+    assert!(
+        corner.contains("1945-QĐ/TU") && corner.contains("+07:00"),
+        "{corner}"
+    );
 }
