@@ -2,9 +2,11 @@
 
 pub mod audit_log;
 pub mod document;
+pub mod document_detail;
 pub mod document_file;
 pub mod organization;
 pub mod push_outbox;
+pub mod recipient;
 pub mod signature;
 pub mod signing_credential;
 pub mod signing_pin;

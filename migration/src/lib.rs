@@ -23,6 +23,8 @@ mod m20261123_200004_create_signatures;
 mod m20261201_140001_index_document_search;
 mod m20261201_140002_create_audit_checkpoint;
 mod m20261201_300001_add_organization_abbreviation;
+mod m20261201_300002_create_document_details;
+mod m20261201_300003_create_recipients;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -51,6 +53,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_140001_index_document_search::Migration),
             Box::new(m20261201_140002_create_audit_checkpoint::Migration),
             Box::new(m20261201_300001_add_organization_abbreviation::Migration),
+            Box::new(m20261201_300002_create_document_details::Migration),
+            Box::new(m20261201_300003_create_recipients::Migration),
         ]
     }
 }

@@ -35,6 +35,7 @@ pub mod agency_code;
 pub mod audit;
 pub mod device;
 pub mod document;
+pub mod exchange;
 pub mod history;
 pub mod numbering;
 pub mod organization;

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::{
     ApiTags,
     error::{Problems, problem_set},
+    exchange::{ExchangeView, RecipientInputDto, SignerDto},
     history::DocumentScreen,
     security::Caller,
     types::example_time,
@@ -26,6 +27,7 @@ use crate::{
     files::ByteRange,
     services::{
         documents::{self, DocumentDetails, DocumentInput},
+        exchange::ExchangeInput,
         history,
     },
     state::AppState,
@@ -98,6 +100,30 @@ pub struct DocumentMetadata {
     pub confidentiality: ConfidentialityDto,
     /// Hạn xử lý.
     pub deadline: Option<DateTime<Utc>>,
+    /// The signer block as printed.
+    pub signer: Option<SignerDto>,
+    /// Địa danh, printed before the date: `Ninh Bình`.
+    #[oai(validator(max_length = 255))]
+    pub place_of_issue: Option<String>,
+    /// Outgoing: nơi nhận delivered to, organisations on this server or agencies by code.
+    #[oai(validator(max_items = 200))]
+    pub recipients: Option<Vec<RecipientInputDto>>,
+    /// Free-text places it also goes to, not delivered: `Lưu: VT, TH`.
+    #[oai(validator(max_items = 50))]
+    pub places: Option<Vec<String>>,
+    /// Incoming: the sender's number (số), with `symbol` and `issued_on`.
+    #[oai(validator(minimum(value = "1")))]
+    pub number: Option<i32>,
+    /// Incoming: the sender's number and symbol as written, `1945-QĐ/TU`.
+    #[oai(validator(max_length = 255))]
+    pub symbol: Option<String>,
+    /// Incoming: the sender's date of issue.
+    pub issued_on: Option<NaiveDate>,
+    /// Incoming: the issuer's QCVN 102 agency code.
+    #[oai(validator(max_length = 32))]
+    pub issuer_code: Option<String>,
+    /// Incoming: our arrival date (ngày đến); today when absent.
+    pub received_on: Option<NaiveDate>,
 }
 
 impl Example for DocumentMetadata {
@@ -110,6 +136,15 @@ impl Example for DocumentMetadata {
             urgency: UrgencyDto::Urgent,
             confidentiality: ConfidentialityDto::None,
             deadline: Some(example_time()),
+            signer: Some(SignerDto::example()),
+            place_of_issue: Some("Ninh Bình".to_owned()),
+            recipients: Some(vec![RecipientInputDto::example()]),
+            places: Some(vec!["Lưu: VT, TH".to_owned()]),
+            number: None,
+            symbol: None,
+            issued_on: None,
+            issuer_code: None,
+            received_on: None,
         }
     }
 }
@@ -124,6 +159,22 @@ impl From<DocumentMetadata> for DocumentInput {
             urgency: m.urgency.into(),
             confidentiality: m.confidentiality.into(),
             deadline: m.deadline,
+            exchange: ExchangeInput {
+                signer: m.signer.map(Into::into),
+                place_of_issue: m.place_of_issue,
+                recipients: m
+                    .recipients
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+                places: m.places.unwrap_or_default(),
+                number: m.number,
+                symbol: m.symbol,
+                issued_on: m.issued_on,
+                issuer_code: m.issuer_code,
+                received_on: m.received_on,
+            },
         }
     }
 }
@@ -173,6 +224,9 @@ pub struct DocumentView {
     pub author_id: Uuid,
     /// Every version of every file, by slot then version.
     pub files: Vec<FileView>,
+    /// Signer block, place of issue, recipients and their deliveries; the sender's issuer code
+    /// and our arrival date on an incoming one.
+    pub exchange: ExchangeView,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -196,6 +250,7 @@ impl From<DocumentDetails> for DocumentView {
             received_no: doc.received_no,
             author_id: doc.author_id,
             files,
+            exchange: d.exchange.into(),
             created_at: doc.created_at,
             updated_at: doc.updated_at,
         }
@@ -264,6 +319,7 @@ impl Example for DocumentView {
                 uploaded_by: author,
                 created_at: example_time(),
             }],
+            exchange: ExchangeView::example(),
             created_at: example_time(),
             updated_at: example_time(),
         }

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod documents;
 pub mod error;
+mod exchange;
 mod history;
 mod idempotency;
 mod me;

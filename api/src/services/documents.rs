@@ -6,7 +6,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
-use super::{Principal, audit};
+use super::{
+    Principal, audit,
+    exchange::{self, ExchangeInput, particulars},
+};
 use crate::{
     domain::{
         InvalidInput, PageSize, Role, User,
@@ -15,6 +18,7 @@ use crate::{
             ClassifiedRefused, Confidentiality, Direction, DocTypeCode, Document, DocumentFile,
             Summary, Urgency,
         },
+        exchange::ExchangeRecord,
         workflow::DocumentState,
     },
     files::{ByteRange, ContentHash, FileError, FileReader, PdfError, StoredFile, check_pdf},
@@ -60,6 +64,7 @@ pub struct DocumentInput {
     pub urgency: Urgency,
     pub confidentiality: Confidentiality,
     pub deadline: Option<DateTime<Utc>>,
+    pub exchange: ExchangeInput,
 }
 
 /// Metadata that passed every check: the files may now be read.
@@ -67,6 +72,7 @@ pub struct Admitted {
     who: Principal,
     author: User,
     document: NewDocument,
+    exchange: particulars::Checked,
 }
 
 /// A stored file that parsed as a PDF.
@@ -107,6 +113,7 @@ pub async fn admit(
         )
         .into());
     }
+    let exchange = particulars::check(state, &author, input.direction, input.exchange).await?;
     let issuer = input
         .issuer
         .map(|i| i.trim().to_owned())
@@ -125,6 +132,7 @@ pub async fn admit(
         who,
         author,
         document,
+        exchange,
     })
 }
 
@@ -161,6 +169,7 @@ pub struct DocumentDetails {
     pub document: Document,
     /// Every version of every file, by slot then version.
     pub files: Vec<DocumentFile>,
+    pub exchange: ExchangeRecord,
 }
 
 /// Writes the document and its files (the first is the main PDF) in one transaction.
@@ -183,6 +192,7 @@ pub async fn create(
                 .context("storing a file version")?,
         );
     }
+    particulars::write(&txn, document.id, &admitted.exchange).await?;
     let hashes: Vec<_> = stored.iter().map(|f| f.sha256.clone()).collect();
     let entry = NewEntry::new(
         admitted.who,
@@ -195,9 +205,16 @@ pub async fn create(
     audit::record(state, &txn, entry).await?;
     txn.commit().await.context("committing the document")?;
     tracing::info!(document_id = %document.id, files = stored.len(), "document created");
+    // Re-read: the sender's number of an incoming document was written after the insert.
+    let document = store::documents::find(&state.db, document.id)
+        .await
+        .context("reloading the document")?
+        .context("the document vanished")?;
+    let exchange = exchange::record(state, document.id).await?;
     Ok(DocumentDetails {
         document,
         files: stored,
+        exchange,
     })
 }
 
@@ -293,7 +310,12 @@ pub async fn get(
     let files = store::documents::files(&state.db, id)
         .await
         .context("loading the files")?;
-    Ok(DocumentDetails { document, files })
+    let exchange = exchange::record(state, id).await?;
+    Ok(DocumentDetails {
+        document,
+        files,
+        exchange,
+    })
 }
 
 pub struct DocumentPage {

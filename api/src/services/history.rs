@@ -84,8 +84,13 @@ pub async fn screen(state: &AppState, document: Document) -> Result<Screen, Docu
     let organizations = store::people::organization_names(&state.db, &orgs)
         .await
         .context("loading the organisations' names")?;
+    let exchange = super::exchange::record(state, document.id).await?;
     Ok(Screen {
-        details: DocumentDetails { document, files },
+        details: DocumentDetails {
+            document,
+            files,
+            exchange,
+        },
         events,
         waiting,
         signatures,

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod documents;
+pub mod exchange;
 pub mod history;
 pub mod me;
 pub mod people;

@@ -2,6 +2,8 @@
 //! types. Nothing above this module sees an entity.
 
 pub mod audit;
+pub mod deliveries;
+pub mod document_details;
 pub mod documents;
 pub mod history;
 pub mod organizations;
