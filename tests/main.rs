@@ -23,6 +23,7 @@ mod object_store;
 mod ops;
 mod people;
 mod push;
+mod redis_down;
 mod reports;
 mod revisions;
 mod revocation;
