@@ -12,6 +12,7 @@ mod admin;
 mod audit;
 mod auth;
 mod bad_input;
+mod batch;
 mod documents;
 mod exchange;
 mod fake_fcm;

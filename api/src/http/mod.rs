@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod batch;
 mod documents;
 pub mod error;
 mod exchange;
@@ -75,6 +76,7 @@ type Apis = (
     reports::ReportsApi,
     documents::DocumentsApi,
     tasks::TasksApi,
+    batch::BatchApi,
     people::PeopleApi,
     signing::SigningApi,
     ops::OpsApi,
@@ -90,6 +92,7 @@ pub fn api() -> OpenApiService<Apis, ()> {
             reports::ReportsApi,
             documents::DocumentsApi,
             tasks::TasksApi,
+            batch::BatchApi,
             people::PeopleApi,
             signing::SigningApi,
             ops::OpsApi,
