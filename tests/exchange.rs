@@ -87,7 +87,7 @@ async fn an_agency_is_named_by_its_code_and_its_symbols_by_its_abbreviation(db: 
     });
     let (doc, task, file) = draft_with(&app, &o, metadata, pdf("Cong van")).await;
     let req = request(&app, &o, &task, &file).await;
-    confirm(&app, &o, req["id"].as_str().unwrap()).await.ok();
+    confirm(&app, &o, &req, "246810").await.ok();
     let (_, pw) = app.active_user(&o.admin, "vanthu.ubnd", &["clerk"]).await;
     let clerk = app.login_ok("vanthu.ubnd", &pw, "desk").await;
     let issue = format!("/api/v1/documents/{doc}/issue");

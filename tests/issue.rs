@@ -56,13 +56,13 @@ async fn clerks_issuing_at_once_get_consecutive_numbers_never_the_same(db: Backe
                 json!({ "file_id": file }),
             )
             .await;
-        requests.push(made.ok()["id"].clone());
+        requests.push(json!({"id": made.ok()["id"], "digest": made.ok()["digest"]}));
     }
     let signed = app
         .post(
             "/api/v1/signing-requests/confirm",
             Some(&o.leader.1.access),
-            json!({"ids": requests, "pin": "246810"}),
+            json!({"requests": requests, "pin": "246810"}),
         )
         .await;
     assert_eq!(signed.ok()["items"].as_array().unwrap().len(), 8);

@@ -21,7 +21,7 @@ pub(crate) struct Office {
     pub admin: Tokens,
     pub author: Tokens,
     pub leader: (String, Tokens),
-    leader_password: String,
+    pub leader_password: String,
 }
 
 pub(crate) async fn office(app: &TestApp) -> Office {
@@ -48,7 +48,11 @@ pub(crate) async fn at_the_sign_step(app: &TestApp, o: &Office) -> (String, Stri
 }
 
 /// `bytes` as a draft at the leader's sign step; the leader may have up to 100 waiting.
-async fn draft_to_sign(app: &TestApp, o: &Office, bytes: Vec<u8>) -> (String, String, String) {
+pub(crate) async fn draft_to_sign(
+    app: &TestApp,
+    o: &Office,
+    bytes: Vec<u8>,
+) -> (String, String, String) {
     let metadata = json!({
         "direction": "outgoing", "doc_type": "QĐ", "urgency": "normal", "confidentiality": "none",
         "summary": "Quyết định ban hành quy chế làm việc",
@@ -154,12 +158,14 @@ pub(crate) async fn seal(app: &TestApp, o: &Office) {
     assert_eq!(seal.status, 201, "{}", seal.body);
 }
 
-/// The leader confirms signing request `id` with their PIN.
-pub(crate) async fn confirm(app: &TestApp, o: &Office, id: &str) -> Reply {
+/// The leader confirms signing request `req` with `pin`, as the app does: with the digest it
+/// showed.
+pub(crate) async fn confirm(app: &TestApp, o: &Office, req: &Value, pin: &str) -> Reply {
+    let id = req["id"].as_str().unwrap();
     app.post(
         &format!("/api/v1/signing-requests/{id}/confirm"),
         Some(&o.leader.1.access),
-        json!({"pin": "246810"}),
+        json!({"pin": pin, "digest": req["digest"]}),
     )
     .await
 }
@@ -268,14 +274,14 @@ async fn a_leader_signs_on_the_phone_and_validators_accept_the_pdf(db: Backend) 
     app.post(
         &format!("/api/v1/signing-requests/{id}/confirm"),
         Some(&o.leader.1.access),
-        json!({"pin": "111111"}),
+        json!({"pin": "111111", "digest": req["digest"]}),
     )
     .await
     .problem(403, "signing_pin_invalid");
     app.post(
         &format!("/api/v1/signing-requests/{id}/confirm"),
         Some(&o.author.access),
-        json!({"pin": "246810"}),
+        json!({"pin": "246810", "digest": req["digest"]}),
     )
     .await
     .problem(404, "not_found");
@@ -289,7 +295,7 @@ async fn a_leader_signs_on_the_phone_and_validators_accept_the_pdf(db: Backend) 
         .post(
             &format!("/api/v1/signing-requests/{id}/confirm"),
             Some(&o.leader.1.access),
-            json!({"pin": "246810"}),
+            json!({"pin": "246810", "digest": req["digest"]}),
         )
         .await;
     let signed = signed.ok().clone();
@@ -298,7 +304,7 @@ async fn a_leader_signs_on_the_phone_and_validators_accept_the_pdf(db: Backend) 
         .post(
             &format!("/api/v1/signing-requests/{id}/confirm"),
             Some(&o.leader.1.access),
-            json!({"pin": "246810"}),
+            json!({"pin": "246810", "digest": req["digest"]}),
         )
         .await;
     assert_eq!(again.ok()["signature_id"], signed["signature_id"]);
@@ -540,14 +546,22 @@ async fn five_wrong_pins_lock_signing_until_an_admin_unlocks(db: Backend) {
         req["id"].as_str().unwrap()
     );
     for _ in 0..5 {
-        app.post(&confirm, Some(&o.leader.1.access), json!({"pin": "000000"}))
-            .await
-            .problem(403, "signing_pin_invalid");
+        app.post(
+            &confirm,
+            Some(&o.leader.1.access),
+            json!({"pin": "000000", "digest": req["digest"]}),
+        )
+        .await
+        .problem(403, "signing_pin_invalid");
     }
     // Locked: even the right PIN is refused.
-    app.post(&confirm, Some(&o.leader.1.access), json!({"pin": "246810"}))
-        .await
-        .problem(403, "signing_locked");
+    app.post(
+        &confirm,
+        Some(&o.leader.1.access),
+        json!({"pin": "246810", "digest": req["digest"]}),
+    )
+    .await
+    .problem(403, "signing_locked");
     app.patch(
         &format!("/api/v1/admin/users/{}", o.leader.0),
         &o.admin.access,
@@ -560,9 +574,13 @@ async fn five_wrong_pins_lock_signing_until_an_admin_unlocks(db: Backend) {
     let batch = app.post(
         "/api/v1/signing-requests/confirm",
         Some(&o.leader.1.access),
-        json!({"ids": [req["id"]], "pin": "246810"}),
+        json!({"requests": [{"id": req["id"], "digest": req["digest"]}], "pin": "246810"}),
     );
-    let single = app.post(&confirm, Some(&o.leader.1.access), json!({"pin": "246810"}));
+    let single = app.post(
+        &confirm,
+        Some(&o.leader.1.access),
+        json!({"pin": "246810", "digest": req["digest"]}),
+    );
     let (batch, single) = tokio::join!(batch, single);
     assert_eq!(batch.ok()["items"][0]["document_id"], doc.as_str());
     assert_eq!(
@@ -585,7 +603,7 @@ async fn an_expired_request_is_refused_and_the_task_keeps_waiting(db: Backend) {
     let (doc, task, file) = at_the_sign_step(&app, &o).await;
     provision(&app, &o).await;
     let req = request(&app, &o, &task, &file).await;
-    confirm(&app, &o, req["id"].as_str().unwrap())
+    confirm(&app, &o, &req, "246810")
         .await
         .problem(410, "signing_request_expired");
     let document = app
@@ -681,7 +699,7 @@ async fn bench_signing_through_the_api() {
             app.post(
                 &format!("/api/v1/signing-requests/{id}/confirm"),
                 Some(&o.leader.1.access),
-                json!({"pin": "246810"}),
+                json!({"pin": "246810", "digest": req["digest"]}),
             )
             .await
             .ok();
@@ -715,7 +733,8 @@ async fn bench_signing_through_the_api() {
     let mut requests = Vec::new();
     for i in 0..DOCS {
         let (_, task, file) = draft_to_sign(&app, &o, pdf_with(&format!("Lo {i}"), 1 << 20)).await;
-        requests.push(request(&app, &o, &task, &file).await["id"].clone());
+        let req = request(&app, &o, &task, &file).await;
+        requests.push(json!({"id": req["id"], "digest": req["digest"]}));
     }
     let started = std::time::Instant::now();
     for batch in requests.chunks(32) {
@@ -723,7 +742,7 @@ async fn bench_signing_through_the_api() {
             .post(
                 "/api/v1/signing-requests/confirm",
                 Some(&o.leader.1.access),
-                json!({"ids": batch, "pin": "246810"}),
+                json!({"requests": batch, "pin": "246810"}),
             )
             .await;
         assert_eq!(signed.ok()["items"].as_array().unwrap().len(), batch.len());

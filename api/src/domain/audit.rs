@@ -39,6 +39,17 @@ stored_enum! {
         TaskUrged = "task_urged",
         /// A leader's digital signature was added to a file (the task is decided with it).
         Signed = "signed",
+        /// A signing key was made in the HSM, for a person or an organisation's seal.
+        SigningKeyProvisioned = "signing_key_provisioned",
+        SigningCertificateInstalled = "signing_certificate_installed",
+        /// A first signing PIN, or the first after an admin's reset, set with the password.
+        SigningPinSet = "signing_pin_set",
+        SigningPinChanged = "signing_pin_changed",
+        SigningPinFailed = "signing_pin_failed",
+        /// The wrong PIN that locked signing.
+        SigningLocked = "signing_locked",
+        /// An admin cleared a forgotten or locked PIN.
+        SigningPinReset = "signing_pin_reset",
     }
 }
 

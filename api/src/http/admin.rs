@@ -235,8 +235,11 @@ pub struct UpdateUserRequest {
     pub roles: Option<Vec<RoleDto>>,
     /// Disabling ends every session of the account at once.
     pub disabled: Option<bool>,
-    /// `true` lifts a lock left by repeated failed logins.
+    /// `true` lifts a lock left by repeated failed logins or wrong signing PINs.
     pub unlock: Option<bool>,
+    /// `true` clears a forgotten or locked signing PIN (and its count of wrong PINs): the
+    /// person then sets a new one with their login password.
+    pub reset_signing_pin: Option<bool>,
 }
 
 impl Example for UpdateUserRequest {
@@ -247,6 +250,7 @@ impl Example for UpdateUserRequest {
             roles: Some(vec![RoleDto::Leader, RoleDto::Admin]),
             disabled: None,
             unlock: Some(true),
+            reset_signing_pin: None,
         }
     }
 }
@@ -450,6 +454,7 @@ impl AdminApi {
             roles: body.roles.map(|r| r.into_iter().map(Into::into).collect()),
             disabled: body.disabled,
             unlock: body.unlock.unwrap_or(false),
+            reset_signing_pin: body.reset_signing_pin.unwrap_or(false),
         };
         Ok(Json(
             admin::update_user(&state, &admin, id.0, update)

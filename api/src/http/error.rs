@@ -29,7 +29,7 @@ use crate::{
     files::PdfError,
     services::{
         admin::AdminError, auth::AuthError, auth::AuthnError, documents::DocumentError,
-        me::MeError, people::PeopleError, signing::SigningError, urge::UrgeError,
+        flow::FlowError, me::MeError, people::PeopleError, signing::SigningError, urge::UrgeError,
         workflow::WorkflowServiceError,
     },
     signing::{HsmError, pades::PadesError},
@@ -79,6 +79,7 @@ error_codes! {
     PasswordChangeRequired => 403, "password_change_required", "The password must be changed first";
     AccountDisabled => 403, "account_disabled", "The account is disabled";
     CurrentPasswordIncorrect => 403, "current_password_incorrect", "The current password is wrong";
+    CurrentPinRequired => 403, "current_pin_required", "Changing the signing PIN needs the current PIN; an admin resets a forgotten one";
     Forbidden => 403, "forbidden", "This needs a role the caller does not have";
     NotYourTask => 403, "not_your_task", "This task is assigned to someone else";
     NotTheAuthor => 403, "not_the_author", "Only the author may do this";
@@ -100,6 +101,7 @@ error_codes! {
     SigningCredentialMissing => 409, "signing_credential_missing", "No signing key or certificate is provisioned for this signer";
     OrganizationSealMissing => 409, "organization_seal_missing", "The organisation has no seal certificate to sign issued documents with";
     FileReplaced => 409, "file_replaced", "The file has a newer version; sign that one";
+    SigningDigestMismatch => 409, "signing_digest_mismatch", "The file to sign is not the one shown; make a new signing request";
     SigningRequestExpired => 410, "signing_request_expired", "The signing request has expired; make a new one";
     PayloadTooLarge => 413, "payload_too_large", "The request body is too large";
     RangeNotSatisfiable => 416, "range_not_satisfiable", "The range is outside the file";
@@ -115,6 +117,7 @@ error_codes! {
     CertificateRefused => 422, "certificate_refused", "The certificate does not match the HSM key or is not valid now";
     PdfNotSignable => 422, "pdf_not_signable", "The PDF cannot be signed";
     PdfTooComplex => 422, "pdf_too_complex", "The PDF holds more objects, inflates to more bytes or nests deeper than is safe to process";
+    InvalidAssignee => 422, "invalid_assignee", "The person chosen cannot take this step: not an active account of the document's organisation, or without the role it needs";
     TooManyAttempts => 429, "too_many_attempts", "Too many failed attempts; try again later";
     UrgedTooSoon => 429, "urged_too_soon", "This task was urged a moment ago; try again later";
     InternalError => 500, "internal_error", "Something went wrong on our side";
@@ -395,12 +398,14 @@ impl From<SigningError> for ApiError {
         let detail = err.to_string();
         let code = match err {
             SigningError::Admin(e) => return e.into(),
-            SigningError::Workflow(e) => return e.into(),
+            SigningError::Flow(e) => return e.into(),
             SigningError::Invalid(e) => return e.into(),
             SigningError::Password(e) => return e.into(),
             SigningError::RequestNotFound => ErrorCode::NotFound,
             SigningError::RequestExpired => ErrorCode::SigningRequestExpired,
             SigningError::PinNotSet => ErrorCode::SigningPinNotSet,
+            SigningError::CurrentPinRequired => ErrorCode::CurrentPinRequired,
+            SigningError::DigestMismatch => ErrorCode::SigningDigestMismatch,
             SigningError::PinInvalid { locked } => {
                 let detail = if locked {
                     "wrong signing PIN; signing is now locked until an admin unlocks it"
@@ -429,9 +434,20 @@ impl From<SigningError> for ApiError {
 
 impl From<WorkflowServiceError> for ApiError {
     fn from(err: WorkflowServiceError) -> Self {
+        match err {
+            WorkflowServiceError::Flow(e) => e.into(),
+            WorkflowServiceError::Invalid(e) => e.into(),
+            WorkflowServiceError::Seal(e) => (*e).into(),
+            WorkflowServiceError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<FlowError> for ApiError {
+    fn from(err: FlowError) -> Self {
         let detail = err.to_string();
         let code = match err {
-            WorkflowServiceError::Rule(rule) => match rule {
+            FlowError::Rule(rule) => match rule {
                 WorkflowError::NoSuchTask => ErrorCode::NotFound,
                 WorkflowError::NotYourTask => ErrorCode::NotYourTask,
                 WorkflowError::NotYourTurn => ErrorCode::NotYourTurn,
@@ -448,11 +464,10 @@ impl From<WorkflowServiceError> for ApiError {
                 | WorkflowError::InvalidForward(_)
                 | WorkflowError::InvalidAssignments(_) => ErrorCode::ValidationFailed,
             },
-            WorkflowServiceError::Document(e) => return e.into(),
-            WorkflowServiceError::Invalid(e) => return e.into(),
-            WorkflowServiceError::TaskNotFound => ErrorCode::NotFound,
-            WorkflowServiceError::Seal(e) => return (*e).into(),
-            WorkflowServiceError::Unexpected(e) => return ApiError::unexpected(&e),
+            FlowError::Document(e) => return e.into(),
+            FlowError::TaskNotFound => ErrorCode::NotFound,
+            FlowError::Target { .. } => ErrorCode::InvalidAssignee,
+            FlowError::Unexpected(e) => return ApiError::unexpected(&e),
         };
         ApiError::new(code, detail)
     }

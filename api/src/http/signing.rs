@@ -16,7 +16,8 @@ use super::{
     types::{NoContent, example_time, redacted_debug},
 };
 use crate::{
-    services::signing::{self, DocumentSignatures, Signed},
+    domain::InvalidInput,
+    services::signing::{self, Confirmation, DocumentSignatures, PinProof, Signed},
     signing::KeyAlgorithm,
     signing::verify::{ProblemKind, Verdict},
     state::AppState,
@@ -25,9 +26,9 @@ use crate::{
 
 problem_set!(ProvisionProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(CertificateProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, SigningCredentialMissing, CertificateRefused, HsmUnavailable);
-problem_set!(PinProblems: authenticated, InvalidRequest, ValidationFailed, CurrentPasswordIncorrect, TooManyAttempts, Busy);
+problem_set!(PinProblems: authenticated, InvalidRequest, ValidationFailed, CurrentPasswordIncorrect, CurrentPinRequired, SigningPinInvalid, SigningLocked, SigningPinNotSet, TooManyAttempts, Busy);
 problem_set!(RequestProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SigningCredentialMissing, FileReplaced, IdempotencyKeyInUse, IdempotencyKeyReused);
-problem_set!(ConfirmProblems: authenticated, InvalidRequest, ValidationFailed, SigningPinInvalid, SigningLocked, NotFound, NotYourTask, TaskAlreadyDecided, SigningPinNotSet, SigningCredentialMissing, FileReplaced, SigningRequestExpired, PdfNotSignable, PdfTooComplex, HsmUnavailable, Busy, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(ConfirmProblems: authenticated, InvalidRequest, ValidationFailed, SigningPinInvalid, SigningLocked, NotFound, NotYourTask, TaskAlreadyDecided, SigningPinNotSet, SigningCredentialMissing, FileReplaced, SigningDigestMismatch, SigningRequestExpired, PdfNotSignable, PdfTooComplex, HsmUnavailable, Busy, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(AnchorProblems: authenticated);
 problem_set!(VerifyProblems: authenticated, NotFound, PdfNotSignable, PdfTooComplex);
 
@@ -140,9 +141,13 @@ impl Example for CertificateRequest {
 #[derive(Object)]
 #[oai(example, deny_unknown_fields)]
 pub struct SigningPinRequest {
-    /// The login password, to prove it is the account's owner.
+    /// The PIN in force: needed to change it. Five wrong ones lock signing, as at signing.
+    #[oai(validator(max_length = 12))]
+    pub current_pin: Option<String>,
+    /// The login password: sets the first PIN, or the first after an admin reset a forgotten
+    /// or locked one; refused (403 `current_pin_required`) while a PIN is set.
     #[oai(validator(max_length = 256))]
-    pub current_password: String,
+    pub current_password: Option<String>,
     /// 6 to 12 digits; not the login password.
     #[oai(validator(max_length = 12))]
     pub pin: String,
@@ -153,7 +158,8 @@ redacted_debug!(SigningPinRequest, ConfirmRequest, BatchConfirmRequest);
 impl Example for SigningPinRequest {
     fn example() -> Self {
         Self {
-            current_password: "mật-khẩu-đăng-nhập".to_owned(),
+            current_pin: Some("135790".to_owned()),
+            current_password: None,
             pin: "246810".to_owned(),
         }
     }
@@ -230,12 +236,36 @@ pub enum CreatedSigningRequest {
 pub struct ConfirmRequest {
     #[oai(validator(max_length = 12))]
     pub pin: String,
+    /// The `digest` of the signing request, as the app showed it to the leader: the PIN
+    /// authorises exactly those bytes (409 `signing_digest_mismatch` otherwise).
+    #[oai(validator(max_length = 64))]
+    pub digest: String,
 }
 
 impl Example for ConfirmRequest {
     fn example() -> Self {
         Self {
             pin: "246810".to_owned(),
+            digest: SigningRequestView::example().digest,
+        }
+    }
+}
+
+/// One signing request of a batch, with the digest the app showed for it.
+#[derive(Debug, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct BatchItem {
+    pub id: Uuid,
+    #[oai(validator(max_length = 64))]
+    pub digest: String,
+}
+
+impl Example for BatchItem {
+    fn example() -> Self {
+        let request = SigningRequestView::example();
+        Self {
+            id: request.id,
+            digest: request.digest,
         }
     }
 }
@@ -245,7 +275,7 @@ impl Example for ConfirmRequest {
 pub struct BatchConfirmRequest {
     /// Signing requests of the caller, made from this session.
     #[oai(validator(min_items = 1, max_items = 50))]
-    pub ids: Vec<Uuid>,
+    pub requests: Vec<BatchItem>,
     #[oai(validator(max_length = 12))]
     pub pin: String,
 }
@@ -253,7 +283,7 @@ pub struct BatchConfirmRequest {
 impl Example for BatchConfirmRequest {
     fn example() -> Self {
         Self {
-            ids: vec![SigningRequestView::example().id],
+            requests: vec![BatchItem::example()],
             pin: "246810".to_owned(),
         }
     }
@@ -298,7 +328,7 @@ impl Example for SignedView {
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct SignedBatch {
-    /// In the order of the request's `ids`.
+    /// In the order of the request's `requests`.
     pub items: Vec<SignedView>,
 }
 
@@ -545,7 +575,9 @@ impl SigningApi {
     /// Set the signing PIN
     ///
     /// Sets or changes the PIN that authorises each signature; it is not the login password.
-    /// Setting it also clears the count of wrong PINs, but not a lock.
+    /// The first PIN is set with the login password; changing it needs the current PIN. A
+    /// forgotten or locked PIN is reset by an admin, after which the password sets a new one.
+    /// A new PIN never clears the count of wrong PINs, nor a lock.
     #[oai(
         path = "/me/signing-pin",
         method = "put",
@@ -558,13 +590,18 @@ impl SigningApi {
         body: Json<SigningPinRequest>,
     ) -> Result<NoContent, Problems<PinProblems>> {
         let body = body.0;
-        signing::set_pin(
-            &state,
-            caller.0,
-            SecretString::from(body.current_password),
-            SecretString::from(body.pin),
-        )
-        .await?;
+        let proof = match (body.current_pin, body.current_password) {
+            (Some(pin), _) => PinProof::CurrentPin(SecretString::from(pin)),
+            (None, Some(password)) => PinProof::Password(SecretString::from(password)),
+            (None, None) => {
+                return Err(InvalidInput::new(
+                    "current_pin",
+                    "is required, or current_password for a first PIN",
+                )
+                .into());
+            }
+        };
+        signing::set_pin(&state, caller.0, proof, SecretString::from(body.pin)).await?;
         Ok(NoContent::Done)
     }
 
@@ -616,8 +653,18 @@ impl SigningApi {
         id: Path<Uuid>,
         body: Json<ConfirmRequest>,
     ) -> Result<Json<SignedView>, Problems<ConfirmProblems>> {
-        let signed =
-            signing::confirm(&state, caller.0, &[id.0], SecretString::from(body.0.pin)).await?;
+        let body = body.0;
+        let confirmation = Confirmation {
+            request: id.0,
+            digest: body.digest,
+        };
+        let signed = signing::confirm(
+            &state,
+            caller.0,
+            &[confirmation],
+            SecretString::from(body.pin),
+        )
+        .await?;
         let first = signed.into_iter().next().ok_or_else(|| {
             super::error::ApiError::unexpected(&anyhow::anyhow!("confirm answered nothing"))
         })?;
@@ -640,8 +687,21 @@ impl SigningApi {
         body: Json<BatchConfirmRequest>,
     ) -> Result<Json<SignedBatch>, Problems<ConfirmProblems>> {
         let body = body.0;
-        let signed =
-            signing::confirm(&state, caller.0, &body.ids, SecretString::from(body.pin)).await?;
+        let confirmations: Vec<_> = body
+            .requests
+            .into_iter()
+            .map(|r| Confirmation {
+                request: r.id,
+                digest: r.digest,
+            })
+            .collect();
+        let signed = signing::confirm(
+            &state,
+            caller.0,
+            &confirmations,
+            SecretString::from(body.pin),
+        )
+        .await?;
         Ok(Json(SignedBatch {
             items: signed.into_iter().map(Into::into).collect(),
         }))

@@ -59,7 +59,7 @@ impl Admin {
     }
 
     /// An audit entry of this admin's, about an account of `organization`.
-    fn audit(&self, action: AuditAction, organization: Uuid) -> NewEntry {
+    pub(crate) fn audit(&self, action: AuditAction, organization: Uuid) -> NewEntry {
         NewEntry::new(self.who, action, organization)
     }
 }
@@ -271,6 +271,9 @@ pub struct UserUpdate {
     pub roles: Option<Vec<Role>>,
     pub disabled: Option<bool>,
     pub unlock: bool,
+    /// Clears a forgotten or locked signing PIN: the person then sets a new one with their
+    /// password.
+    pub reset_signing_pin: bool,
 }
 
 /// Disabling ends every session of the account at once.
@@ -308,6 +311,15 @@ pub async fn update_user(
         .await
         .context("updating the account")?;
     audit::record(state, &txn, entry).await?;
+    if update.reset_signing_pin {
+        store::signing::delete_pin(&txn, id)
+            .await
+            .context("resetting the signing PIN")?;
+        let reset = admin
+            .audit(AuditAction::SigningPinReset, user.organization_id)
+            .subject(id);
+        audit::record(state, &txn, reset).await?;
+    }
     txn.commit().await.context("committing the account")?;
     if updated.disabled {
         let ended = state.sessions.end_all(id).await;

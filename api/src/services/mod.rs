@@ -7,6 +7,7 @@ pub mod auth;
 pub mod batch;
 pub mod documents;
 pub mod exchange;
+pub mod flow;
 pub mod history;
 pub mod me;
 pub mod people;

@@ -5,12 +5,13 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::{
-    Principal, audit,
+    Principal,
     documents::{DocumentError, visible},
+    flow::{self, FlowError, Target, apply, devices, flow_of, load_tasks},
     signing::{self, SigningError},
 };
 use crate::{
@@ -19,32 +20,35 @@ use crate::{
         audit::{AuditAction, NewEntry},
         document::{Direction, Document},
         numbering::{format_number, issuer_symbol, local_date, numbering_year},
-        workflow::{self, Decision, DocumentFlow, Step, Task, Transition, WorkflowError},
+        workflow::{self, Decision, Step, Task, TaskAction, WorkflowError},
     },
-    push,
     state::AppState,
-    store::{
-        self,
-        registers::Book,
-        tasks::{ApplyError, InboxKey},
-    },
+    store::{self, registers::Book, tasks::InboxKey},
 };
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowServiceError {
     #[error(transparent)]
-    Rule(#[from] WorkflowError),
-    #[error(transparent)]
-    Document(#[from] DocumentError),
+    Flow(#[from] FlowError),
     #[error(transparent)]
     Invalid(#[from] InvalidInput),
-    #[error("no such task")]
-    TaskNotFound,
     /// The organisation's seal could not be added at issuance.
     #[error(transparent)]
     Seal(Box<SigningError>),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+impl From<WorkflowError> for WorkflowServiceError {
+    fn from(e: WorkflowError) -> Self {
+        FlowError::from(e).into()
+    }
+}
+
+impl From<DocumentError> for WorkflowServiceError {
+    fn from(e: DocumentError) -> Self {
+        FlowError::from(e).into()
+    }
 }
 
 /// Sends a draft along `steps`; also resubmits a returned one.
@@ -55,26 +59,27 @@ pub async fn submit(
     steps: Vec<Step>,
     deadline: Option<DateTime<Utc>>,
 ) -> Result<Document, WorkflowServiceError> {
-    for (i, step) in steps.iter().enumerate() {
-        let found = store::users::find(&state.db, step.assignee)
-            .await
-            .context("loading a reviewer")?;
-        if found.is_none_or(|u| u.disabled) {
-            return Err(InvalidInput::new("steps", format!("step {i}: no such user")).into());
-        }
-    }
     let document = visible(state, who, document).await?;
     let now = state.clock.now();
     let tasks = load_tasks(state, document.id).await?;
     let flow = flow_of(&document, &tasks);
     let transition =
         workflow::submit(&flow, who.user_id, &steps, deadline, now, &mut Uuid::now_v7)?;
+    let targets: Vec<_> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let field = format!("steps[{i}].user_id");
+            Target::new(field, step.assignee, step.action == TaskAction::Sign)
+        })
+        .collect();
+    flow::check_targets(state, &document, &targets).await?;
     let chain: Vec<_> = steps
         .iter()
         .map(|s| format!("{}:{}", s.action.as_str(), s.assignee))
         .collect();
     let entry = entry(who, AuditAction::Submitted, &document).detail("steps", chain);
-    write(state, &document, &transition, None, entry).await?;
+    flow::commit(state, &document, &transition, None, entry).await?;
     tracing::info!(document_id = %document.id, steps = steps.len(), "submitted");
     reload(state, document.id).await
 }
@@ -89,15 +94,10 @@ pub async fn register(
     deadline: Option<DateTime<Utc>>,
 ) -> Result<Document, WorkflowServiceError> {
     let (clerk, document) = clerks_document(state, who, document, Direction::Incoming).await?;
-    let directing = store::users::find(&state.db, leader)
-        .await
-        .context("loading the leader")?;
-    if !directing.is_some_and(|u| u.has_role(Role::Leader) && !u.disabled) {
-        return Err(InvalidInput::new("to_user_id", "is not an active leader").into());
-    }
     let tasks = load_tasks(state, document.id).await?;
     let flow = flow_of(&document, &tasks);
     let transition = workflow::register(&flow, clerk.id, leader, deadline, &mut Uuid::now_v7)?;
+    flow::check_targets(state, &document, &[Target::new("to_user_id", leader, true)]).await?;
     let now = state.clock.now();
     let pushes = devices(state, &transition).await?;
     let txn = state.db.begin().await.context("starting a transaction")?;
@@ -250,14 +250,7 @@ pub async fn decide(
     task: Uuid,
     decision: Decision,
 ) -> Result<Task, WorkflowServiceError> {
-    let document = store::tasks::document_of(&state.db, task)
-        .await
-        .context("loading the task")?
-        .ok_or(WorkflowServiceError::TaskNotFound)?;
-    let document = match visible(state, who, document).await {
-        Err(DocumentError::NotFound) => return Err(WorkflowServiceError::TaskNotFound),
-        other => other?,
-    };
+    let document = flow::task_document(state, who, task).await?;
     let what = match &decision {
         Decision::Approve { .. } => "approve",
         Decision::Return { .. } => "return",
@@ -274,18 +267,42 @@ pub async fn decide(
     let tasks = load_tasks(state, document.id).await?;
     let flow = flow_of(&document, &tasks);
     let now = state.clock.now();
+    let targets = decision_targets(&tasks, task, &decision);
     let transition = workflow::decide(&flow, task, who.user_id, decision, now, &mut Uuid::now_v7)?;
+    flow::check_targets(state, &document, &targets).await?;
     let entry = entry(who, AuditAction::TaskDecided, &document)
         .subject(task)
         .detail("decision", what)
         .detail("comment", comment.clone());
-    write(state, &document, &transition, Some((task, comment)), entry).await?;
+    flow::commit(state, &document, &transition, Some((task, comment)), entry).await?;
     tracing::info!(document_id = %document.id, task_id = %task, "task decided");
     let tasks = load_tasks(state, document.id).await?;
     tasks
         .into_iter()
         .find(|t| t.id == task)
-        .ok_or(WorkflowServiceError::TaskNotFound)
+        .ok_or_else(|| FlowError::TaskNotFound.into())
+}
+
+/// The people a decision hands the document to: a forward's stand-in (a leader, for a
+/// signature), a directive's handlers.
+fn decision_targets(tasks: &[Task], task: Uuid, decision: &Decision) -> Vec<Target> {
+    match decision {
+        Decision::Forward { to, .. } => {
+            let signs = tasks
+                .iter()
+                .any(|t| t.id == task && t.action == TaskAction::Sign);
+            vec![Target::new("user_id", *to, signs)]
+        }
+        Decision::Assign(directive) => directive
+            .assignments
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Target::new(format!("assignments[{i}].user_id"), a.user, false))
+            .collect(),
+        Decision::Approve { .. } | Decision::Return { .. } | Decision::Complete { .. } => {
+            Vec::new()
+        }
+    }
 }
 
 pub struct InboxItem {
@@ -352,78 +369,8 @@ fn parse_key(raw: &str) -> Result<InboxKey, InvalidInput> {
     })
 }
 
-pub(crate) async fn load_tasks(
-    state: &AppState,
-    document: Uuid,
-) -> Result<Vec<Task>, WorkflowServiceError> {
-    Ok(store::tasks::for_document(&state.db, document)
-        .await
-        .context("loading the document's tasks")?)
-}
-
-pub(crate) fn flow_of<'a>(document: &Document, tasks: &'a [Task]) -> DocumentFlow<'a> {
-    DocumentFlow {
-        author: document.author_id,
-        state: document.state,
-        tasks,
-    }
-}
-
 fn entry(who: Principal, action: AuditAction, document: &Document) -> NewEntry {
     NewEntry::new(who, action, document.organization_id).document(document.id)
-}
-
-async fn write(
-    state: &AppState,
-    document: &Document,
-    transition: &Transition,
-    decided: Option<(Uuid, Option<String>)>,
-    entry: NewEntry,
-) -> Result<(), WorkflowServiceError> {
-    let pushes = devices(state, transition).await?;
-    let txn = state.db.begin().await.context("starting a transaction")?;
-    let queued = apply(state, &txn, document, transition, decided, entry, &pushes).await?;
-    txn.commit().await.context("committing the decision")?;
-    state.push.queued(queued);
-    Ok(())
-}
-
-/// The devices to tell about `transition`, read before its transaction opens.
-pub(crate) async fn devices(
-    state: &AppState,
-    transition: &Transition,
-) -> Result<Vec<push::outbox::Planned>, WorkflowServiceError> {
-    Ok(push::outbox::plan(&state.sessions, &transition.notify)
-        .await
-        .context("reading the recipients' devices")?)
-}
-
-/// Writes `transition` and its pushes in `txn`; returns how many pushes were queued, for
-/// waking the worker once the caller has committed.
-pub(crate) async fn apply(
-    state: &AppState,
-    txn: &DatabaseTransaction,
-    document: &Document,
-    transition: &Transition,
-    decided: Option<(Uuid, Option<String>)>,
-    entry: NewEntry,
-    pushes: &[push::outbox::Planned],
-) -> Result<usize, WorkflowServiceError> {
-    let now = state.clock.now();
-    match store::tasks::apply(txn, document, transition, decided, now).await {
-        Ok(()) => {}
-        // Another phone got there first; dropping the transaction rolls ours back.
-        Err(ApplyError::Conflict) => return Err(WorkflowError::AlreadyDecided.into()),
-        Err(ApplyError::Db(e)) => {
-            return Err(anyhow::Error::new(e).context("writing the decision").into());
-        }
-    }
-    let queued = push::outbox::enqueue(txn, document, pushes, now)
-        .await
-        .context("queueing the pushes")?;
-    // Last, so the audit head is held only for the moment before the commit.
-    audit::record(state, txn, entry).await?;
-    Ok(queued)
 }
 
 async fn reload(state: &AppState, id: Uuid) -> Result<Document, WorkflowServiceError> {

@@ -114,41 +114,90 @@ pub async fn pin(db: &impl ConnectionTrait, user: Uuid) -> Result<Option<(String
         .map(|m| (m.pin_hash, u32::try_from(m.failures).unwrap_or(0))))
 }
 
+/// Sets the PIN hash. The count of wrong PINs is kept: a new PIN never lifts a lock.
 pub async fn set_pin(
     db: &impl ConnectionTrait,
     user: Uuid,
     hash: String,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let model = signing_pin::ActiveModel {
-        user_id: Set(user),
-        pin_hash: Set(hash),
-        failures: Set(0),
-        updated_at: Set(now),
-    };
-    if signing_pin::Entity::find_by_id(user)
-        .one(db)
-        .await?
-        .is_some()
-    {
-        model.update(db).await?;
-    } else {
-        model.insert(db).await?;
+    let updated = signing_pin::Entity::update_many()
+        .col_expr(signing_pin::Column::PinHash, Expr::value(hash.clone()))
+        .col_expr(signing_pin::Column::UpdatedAt, Expr::value(now))
+        .filter(signing_pin::Column::UserId.eq(user))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        signing_pin::ActiveModel {
+            user_id: Set(user),
+            pin_hash: Set(hash),
+            failures: Set(0),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
     }
     Ok(())
 }
 
-/// Counts one more wrong PIN, atomically (two phones guessing at once both count).
-pub async fn record_pin_failure(db: &impl ConnectionTrait, user: Uuid) -> Result<u32, DbErr> {
-    signing_pin::Entity::update_many()
+/// An admin's reset of a forgotten or locked PIN: the leader then sets a new one.
+pub async fn delete_pin(db: &impl ConnectionTrait, user: Uuid) -> Result<(), DbErr> {
+    signing_pin::Entity::delete_by_id(user).exec(db).await?;
+    Ok(())
+}
+
+pub enum PinAttempt {
+    /// An attempt is reserved: `failures` counts it, as if it were wrong.
+    Reserved {
+        hash: String,
+        failures: u32,
+    },
+    Locked,
+    NotSet,
+}
+
+/// Reserves one attempt before the PIN is checked, atomically: of any number of concurrent
+/// guesses, no more than `max` are ever checked. A right PIN then clears the count.
+pub async fn reserve_pin_attempt(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    max: u32,
+) -> Result<PinAttempt, DbErr> {
+    // RETURNING gives this attempt's own count, whatever others reserve at the same time.
+    let reserved = signing_pin::Entity::update_many()
         .col_expr(
             signing_pin::Column::Failures,
             Expr::col(signing_pin::Column::Failures).add(1),
         )
         .filter(signing_pin::Column::UserId.eq(user))
+        .filter(signing_pin::Column::Failures.lt(i32::try_from(max).unwrap_or(i32::MAX)))
+        .exec_with_returning(db)
+        .await?;
+    if let Some(m) = reserved.into_iter().next() {
+        let failures = u32::try_from(m.failures).unwrap_or(0);
+        return Ok(PinAttempt::Reserved {
+            hash: m.pin_hash,
+            failures,
+        });
+    }
+    Ok(match pin(db, user).await? {
+        None => PinAttempt::NotSet,
+        Some(_) => PinAttempt::Locked,
+    })
+}
+
+/// Gives back a reserved attempt whose check could not be made (the server was busy).
+pub async fn release_pin_attempt(db: &impl ConnectionTrait, user: Uuid) -> Result<(), DbErr> {
+    signing_pin::Entity::update_many()
+        .col_expr(
+            signing_pin::Column::Failures,
+            Expr::col(signing_pin::Column::Failures).sub(1),
+        )
+        .filter(signing_pin::Column::UserId.eq(user))
+        .filter(signing_pin::Column::Failures.gt(0))
         .exec(db)
         .await?;
-    Ok(pin(db, user).await?.map_or(0, |(_, failures)| failures))
+    Ok(())
 }
 
 pub async fn reset_pin_failures(db: &impl ConnectionTrait, user: Uuid) -> Result<(), DbErr> {

@@ -472,7 +472,9 @@ fn send_back(
 }
 
 /// Someone takes the actor's place in the chain (a deputy, when away), under the rules of a
-/// submitted chain: not the author, and not whoever holds the step just before or after.
+/// submitted chain: not the author, and not whoever holds the step just before or after, but
+/// for the signer handing the signature to the deputy who reviewed just before (ký thay, KT.),
+/// the everyday case.
 fn forward(
     flow: &DocumentFlow<'_>,
     task: &Task,
@@ -487,10 +489,16 @@ fn forward(
             "the author cannot decide on their own draft",
         ));
     }
+    let signs_on_behalf = |n: &Task| {
+        task.action == TaskAction::Sign
+            && n.step + 1 == task.step
+            && n.status == TaskStatus::Approved
+    };
     let neighbour = |n: &Task| {
         n.round == task.round
             && n.step.abs_diff(task.step) == 1
             && matches!(n.status, TaskStatus::Approved | TaskStatus::Pending)
+            && !signs_on_behalf(n)
     };
     if flow.tasks.iter().any(|n| neighbour(n) && n.assignee == to) {
         return Err(E::InvalidForward("they hold the step just before or after"));

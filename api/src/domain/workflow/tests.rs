@@ -181,6 +181,14 @@ fn at_signing() -> Doc {
     doc
 }
 
+fn in_review() -> Doc {
+    let mut doc = Doc::new(D::Draft);
+    doc.submit(&[review(HEAD), review(DEPUTY), signer(DIRECTOR)])
+        .unwrap();
+    doc.decide(HEAD, approve()).unwrap();
+    doc
+}
+
 fn registered() -> Doc {
     let mut doc = Doc::new(D::Draft);
     doc.register().unwrap();
@@ -303,6 +311,16 @@ fn handlers_inherit_the_directive_task_deadline_when_none_is_given() {
 }
 
 #[test]
+fn the_signer_may_hand_the_signature_to_the_deputy_who_reviewed_just_before() {
+    let mut doc = at_signing();
+    let notes = doc.decide(DIRECTOR, forward_to(HEAD)).unwrap();
+    assert_eq!(who(&notes), [(HEAD, N::ReviewRequested)]);
+    // Ký thay: the deputy now holds the signature step and signs it.
+    doc.sign(HEAD).unwrap();
+    assert_eq!(doc.state, D::Signed);
+}
+
+#[test]
 fn a_forwarded_step_is_decided_by_the_stand_in() {
     let mut doc = Doc::new(D::Draft);
     doc.submit(&[review(HEAD)]).unwrap();
@@ -405,7 +423,7 @@ fn decide_refusals() {
         ("forward to self",      submitted,  HEAD,     HEAD,     forward_to(HEAD),      forward.clone()),
         ("forward to author",    submitted,  HEAD,     HEAD,     forward_to(AUTHOR),    forward.clone()),
         ("forward to next",      submitted,  HEAD,     HEAD,     forward_to(DIRECTOR),  forward.clone()),
-        ("forward to previous",  at_signing, DIRECTOR, DIRECTOR, forward_to(HEAD),      forward.clone()),
+        ("review to previous",   in_review,  DEPUTY,   DEPUTY,   forward_to(HEAD),      forward.clone()),
         ("approve a signature",  at_signing, DIRECTOR, DIRECTOR, approve(),             E::SignatureRequired),
         ("assign a review",      submitted,  HEAD,     HEAD,     handlers(),            wrong.clone()),
         ("complete a review",    submitted,  HEAD,     HEAD,     complete(),            wrong.clone()),

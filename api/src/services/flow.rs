@@ -1,0 +1,170 @@
+//! Loading a document's flow and committing a transition: what every use case that moves a
+//! document shares (decisions, signatures, registration, issuance). The rules stay in
+//! `domain::workflow`; here the tasks are written under the statuses the rules expected, with
+//! the pushes and the audit entry in the same transaction.
+
+use anyhow::Context;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use uuid::Uuid;
+
+use super::{
+    Principal, audit,
+    documents::{DocumentError, visible},
+    people,
+};
+use crate::{
+    domain::{
+        Role,
+        audit::NewEntry,
+        document::Document,
+        workflow::{DocumentFlow, Task, Transition, WorkflowError},
+    },
+    push,
+    state::AppState,
+    store::{self, tasks::ApplyError},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error(transparent)]
+    Rule(#[from] WorkflowError),
+    #[error(transparent)]
+    Document(#[from] DocumentError),
+    #[error("no such task")]
+    TaskNotFound,
+    #[error("{field}: {reason}")]
+    Target { field: String, reason: &'static str },
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// A person a task is about to go to, and what the step needs of them.
+pub(crate) struct Target {
+    /// Where the id came from in the request, for the problem's detail.
+    pub field: String,
+    pub user: Uuid,
+    pub needs_leader: bool,
+}
+
+impl Target {
+    pub fn new(field: impl Into<String>, user: Uuid, needs_leader: bool) -> Self {
+        Self {
+            field: field.into(),
+            user,
+            needs_leader,
+        }
+    }
+}
+
+/// Every target must be an active account of the document's organisation tree, a leader where
+/// the step needs one: a task given to anyone else would put the document in their hands.
+pub(crate) async fn check_targets(
+    state: &AppState,
+    document: &Document,
+    targets: &[Target],
+) -> Result<(), FlowError> {
+    let family = people::tree_of(state, document.organization_id).await?;
+    for target in targets {
+        let refuse = |reason| FlowError::Target {
+            field: target.field.clone(),
+            reason,
+        };
+        let user = store::users::find(&state.db, target.user)
+            .await
+            .context("loading a task's assignee")?
+            .filter(|u| family.contains(&u.organization_id))
+            .ok_or_else(|| refuse("no such person in this document's organisation"))?;
+        if user.disabled {
+            return Err(refuse("the account is disabled"));
+        }
+        if target.needs_leader && !user.has_role(Role::Leader) {
+            return Err(refuse("this step needs a leader"));
+        }
+    }
+    Ok(())
+}
+
+/// The document `task` belongs to, if the caller may see it; a task of a document they may
+/// not see does not exist for them.
+pub(crate) async fn task_document(
+    state: &AppState,
+    who: Principal,
+    task: Uuid,
+) -> Result<Document, FlowError> {
+    let document = store::tasks::document_of(&state.db, task)
+        .await
+        .context("loading the task")?
+        .ok_or(FlowError::TaskNotFound)?;
+    match visible(state, who, document).await {
+        Err(DocumentError::NotFound) => Err(FlowError::TaskNotFound),
+        other => Ok(other?),
+    }
+}
+
+pub(crate) async fn load_tasks(state: &AppState, document: Uuid) -> Result<Vec<Task>, FlowError> {
+    Ok(store::tasks::for_document(&state.db, document)
+        .await
+        .context("loading the document's tasks")?)
+}
+
+pub(crate) fn flow_of<'a>(document: &Document, tasks: &'a [Task]) -> DocumentFlow<'a> {
+    DocumentFlow {
+        author: document.author_id,
+        state: document.state,
+        tasks,
+    }
+}
+
+/// Writes `transition` with its pushes and audit entry in a transaction of its own.
+pub(crate) async fn commit(
+    state: &AppState,
+    document: &Document,
+    transition: &Transition,
+    decided: Option<(Uuid, Option<String>)>,
+    entry: NewEntry,
+) -> Result<(), FlowError> {
+    let pushes = devices(state, transition).await?;
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    let queued = apply(state, &txn, document, transition, decided, entry, &pushes).await?;
+    txn.commit().await.context("committing the decision")?;
+    state.push.queued(queued);
+    Ok(())
+}
+
+/// The devices to tell about `transition`, read before its transaction opens.
+pub(crate) async fn devices(
+    state: &AppState,
+    transition: &Transition,
+) -> Result<Vec<push::outbox::Planned>, FlowError> {
+    Ok(push::outbox::plan(&state.sessions, &transition.notify)
+        .await
+        .context("reading the recipients' devices")?)
+}
+
+/// Writes `transition` and its pushes in `txn`; returns how many pushes were queued, for
+/// waking the worker once the caller has committed.
+pub(crate) async fn apply(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    document: &Document,
+    transition: &Transition,
+    decided: Option<(Uuid, Option<String>)>,
+    entry: NewEntry,
+    pushes: &[push::outbox::Planned],
+) -> Result<usize, FlowError> {
+    let now = state.clock.now();
+    match store::tasks::apply(txn, document, transition, decided, now).await {
+        Ok(()) => {}
+        // Another phone got there first; dropping the transaction rolls ours back.
+        Err(ApplyError::Conflict) => return Err(WorkflowError::AlreadyDecided.into()),
+        Err(ApplyError::Db(e)) => {
+            return Err(anyhow::Error::new(e).context("writing the decision").into());
+        }
+    }
+    let queued = push::outbox::enqueue(txn, document, pushes, now)
+        .await
+        .context("queueing the pushes")?;
+    // Last, so the audit head is held only for the moment before the commit.
+    audit::record(state, txn, entry).await?;
+    Ok(queued)
+}

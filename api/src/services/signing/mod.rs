@@ -1,0 +1,216 @@
+//! Remote signing use cases: provisioning keys in the HSM and their certificates, the signing
+//! PIN, signing requests and their confirmation. A confirmation signs the pinned file version
+//! with the signer's HSM key, then writes the signed version, the signature row, the task
+//! decision and the notifications in one transaction: a wrong PIN, an HSM error or a crash
+//! before the commit leaves the task waiting and no file version behind.
+
+mod confirm;
+mod credentials;
+mod pin;
+mod seal;
+mod verification;
+
+use std::io::Cursor;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use der::{DecodePem, EncodePem, pem::LineEnding};
+use sea_orm::DatabaseTransaction;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncReadExt;
+use uuid::Uuid;
+use x509_cert::Certificate;
+
+pub(crate) use self::seal::seal;
+pub use self::{
+    confirm::{Confirmation, Signed, confirm, create_request},
+    credentials::{install_certificate, provision_organization, provision_user},
+    pin::{PinProof, set_pin},
+    verification::{DocumentSignatures, signatures, trust_anchors},
+};
+use super::{admin::AdminError, auth::AuthError, documents::DocumentError, flow::FlowError};
+use crate::{
+    domain::{InvalidInput, document::DocumentFile, workflow},
+    files::{ContentHash, StoredFile},
+    signing::{
+        HsmError,
+        ca::CaError,
+        cms::{self, CmsError, SignerCredential},
+        pades::{self, PadesError, SignatureInfo},
+    },
+    state::AppState,
+    store::{self, signing::Credential},
+};
+
+/// Wrong PINs in a row that lock signing until an admin unlocks it.
+pub const MAX_PIN_FAILURES: u32 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SigningError {
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error(transparent)]
+    Flow(#[from] FlowError),
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+    /// The login password re-entered to set the PIN: wrong, or too many wrong tries.
+    #[error(transparent)]
+    Password(#[from] AuthError),
+    #[error("no such signing request")]
+    RequestNotFound,
+    #[error("the signing request has expired; make a new one")]
+    RequestExpired,
+    #[error("no signing PIN is set: set one first")]
+    PinNotSet,
+    #[error("a signing PIN is set: changing it needs the current PIN, not the password")]
+    CurrentPinRequired,
+    #[error(
+        "the file to sign is not the one shown: its digest differs; make a new signing request"
+    )]
+    DigestMismatch,
+    #[error("wrong signing PIN")]
+    PinInvalid { locked: bool },
+    #[error("signing is locked after {MAX_PIN_FAILURES} wrong PINs; an admin can unlock it")]
+    Locked,
+    #[error("no signing certificate is installed for this signer")]
+    NoCredential,
+    #[error("the organisation has no seal certificate: an admin must provision it before issuing")]
+    NoSealCredential,
+    #[error("the certificate {0}")]
+    CertificateRefused(&'static str),
+    #[error("the file was replaced by a newer version; make a new signing request")]
+    FileReplaced,
+    #[error(transparent)]
+    Pdf(#[from] PadesError),
+    #[error(transparent)]
+    Hsm(#[from] HsmError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DocumentError> for SigningError {
+    fn from(e: DocumentError) -> Self {
+        FlowError::from(e).into()
+    }
+}
+
+impl From<workflow::WorkflowError> for SigningError {
+    fn from(e: workflow::WorkflowError) -> Self {
+        FlowError::from(e).into()
+    }
+}
+
+impl From<CaError> for SigningError {
+    fn from(e: CaError) -> Self {
+        match e {
+            CaError::Hsm(e) => e.into(),
+            other => anyhow::Error::new(other).context("certificate").into(),
+        }
+    }
+}
+
+impl From<CmsError> for SigningError {
+    fn from(e: CmsError) -> Self {
+        match e {
+            CmsError::Hsm(e) => e.into(),
+            other => anyhow::Error::new(other).context("building the CMS").into(),
+        }
+    }
+}
+
+pub(super) fn pem(certificate: &Certificate) -> Result<String, SigningError> {
+    Ok(certificate
+        .to_pem(LineEnding::LF)
+        .context("encoding a certificate")?)
+}
+
+pub(super) fn signer_of(credential: &Credential) -> Result<SignerCredential, SigningError> {
+    let certificate = credential
+        .certificate_pem
+        .as_deref()
+        .ok_or(SigningError::NoCredential)?;
+    let certificate =
+        Certificate::from_pem(certificate).context("a stored certificate is not PEM")?;
+    let chain = match &credential.chain_pem {
+        Some(chain) => Certificate::load_pem_chain(chain.as_bytes())
+            .context("a stored certificate chain is not PEM")?,
+        None => Vec::new(),
+    };
+    Ok(SignerCredential {
+        key_label: credential.key_label.clone(),
+        algorithm: credential.algorithm,
+        certificate,
+        chain,
+    })
+}
+
+/// Records the signed bytes of `signed` as the next version of its file, in the caller's
+/// transaction.
+pub(super) async fn signed_version(
+    txn: &DatabaseTransaction,
+    signed: &DocumentFile,
+    stored: &StoredFile,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<DocumentFile, SigningError> {
+    let new = store::documents::NewFile {
+        document_id: signed.document_id,
+        slot: signed.slot,
+        version: 0,
+        name: signed.name.clone(),
+        content_type: signed.content_type.clone(),
+        size: stored.size,
+        sha256: stored.hash.as_str().to_owned(),
+        uploaded_by: by,
+    };
+    Ok(store::documents::add_version(txn, new, now)
+        .await
+        .context("recording the signed file")?)
+}
+
+/// Signs one stored PDF: returns the stored signed bytes. Nothing references them until the
+/// caller's transaction commits; content addressing makes an unreferenced copy harmless.
+pub(super) async fn sign_file(
+    state: &AppState,
+    file: &DocumentFile,
+    signer: &SignerCredential,
+    info: SignatureInfo,
+) -> Result<StoredFile, SigningError> {
+    let bytes = read_file(state, file).await?;
+    let pinned = file.sha256.clone();
+    // Hashing, parsing and rewriting a large PDF is CPU work: off the async runtime.
+    let prepared = tokio::task::spawn_blocking(move || {
+        // What is signed is what was pinned and shown: storage is checked, not trusted.
+        if !hex::encode(Sha256::digest(&bytes)).eq_ignore_ascii_case(&pinned) {
+            return Err(SigningError::DigestMismatch);
+        }
+        Ok(pades::prepare(bytes, &info, None)?)
+    })
+    .await
+    .context("preparing the PDF")??;
+    let cms = cms::sign_detached(state.signing.hsm.as_ref(), signer, prepared.digest()).await?;
+    let signed = prepared.finish(&cms)?;
+    Ok(state
+        .files
+        .put(Box::pin(Cursor::new(signed)), u64::MAX)
+        .await
+        .context("storing the signed file")?)
+}
+
+pub(super) async fn read_file(
+    state: &AppState,
+    file: &DocumentFile,
+) -> Result<Vec<u8>, SigningError> {
+    let hash = ContentHash::parse(&file.sha256).context("a stored file hash is not SHA-256 hex")?;
+    let (mut reader, len) = state
+        .files
+        .open(&hash, None)
+        .await
+        .context("opening a stored file")?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    reader
+        .read_to_end(&mut bytes)
+        .await
+        .context("reading a stored file")?;
+    Ok(bytes)
+}

@@ -1,0 +1,67 @@
+//! The organisation's seal, signed into an outgoing document at issuance.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseTransaction;
+use uuid::Uuid;
+
+use super::{SigningError, sign_file, signed_version, signer_of};
+use crate::{
+    domain::document::Document,
+    signing::pades::SignatureInfo,
+    state::AppState,
+    store::{
+        self,
+        signing::{Owner, SignatureKind, SignatureRecord},
+    },
+};
+
+/// Adds the organisation's seal (its own signature) to the main PDF at issuance, within the
+/// issuing transaction `txn`. An organisation without a seal certificate cannot issue: the
+/// rules on electronic documents ask for both the signer's and the organisation's signature.
+pub(crate) async fn seal(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    document: &Document,
+    clerk: Uuid,
+    organization_name: &str,
+    symbol: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid, SigningError> {
+    let owner = Owner::Organization(document.organization_id);
+    let credential = store::signing::current_credential(txn, owner)
+        .await
+        .context("loading the seal credential")?
+        .filter(|c| c.certificate_pem.is_some())
+        .ok_or(SigningError::NoSealCredential)?;
+    let signer = signer_of(&credential)?;
+    let main = store::documents::files(txn, document.id)
+        .await
+        .context("loading the files")?
+        .into_iter()
+        .filter(|f| f.slot == 0)
+        .max_by_key(|f| f.version)
+        .context("a document without its main file")?;
+    let info = SignatureInfo {
+        signer_name: organization_name.to_owned(),
+        reason: Some(format!("Phát hành văn bản số {symbol}")),
+        location: None,
+        signing_time: now,
+    };
+    let stored = sign_file(state, &main, &signer, info).await?;
+    let new_file = signed_version(txn, &main, &stored, clerk, now).await?;
+    let signature = SignatureRecord {
+        id: Uuid::now_v7(),
+        document_id: document.id,
+        file_id: new_file.id,
+        kind: SignatureKind::Seal,
+        user_id: None,
+        organization_id: document.organization_id,
+        credential_id: credential.id,
+        signed_at: now,
+    };
+    store::signing::insert_signature(txn, &signature)
+        .await
+        .context("recording the seal")?;
+    Ok(signature.id)
+}
