@@ -210,6 +210,50 @@ ensure_python_tools() {
   fi
 }
 
+# free_port — prints a TCP port free on 127.0.0.1 right now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for_server BASE_URL PID — waits (30 s at most) until the server started as PID
+# answers BASE_URL/health/ready; dies if it exits first or never becomes ready.
+wait_for_server() {
+  local base=$1 pid=$2 i
+  for ((i = 0; i < 60; i++)); do
+    kill -0 "$pid" 2>/dev/null || die "the server exited during startup"
+    curl -fsS -o /dev/null "$base/health/ready" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  die "the server was not ready at $base/health/ready within 30 s"
+}
+
+# ensure_client_generators — the client generators app developers use, pinned, in a
+# venv of their own (their dependencies must not move the test tools'): openapi-python-client
+# and openapi-generator (PyPI's openapi-generator-cli carries its jar), and a Java runtime
+# for it. Exports VANBAN_CLIENTS_VENV.
+ensure_client_generators() {
+  export VANBAN_CLIENTS_VENV="$VANBAN_CACHE/clients-venv"
+  command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless
+  if [[ -d $VANBAN_CLIENTS_VENV ]] && ! "$VANBAN_CLIENTS_VENV/bin/python" -c '' >/dev/null 2>&1; then
+    rm -rf "$VANBAN_CLIENTS_VENV"
+  fi
+  if [[ ! -x $VANBAN_CLIENTS_VENV/bin/python ]]; then
+    log "creating venv at $VANBAN_CLIENTS_VENV"
+    mkdir -p "$VANBAN_CACHE"
+    python3 -m venv "$VANBAN_CLIENTS_VENV" || die "python3 -m venv failed"
+  fi
+  local frozen pin need=()
+  frozen="$("$VANBAN_CLIENTS_VENV/bin/python" -m pip freeze 2>/dev/null || true)"
+  for pin in 'openapi-python-client==0.29.1' 'openapi-generator-cli==7.26.0'; do
+    grep -qxF "$pin" <<<"$frozen" || need+=("$pin")
+  done
+  if [[ ${#need[@]} -gt 0 ]]; then
+    log "pip install ${need[*]}"
+    "$VANBAN_CLIENTS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${need[@]}" \
+      || die "pip install failed for: ${need[*]}"
+  fi
+}
+
 # ensure_nextest — the test runner; built from crates.io only when missing.
 ensure_nextest() {
   cargo nextest --version >/dev/null 2>&1 && return 0

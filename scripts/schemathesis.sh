@@ -54,7 +54,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+port="$(free_port)"
 base="http://127.0.0.1:$port"
 password="$(python3 -c 'import secrets, string; a = string.ascii_letters + string.digits; print("".join(secrets.choice(a) for _ in range(24)))')"
 
@@ -77,16 +77,7 @@ log "starting the server on $base"
 "$VANBAN_API_BIN" serve >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
-ready=0
-for _ in {1..60}; do
-  kill -0 "$server_pid" 2>/dev/null || die "the server exited during startup"
-  if curl -fsS -o /dev/null "$base/health/ready" 2>/dev/null; then
-    ready=1
-    break
-  fi
-  sleep 0.5
-done
-[[ $ready -eq 1 ]] || die "the server was not ready at $base/health/ready within 30 s"
+wait_for_server "$base" "$server_pid"
 
 log "logging in as fuzzadmin"
 login_body="$(python3 -c '

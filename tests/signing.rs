@@ -661,6 +661,19 @@ async fn the_operators_trust_anchors_are_served_and_an_unreadable_file_stops_the
         .get("/api/v1/signing/trust-anchors", &admin.access)
         .await;
     assert_eq!(served.ok()["certificates"], json!([ca_pem]));
+    // Asked for PEM, as a validator wants it (`pyhanko … --trust ca.pem`): the same
+    // certificates, as one file.
+    let pem = production
+        .http
+        .get(format!("{}/api/v1/signing/trust-anchors", production.base))
+        .bearer_auth(&admin.access)
+        .header("accept", "application/x-pem-file")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pem.status(), 200);
+    assert_eq!(pem.headers()["content-type"], "application/x-pem-file");
+    assert_eq!(pem.text().await.unwrap(), ca_pem);
 
     std::fs::write(&bundle, "not a certificate").unwrap();
     let out = production

@@ -127,23 +127,15 @@ pub struct Break {
     pub reason: BreakReason,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BreakReason {
-    /// Its fields no longer match its hash: it was edited.
-    Altered,
-    /// It does not point at the entry before it: something between was removed or replaced.
-    Unlinked,
-    /// Numbers are missing before it, or after the last one (the tail was cut).
-    Missing,
-}
-
-impl BreakReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Altered => "altered",
-            Self::Unlinked => "unlinked",
-            Self::Missing => "missing",
-        }
+stored_enum! {
+    /// Why the chain does not hold at an entry.
+    BreakReason as "reason" {
+        /// Its fields no longer match its hash: it was edited.
+        Altered = "altered",
+        /// It does not point at the entry before it: something between was removed or replaced.
+        Unlinked = "unlinked",
+        /// Numbers are missing before it, or after the last one (the tail was cut).
+        Missing = "missing",
     }
 }
 

@@ -8,13 +8,13 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
-    admin::{page_args, page_parts},
-    error::{Problems, problem_set},
+    admin::page_args,
+    error::{ApiError, Problems, problem_set},
     security::Caller,
     types::example_time,
 };
 use crate::{
-    domain::audit::{Break, Entry},
+    domain::audit::{AuditAction, Break, BreakReason, Entry},
     services::{admin, audit},
     state::AppState,
 };
@@ -37,11 +37,7 @@ pub struct AuditEntry {
     pub ip: Option<String>,
     /// The organisation the action concerns.
     pub organization_id: Option<Uuid>,
-    /// `logged_in`, `login_failed`, `logged_out`, `password_changed`, `session_revoked`,
-    /// `organization_created`, `user_created`, `user_updated`, `document_created`,
-    /// `classified_refused`, `file_version_added`, `file_viewed`, `submitted`, `registered`,
-    /// `task_decided`, `issued`, and more as the system grows.
-    pub action: String,
+    pub action: AuditAction,
     pub document_id: Option<Uuid>,
     /// The account, task, session or file acted on.
     pub subject_id: Option<Uuid>,
@@ -51,16 +47,22 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-impl From<Entry> for AuditEntry {
-    fn from(e: Entry) -> Self {
-        Self {
+impl TryFrom<Entry> for AuditEntry {
+    type Error = anyhow::Error;
+
+    /// Fails only for an action no version of this server writes: the entry was tampered
+    /// with, which `verify` reports.
+    fn try_from(e: Entry) -> anyhow::Result<Self> {
+        let action = AuditAction::parse(&e.action)
+            .map_err(|_| anyhow::anyhow!("audit entry {} has an unknown action", e.seq))?;
+        Ok(Self {
             seq: e.seq,
             at: e.at,
             actor_id: e.actor,
             session_id: e.session,
             ip: e.ip,
             organization_id: e.organization,
-            action: e.action,
+            action,
             document_id: e.document,
             subject_id: e.subject,
             // Stored as the exact JSON text that was hashed; shown as the object it is.
@@ -68,7 +70,7 @@ impl From<Entry> for AuditEntry {
                 .unwrap_or(serde_json::Value::String(e.details)),
             prev_hash: e.prev_hash,
             hash: e.hash,
-        }
+        })
     }
 }
 
@@ -81,7 +83,7 @@ impl Example for AuditEntry {
             session_id: Some(Uuid::from_u128(0x5e55_0000_0000_4000_8000_0000_0000_0001)),
             ip: Some("203.113.10.24".to_owned()),
             organization_id: Some(Uuid::from_u128(0x0c00_0000_0000_4000_8000_0000_0000_0001)),
-            action: "task_decided".to_owned(),
+            action: AuditAction::TaskDecided,
             document_id: Some(Uuid::from_u128(0xd0c0_0000_0000_7000_8000_0000_0000_0001)),
             subject_id: Some(Uuid::from_u128(0x7a5c_0000_0000_7000_8000_0000_0000_0001)),
             details: serde_json::json!({"decision": "return", "comment": "Bổ sung số liệu quý III"}),
@@ -117,17 +119,14 @@ impl Example for AuditPage {
 pub struct AuditBreak {
     /// The entry that does not hold.
     pub seq: i64,
-    /// `altered` (its fields no longer match its hash), `unlinked` (it does not point at the
-    /// entry before it) or `missing` (entries are missing before it, or the newest ones were
-    /// removed).
-    pub reason: String,
+    pub reason: BreakReason,
 }
 
 impl Example for AuditBreak {
     fn example() -> Self {
         Self {
             seq: 1042,
-            reason: "altered".to_owned(),
+            reason: BreakReason::Altered,
         }
     }
 }
@@ -136,7 +135,7 @@ impl From<Break> for AuditBreak {
     fn from(b: Break) -> Self {
         Self {
             seq: b.seq,
-            reason: b.reason.as_str().to_owned(),
+            reason: b.reason,
         }
     }
 }
@@ -192,7 +191,13 @@ impl AuditApi {
         let admin = admin::authorize(&state, caller.0).await?;
         let (cursor, size) = page_args(cursor.0, limit.0)?;
         let page = audit::trail(&state, &admin, document_id.0, actor_id.0, cursor, size).await?;
-        let (items, next_cursor) = page_parts(page);
+        let items = page
+            .items
+            .into_iter()
+            .map(AuditEntry::try_from)
+            .collect::<anyhow::Result<_>>()
+            .map_err(|e| ApiError::unexpected(&e))?;
+        let next_cursor = page.next.map(|c| c.as_str().to_owned());
         Ok(Json(AuditPage { items, next_cursor }))
     }
 

@@ -1,7 +1,7 @@
 //! `/auth`: logging in, refreshing, logging out, changing the password.
 
 use poem::web::{Data, RemoteAddr};
-use poem_openapi::{Object, OpenApi, payload::Json, types::Example};
+use poem_openapi::{Enum, Object, OpenApi, payload::Json, types::Example};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -45,7 +45,7 @@ impl Example for LoginRequest {
                 name: "Samsung Galaxy S24".to_owned(),
                 app_version: "1.4.2".to_owned(),
                 push_token: Some("dXNlcl9kZXZpY2U:APA91bH3xample".to_owned()),
-                locale: Some("vi".to_owned()),
+                locale: Some(Locale::Vi),
             },
         }
     }
@@ -68,9 +68,15 @@ pub struct DeviceRequest {
     /// The FCM registration token, when the user allowed notifications.
     #[oai(validator(max_length = 4096, pattern = r"^[A-Za-z0-9:_.-]+$"))]
     pub push_token: Option<String>,
-    /// The language of this device's notifications: `vi` (the default) or `en`.
-    #[oai(validator(pattern = r"^(vi|en)$"))]
-    pub locale: Option<String>,
+    /// The language of this device's notifications; Vietnamese when absent.
+    pub locale: Option<Locale>,
+}
+
+/// How to send the access token: always `Bearer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "PascalCase")]
+pub enum TokenType {
+    Bearer,
 }
 
 #[derive(Debug, Object)]
@@ -80,8 +86,7 @@ pub struct TokenResponse {
     pub access_token: String,
     /// Trade for a new pair at `POST /auth/refresh`; it works once.
     pub refresh_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
+    pub token_type: TokenType,
     /// Seconds until the access token expires.
     pub expires_in: u64,
     pub session_id: Uuid,
@@ -95,7 +100,7 @@ impl From<Tokens> for TokenResponse {
         Self {
             access_token: t.access_token,
             refresh_token: t.refresh_token.expose().to_owned(),
-            token_type: "Bearer".to_owned(),
+            token_type: TokenType::Bearer,
             expires_in: t.expires_in,
             session_id: t.session_id,
             must_change_password: t.must_change_password,
@@ -108,7 +113,7 @@ impl Example for TokenResponse {
         Self {
             access_token: "eyJhbGciOiJFZERTQSIsImtpZCI6IjFhMmIzYzRkNWU2ZjcwODEifQ.eyJpc3MiOiJ2YW5iYW4ifQ.c2lnbmF0dXJl".to_owned(),
             refresh_token: "5e551011000040008000000000000001.q7W1uZ0m1kR3XnV9bJt2yA4sE6dF8gH0iK2lM4nO6pQ".to_owned(),
-            token_type: "Bearer".to_owned(),
+            token_type: TokenType::Bearer,
             expires_in: 900,
             session_id: Uuid::from_u128(0x5e55_1011_0000_4000_8000_0000_0000_0001),
             must_change_password: false,
@@ -178,13 +183,7 @@ impl AuthApi {
                 .as_deref()
                 .map(PushToken::parse)
                 .transpose()?,
-            locale: body
-                .device
-                .locale
-                .as_deref()
-                .map(Locale::parse)
-                .transpose()?
-                .unwrap_or(Locale::Vi),
+            locale: body.device.locale.unwrap_or(Locale::Vi),
         };
         let input = LoginInput {
             username: body.username,

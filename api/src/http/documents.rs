@@ -23,6 +23,7 @@ use crate::{
     domain::{
         PageSize,
         document::{Confidentiality, Direction, Document, DocumentFile, Urgency},
+        workflow::DocumentState,
     },
     files::ByteRange,
     services::{
@@ -215,9 +216,7 @@ pub struct DocumentView {
     pub urgency: UrgencyDto,
     #[oai(skip_serializing_if_is_none)]
     pub deadline: Option<DateTime<Utc>>,
-    /// Where the document stands: draft, in_review, returned, approved, signed, issued,
-    /// registered, in_progress, done.
-    pub state: String,
+    pub state: DocumentState,
     /// Số đến, once an incoming document is registered.
     #[oai(skip_serializing_if_is_none)]
     pub received_no: Option<i32>,
@@ -246,7 +245,7 @@ impl From<DocumentDetails> for DocumentView {
             issuer: doc.issuer,
             urgency: doc.urgency.into(),
             deadline: doc.deadline,
-            state: doc.state.as_str().to_owned(),
+            state: doc.state,
             received_no: doc.received_no,
             author_id: doc.author_id,
             files,
@@ -303,7 +302,7 @@ impl Example for DocumentView {
             issuer: None,
             urgency: meta.urgency,
             deadline: meta.deadline,
-            state: "draft".to_owned(),
+            state: DocumentState::Draft,
             received_no: None,
             author_id: author,
             files: vec![FileView {
@@ -340,7 +339,7 @@ pub struct DocumentListItem {
     #[oai(skip_serializing_if_is_none)]
     pub issuer: Option<String>,
     pub urgency: UrgencyDto,
-    pub state: String,
+    pub state: DocumentState,
     #[oai(skip_serializing_if_is_none)]
     pub deadline: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -357,7 +356,7 @@ impl From<Document> for DocumentListItem {
             summary: d.summary,
             issuer: d.issuer,
             urgency: d.urgency.into(),
-            state: d.state.as_str().to_owned(),
+            state: d.state,
             deadline: d.deadline,
             created_at: d.created_at,
         }

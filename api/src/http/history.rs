@@ -15,6 +15,7 @@ use crate::{
     domain::{
         history::{Event, EventKind, Named},
         person::Person,
+        workflow::TaskAction,
     },
     services::{history::Screen, tabs::Origin},
     store::signing::SignatureKind,
@@ -60,11 +61,11 @@ impl From<EventKind> for HistoryKind {
     }
 }
 
-/// Someone an event asked to act, and what: `review`, `sign`, `direct`, `lead`, `support`, `fyi`.
+/// Someone an event asked to act, and what.
 #[derive(Debug, Object)]
 pub struct AskedPerson {
     pub person: PersonRef,
-    pub action: String,
+    pub action: TaskAction,
 }
 
 /// One entry of the history (luồng xử lý).
@@ -101,8 +102,7 @@ pub struct HistoryEntry {
 #[derive(Debug, Object)]
 pub struct Holding {
     pub task_id: Uuid,
-    /// `review`, `sign`, `direct`, `lead`, `support` or `fyi`.
-    pub action: String,
+    pub action: TaskAction,
     pub step: u32,
     pub holder: PersonRef,
     /// Since when it waits for them.
@@ -216,7 +216,7 @@ impl Names {
     fn asked(&self, n: &Named) -> AskedPerson {
         AskedPerson {
             person: self.person(n.person),
-            action: n.action.as_str().to_owned(),
+            action: n.action,
         }
     }
 }
@@ -258,7 +258,7 @@ impl From<Screen> for DocumentScreen {
             .into_iter()
             .map(|t| Holding {
                 task_id: t.task.id,
-                action: t.task.action.as_str().to_owned(),
+                action: t.task.action,
                 step: t.task.step,
                 holder: names.person(t.task.assignee),
                 since: t.created_at,
@@ -317,7 +317,7 @@ impl Example for DocumentScreen {
         };
         let chain = vec![AskedPerson {
             person: deputy.clone(),
-            action: "review".to_owned(),
+            action: TaskAction::Review,
         }];
         Self {
             history: vec![

@@ -21,6 +21,7 @@ use super::{
 use crate::{services::auth::authenticate, state::AppState};
 
 const HEADER: &str = "idempotency-key";
+pub const MAX_KEY_LEN: usize = 255;
 const KEEP_SECS: u64 = 24 * 3600;
 
 #[derive(Serialize, Deserialize)]
@@ -37,26 +38,33 @@ struct KeptResponse {
     body: String,
 }
 
+/// Whether an operation honours `Idempotency-Key`: a mutating one, for an authenticated
+/// caller (keys are kept per user). The spec declares the header by this same rule.
+pub fn honoured(method: &Method, authenticated: bool) -> bool {
+    authenticated
+        && matches!(
+            *method,
+            Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+        )
+}
+
 pub async fn idempotency<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result<Response> {
     let key = req.header(HEADER).map(str::to_owned);
-    let mutating = matches!(
-        *req.method(),
-        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
-    );
-    let (Some(key), true, Some(state)) = (key, mutating, req.data::<AppState>().cloned()) else {
-        return next.call(req).await.map(IntoResponse::into_response);
-    };
-    if key.is_empty() || key.len() > 255 {
-        return Err(ApiError::new(
-            ErrorCode::InvalidRequest,
-            "Idempotency-Key must be 1 to 255 characters",
-        )
-        .into());
-    }
     let bearer = req
         .header("authorization")
         .and_then(|h| h.strip_prefix("Bearer "))
         .map(str::to_owned);
+    let honoured = honoured(req.method(), bearer.is_some());
+    let (Some(key), true, Some(state)) = (key, honoured, req.data::<AppState>().cloned()) else {
+        return next.call(req).await.map(IntoResponse::into_response);
+    };
+    if key.is_empty() || key.len() > MAX_KEY_LEN {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} characters"),
+        )
+        .into());
+    }
     let Some(who) = (match bearer {
         // Only to key the replay by user; the operation authenticates again for itself.
         Some(token) => authenticate(&state, &token, false, None).await.ok(),

@@ -2,10 +2,12 @@
 //! middleware. The only module that knows poem.
 
 mod admin;
+mod anchors;
 mod audit;
 mod auth;
 mod batch;
 mod documents;
+mod enums;
 pub mod error;
 mod exchange;
 mod history;
@@ -17,6 +19,7 @@ mod people;
 mod reports;
 mod security;
 mod signing;
+mod spec;
 mod tasks;
 mod types;
 mod upload;
@@ -68,7 +71,7 @@ request is 422 `idempotency_key_reused`, and one sent while the first still runs
 operation alone: a retried upload is answered without being read.
 - Every response carries `X-Request-Id` (send your own to correlate, 8 to 64 of `A-Za-z0-9-_`).";
 
-type Apis = (
+type Apis = spec::Documented<(
     auth::AuthApi,
     me::MeApi,
     admin::AdminApi,
@@ -80,11 +83,11 @@ type Apis = (
     people::PeopleApi,
     signing::SigningApi,
     ops::OpsApi,
-);
+)>;
 
 pub fn api() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (
+        spec::Documented((
             auth::AuthApi,
             me::MeApi,
             admin::AdminApi,
@@ -96,7 +99,7 @@ pub fn api() -> OpenApiService<Apis, ()> {
             people::PeopleApi,
             signing::SigningApi,
             ops::OpsApi,
-        ),
+        )),
         "Vanban API",
         env!("CARGO_PKG_VERSION"),
     )

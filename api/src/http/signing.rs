@@ -2,7 +2,7 @@
 //! requests and their confirmation, and the trust anchors.
 
 use chrono::{DateTime, Utc};
-use poem::web::Data;
+use poem::{Request, web::Data};
 use poem_openapi::{
     ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json, types::Example,
 };
@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::{
     ApiTags,
+    anchors::AnchorsResponse,
     error::{Problems, problem_set},
     security::Caller,
     types::{NoContent, example_time, redacted_debug},
@@ -72,7 +73,8 @@ impl Example for ProvisionRequest {
     }
 }
 
-const EXAMPLE_PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIB…\n-----END CERTIFICATE-----\n";
+pub(super) const EXAMPLE_PEM: &str =
+    "-----BEGIN CERTIFICATE-----\nMIIB…\n-----END CERTIFICATE-----\n";
 
 /// A key pair inside the HSM; its private half never leaves it.
 #[derive(Debug, Object)]
@@ -336,21 +338,6 @@ impl Example for SignedBatch {
     fn example() -> Self {
         Self {
             items: vec![SignedView::example()],
-        }
-    }
-}
-
-#[derive(Debug, Object)]
-#[oai(example)]
-pub struct TrustAnchors {
-    /// CA certificates, PEM.
-    pub certificates: Vec<String>,
-}
-
-impl Example for TrustAnchors {
-    fn example() -> Self {
-        Self {
-            certificates: vec![EXAMPLE_PEM.to_owned()],
         }
     }
 }
@@ -732,6 +719,7 @@ impl SigningApi {
     /// Trust anchors
     ///
     /// The CA certificates (PEM) that signatures made here chain to: give them to a validator.
+    /// Ask for `application/x-pem-file` to get them as one PEM file, ready to save as `ca.pem`.
     #[oai(
         path = "/signing/trust-anchors",
         method = "get",
@@ -741,9 +729,11 @@ impl SigningApi {
         &self,
         state: Data<&AppState>,
         _caller: Caller,
-    ) -> Result<Json<TrustAnchors>, Problems<AnchorProblems>> {
-        Ok(Json(TrustAnchors {
-            certificates: signing::trust_anchors(&state)?,
-        }))
+        req: &Request,
+    ) -> Result<AnchorsResponse, Problems<AnchorProblems>> {
+        Ok(AnchorsResponse::negotiate(
+            req,
+            signing::trust_anchors(&state)?,
+        ))
     }
 }

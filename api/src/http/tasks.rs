@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use poem::web::Data;
 use poem_openapi::{
-    ApiResponse, Object, OpenApi,
+    ApiResponse, Enum, Object, OpenApi,
     param::{Path, Query},
     payload::Json,
     types::Example,
@@ -23,6 +23,7 @@ use crate::{
         Cursor, PageSize,
         workflow::{
             Assignment, Decision, Directive, DocumentState, HandlerRole, Step, Task, TaskAction,
+            TaskStatus,
         },
     },
     services::{
@@ -39,14 +40,30 @@ problem_set!(InboxProblems: authenticated, InvalidRequest, ValidationFailed);
 problem_set!(IssueProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, OrganizationSealMissing, PdfNotSignable, PdfTooComplex, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(RegisterProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
 
-/// A step of a chain: `review` (xem xét, ký nháy) or `sign` (ký ban hành, last only).
+/// What a step of a chain asks: `review` (xem xét, ký nháy) or `sign` (ký ban hành, last
+/// only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum StepAction {
+    Review,
+    Sign,
+}
+
+impl From<StepAction> for TaskAction {
+    fn from(a: StepAction) -> Self {
+        match a {
+            StepAction::Review => TaskAction::Review,
+            StepAction::Sign => TaskAction::Sign,
+        }
+    }
+}
+
+/// A step of a chain.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct StepRequest {
     pub user_id: Uuid,
-    /// `review` or `sign`.
-    #[oai(validator(pattern = r"^(review|sign)$"))]
-    pub action: String,
+    pub action: StepAction,
 }
 
 #[derive(Debug, Object)]
@@ -64,11 +81,11 @@ impl Example for SubmitRequest {
             steps: vec![
                 StepRequest {
                     user_id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0003),
-                    action: "review".to_owned(),
+                    action: StepAction::Review,
                 },
                 StepRequest {
                     user_id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0001),
-                    action: "sign".to_owned(),
+                    action: StepAction::Sign,
                 },
             ],
             deadline: Some(example_time()),
@@ -147,8 +164,7 @@ impl Example for RegisterRequest {
 #[oai(deny_unknown_fields)]
 pub struct AssignmentRequest {
     pub user_id: Uuid,
-    #[oai(validator(pattern = r"^(lead|support|fyi)$"))]
-    pub role: String,
+    pub role: HandlerRole,
 }
 
 #[derive(Debug, Object)]
@@ -171,7 +187,7 @@ impl Example for AssignRequest {
                 .to_owned(),
             assignments: vec![AssignmentRequest {
                 user_id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0005),
-                role: "lead".to_owned(),
+                role: HandlerRole::Lead,
             }],
             deadline: Some(example_time()),
         }
@@ -198,11 +214,8 @@ impl Example for CompleteRequest {
 #[oai(rename = "Task", example)]
 pub struct TaskView {
     pub id: Uuid,
-    /// `review`, `sign`, `direct`, `lead`, `support` or `fyi`.
-    pub action: String,
-    /// `pending` (not its turn), `waiting`, `approved`, `signed`, `returned`, `forwarded`,
-    /// `completed` or `cancelled`.
-    pub status: String,
+    pub action: TaskAction,
+    pub status: TaskStatus,
     pub assignee_id: Uuid,
     pub assigned_by: Uuid,
     pub step: u32,
@@ -215,8 +228,8 @@ impl From<Task> for TaskView {
     fn from(t: Task) -> Self {
         Self {
             id: t.id,
-            action: t.action.as_str().to_owned(),
-            status: t.status.as_str().to_owned(),
+            action: t.action,
+            status: t.status,
             assignee_id: t.assignee,
             assigned_by: t.assigned_by,
             step: t.step,
@@ -230,8 +243,8 @@ impl Example for TaskView {
     fn example() -> Self {
         Self {
             id: Uuid::from_u128(0x7a5c_0000_0000_7000_8000_0000_0000_0001),
-            action: "review".to_owned(),
-            status: "waiting".to_owned(),
+            action: TaskAction::Review,
+            status: TaskStatus::Waiting,
             assignee_id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0003),
             assigned_by: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0002),
             step: 0,
@@ -343,14 +356,14 @@ pub enum Submitted {
 pub struct SubmittedDocument {
     pub id: Uuid,
     /// `in_review`.
-    pub state: String,
+    pub state: DocumentState,
 }
 
 impl Example for SubmittedDocument {
     fn example() -> Self {
         Self {
             id: Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0001),
-            state: "in_review".to_owned(),
+            state: DocumentState::InReview,
         }
     }
 }
@@ -360,7 +373,7 @@ impl Example for SubmittedDocument {
 pub struct RegisteredDocument {
     pub id: Uuid,
     /// `registered`.
-    pub state: String,
+    pub state: DocumentState,
     /// Số đến: the arrival number in this year's incoming register.
     pub received_no: i32,
 }
@@ -369,7 +382,7 @@ impl Example for RegisteredDocument {
     fn example() -> Self {
         Self {
             id: Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0002),
-            state: "registered".to_owned(),
+            state: DocumentState::Registered,
             received_no: 1287,
         }
     }
@@ -398,7 +411,7 @@ impl Example for IssueRequest {
 pub struct IssuedDocument {
     pub id: Uuid,
     /// `issued`.
-    pub state: String,
+    pub state: DocumentState,
     /// Số: the number in this year's outgoing register.
     pub number: i32,
     /// Số, ký hiệu in the organisation's style: `1945-QĐ/TU` (Party), `02/CT-TTg` (State).
@@ -411,7 +424,7 @@ impl Example for IssuedDocument {
     fn example() -> Self {
         Self {
             id: Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0001),
-            state: "issued".to_owned(),
+            state: DocumentState::Issued,
             number: 1945,
             symbol: "1945-QĐ/TU".to_owned(),
             issued_on: example_time().date_naive(),
@@ -457,17 +470,15 @@ impl TasksApi {
         let steps = body
             .steps
             .into_iter()
-            .map(|s| {
-                Ok(Step {
-                    assignee: s.user_id,
-                    action: TaskAction::parse(&s.action)?,
-                })
+            .map(|s| Step {
+                assignee: s.user_id,
+                action: s.action.into(),
             })
-            .collect::<Result<Vec<_>, crate::domain::InvalidInput>>()?;
+            .collect();
         let document = workflow::submit(&state, caller.0, id.0, steps, body.deadline).await?;
         Ok(Submitted::Ok(Json(SubmittedDocument {
             id: document.id,
-            state: document.state.as_str().to_owned(),
+            state: document.state,
         })))
     }
 
@@ -558,7 +569,7 @@ impl TasksApi {
             workflow::register(&state, caller.0, id.0, body.to_user_id, body.deadline).await?;
         Ok(Json(RegisteredDocument {
             id: document.id,
-            state: document.state.as_str().to_owned(),
+            state: document.state,
             received_no: document.received_no.unwrap_or_default(),
         }))
     }
@@ -585,7 +596,7 @@ impl TasksApi {
         let issued = workflow::issue(&state, caller.0, id.0, body.0.drafting_unit_id).await?;
         Ok(Json(IssuedDocument {
             id: issued.document,
-            state: DocumentState::Issued.as_str().to_owned(),
+            state: DocumentState::Issued,
             number: issued.number,
             symbol: issued.symbol,
             issued_on: issued.issued_on,
@@ -612,13 +623,11 @@ impl TasksApi {
         let assignments = body
             .assignments
             .into_iter()
-            .map(|a| {
-                Ok(Assignment {
-                    user: a.user_id,
-                    role: HandlerRole::parse(&a.role)?,
-                })
+            .map(|a| Assignment {
+                user: a.user_id,
+                role: a.role,
             })
-            .collect::<Result<Vec<_>, crate::domain::InvalidInput>>()?;
+            .collect();
         let decision = Decision::Assign(Directive {
             text: body.directive,
             assignments,
