@@ -12,35 +12,10 @@ command -v python3 >/dev/null 2>&1 || apt_install python3
 duration="${BENCH_DURATION:-10}"
 [[ $duration =~ ^[1-9][0-9]*$ ]] || die "BENCH_DURATION must be a whole number of seconds"
 
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/vanban-bench.XXXXXX")"
-server_pid=""
-redis_prefix="bench:$$:$RANDOM:"
-# Extra clean-up a script adds (say, dropping its database).
-bench_cleanup_hooks=()
+# Extra clean-up a script adds (say, dropping its database) goes in scratch_cleanup_hooks.
+scratch_world bench
 
-# shellcheck disable=SC2317  # only reached through the trap
-bench_cleanup() {
-  local rc=$? hook
-  set +e
-  # Everything this script started: the server and, if interrupted, a load tool.
-  kill_descendants $$
-  [[ -n $server_pid ]] && wait "$server_pid" 2>/dev/null
-  if [[ $rc -ne 0 && -s $tmp/server.log ]]; then
-    log "last lines of the server log:"
-    tail -n 40 "$tmp/server.log" >&2
-  fi
-  for hook in "${bench_cleanup_hooks[@]}"; do "$hook"; done
-  redis-cli -h 127.0.0.1 -p 6379 --scan --pattern "${redis_prefix}*" 2>/dev/null \
-    | xargs -r -n 100 redis-cli -h 127.0.0.1 -p 6379 del >/dev/null 2>&1
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap bench_cleanup EXIT
-# Turn signals into a normal exit so the EXIT trap always runs.
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+port="$(free_port)"
 base="http://127.0.0.1:$port"
 
 mkdir -p "$tmp/data"

@@ -19,28 +19,7 @@ ensure_client_generators
 VANBAN_API_BIN="${VANBAN_API_BIN:-$CARGO_TARGET_DIR/debug/api}"
 [[ -x $VANBAN_API_BIN ]] || die "api binary not found at $VANBAN_API_BIN (cargo build first)"
 
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/vanban-clients.XXXXXX")"
-server_pid=""
-redis_prefix="clients:$RANDOM:"
-
-# shellcheck disable=SC2317  # only reached through the trap
-cleanup() {
-  local rc=$?
-  set +e
-  kill_descendants $$
-  [[ -n $server_pid ]] && wait "$server_pid" 2>/dev/null
-  if [[ $rc -ne 0 && -s $tmp/server.log ]]; then
-    log "last lines of the server log:"
-    tail -n 40 "$tmp/server.log" >&2
-  fi
-  redis-cli -h 127.0.0.1 -p 6379 --scan --pattern "${redis_prefix}*" 2>/dev/null \
-    | xargs -r -n 100 redis-cli -h 127.0.0.1 -p 6379 del >/dev/null 2>&1
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+scratch_world clients
 
 # Messages openapi-generator 7 logs for any spec with these (valid) constructs, whatever the
 # spec says: every multipart array of files ("Could not compute datatypeWithEnum", from

@@ -210,6 +210,38 @@ ensure_python_tools() {
   fi
 }
 
+# scratch_world NAME — for a script that runs a throwaway server: sets $tmp (a new temporary
+# dir; the server's output belongs in $tmp/server.log), $redis_prefix (keys of this run
+# only), server_pid="" and scratch_cleanup_hooks=() (functions to run at exit), and traps
+# EXIT to stop everything the script started, show the server log's tail on failure, run
+# the hooks and remove the Redis keys and $tmp. INT and TERM become a normal exit.
+scratch_world() {
+  tmp="$(mktemp -d "${TMPDIR:-/tmp}/vanban-$1.XXXXXX")"
+  redis_prefix="$1:$$:$RANDOM:"
+  server_pid=""
+  scratch_cleanup_hooks=()
+  trap scratch_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# shellcheck disable=SC2317  # only reached through the trap
+scratch_cleanup() {
+  local rc=$? hook
+  set +e
+  kill_descendants $$
+  [[ -n $server_pid ]] && wait "$server_pid" 2>/dev/null
+  if [[ $rc -ne 0 && -s $tmp/server.log ]]; then
+    log "last lines of the server log:"
+    tail -n 40 "$tmp/server.log" >&2
+  fi
+  for hook in "${scratch_cleanup_hooks[@]}"; do "$hook"; done
+  redis-cli -h 127.0.0.1 -p 6379 --scan --pattern "${redis_prefix}*" 2>/dev/null \
+    | xargs -r -n 100 redis-cli -h 127.0.0.1 -p 6379 del >/dev/null 2>&1
+  rm -rf "$tmp"
+  exit "$rc"
+}
+
 # free_port — prints a TCP port free on 127.0.0.1 right now.
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'

@@ -27,32 +27,10 @@ if [[ ! -x $VANBAN_API_BIN && $VANBAN_API_BIN == "$default_bin" ]]; then
 fi
 [[ -x $VANBAN_API_BIN ]] || die "api binary not found at $VANBAN_API_BIN"
 
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/vanban-fuzz.XXXXXX")"
-server_pid=""
 # A per-run prefix keeps this run's rate limits and sessions apart from any
-# other server using the same Redis; the keys are removed on exit.
-redis_prefix="schemathesis:$RANDOM:"
-
-# shellcheck disable=SC2317  # only reached through the trap
-cleanup() {
-  local rc=$?
-  set +e
-  # Everything this script started: the server and, if interrupted, the fuzzer.
-  kill_descendants $$
-  [[ -n $server_pid ]] && wait "$server_pid" 2>/dev/null
-  if [[ $rc -ne 0 && -s $tmp/server.log ]]; then
-    log "last lines of the server log:"
-    tail -n 40 "$tmp/server.log" >&2
-  fi
-  redis-cli -h 127.0.0.1 -p 6379 --scan --pattern "${redis_prefix}*" 2>/dev/null \
-    | xargs -r -n 100 redis-cli -h 127.0.0.1 -p 6379 del >/dev/null 2>&1
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-# Turn signals into a normal exit so the EXIT trap always runs.
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# other server using the same Redis; the keys are removed on exit, with the
+# server and, if interrupted, the fuzzer.
+scratch_world schemathesis
 
 port="$(free_port)"
 base="http://127.0.0.1:$port"

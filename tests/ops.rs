@@ -65,14 +65,19 @@ async fn secrets_never_reach_the_logs(db: Backend) {
     }
 }
 
-#[tokio::test]
-async fn the_committed_spec_is_what_the_binary_serves() {
+/// The spec as `api openapi` prints it.
+fn printed_spec() -> serde_json::Value {
     let printed = std::process::Command::new(api_bin())
         .arg("openapi")
         .output()
         .unwrap();
     assert!(printed.status.success());
-    let printed: serde_json::Value = serde_json::from_slice(&printed.stdout).unwrap();
+    serde_json::from_slice(&printed.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_committed_spec_is_what_the_binary_serves() {
+    let printed = printed_spec();
     let committed_path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
     let committed: serde_json::Value =
@@ -105,11 +110,7 @@ async fn the_committed_spec_is_what_the_binary_serves() {
 
 #[tokio::test]
 async fn every_operation_is_tagged_summarised_and_documents_its_errors() {
-    let printed = std::process::Command::new(api_bin())
-        .arg("openapi")
-        .output()
-        .unwrap();
-    let spec: serde_json::Value = serde_json::from_slice(&printed.stdout).unwrap();
+    let spec = printed_spec();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let name = format!("{method} {path}");
@@ -163,11 +164,7 @@ async fn every_operation_is_tagged_summarised_and_documents_its_errors() {
 
 #[test]
 fn the_spec_declares_the_headers_and_closed_sets_clients_need() {
-    let printed = std::process::Command::new(api_bin())
-        .arg("openapi")
-        .output()
-        .unwrap();
-    let spec: serde_json::Value = serde_json::from_slice(&printed.stdout).unwrap();
+    let spec = printed_spec();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let name = format!("{method} {path}");
