@@ -194,7 +194,10 @@ def main(base, logins_file, pyhanko):
     )
     signature = answer(
         confirm_signing_request.sync_detailed(
-            request.id, client=leader, body=ConfirmRequest(pin=PIN), idempotency_key=str(uuid.uuid4())
+            request.id,
+            client=leader,
+            body=ConfirmRequest(pin=PIN, digest=request.digest),
+            idempotency_key=str(uuid.uuid4()),
         ),
         200,
         "the leader confirms with the PIN",
