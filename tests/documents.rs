@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_PASSWORD, Backend, on_both_databases, pdf, spawn_app};
+use crate::helpers::{
+    ADMIN_PASSWORD, Backend, append_update, next_object_number, on_both_databases, pdf, spawn_app,
+};
 
 on_both_databases!(
     a_draft_is_uploaded_read_back_and_downloaded_whole_or_in_part,
@@ -125,6 +127,22 @@ async fn a_file_that_is_not_a_pdf_is_refused(db: Backend) {
     app.upload(&admin.access, draft("none"), vec![])
         .await
         .problem(400, "invalid_upload");
+    // A small file whose object nests too deeply to parse safely: refused at once, by name.
+    let plain = pdf("Bom");
+    let nested = "[".repeat(40) + &"]".repeat(40);
+    let bomb = append_update(&plain, &[(next_object_number(&plain), nested)]);
+    let refused = app
+        .upload(&admin.access, draft("none"), vec![("bom.pdf", bomb)])
+        .await;
+    refused.problem(422, "pdf_too_complex");
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("nests more than 32 levels"),
+        "{}",
+        refused.body
+    );
 }
 
 async fn another_organisation_cannot_see_the_document(db: Backend) {

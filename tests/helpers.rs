@@ -717,6 +717,49 @@ pub fn pdf(text: &str) -> Vec<u8> {
     pdf_with(text, 0)
 }
 
+/// The number the next new object of `pdf` gets: its last trailer's /Size.
+pub fn next_object_number(pdf: &[u8]) -> u64 {
+    last_number(pdf, "/Size")
+}
+
+/// `pdf` with `objects` (number, what goes between `obj` and `endobj`) appended as an incremental
+/// update: the objects, a cross-reference section for them and a trailer pointing back at the
+/// previous one, as any PDF library writes it. The catalog is object 1, as in [`pdf`].
+pub fn append_update(pdf: &[u8], objects: &[(u64, String)]) -> Vec<u8> {
+    let prev = last_number(pdf, "startxref");
+    let size = objects
+        .iter()
+        .map(|(n, _)| n + 1)
+        .chain([next_object_number(pdf)])
+        .max()
+        .unwrap_or_default();
+    let mut out = pdf.to_vec();
+    let mut table = String::from("xref\n0 1\n0000000000 65535 f \n");
+    for (number, object) in objects {
+        table.push_str(&format!("{number} 1\n{:010} 00000 n \n", out.len()));
+        out.extend(format!("{number} 0 obj\n{object}\nendobj\n").as_bytes());
+    }
+    let xref = out.len();
+    out.extend(
+        format!(
+            "{table}trailer\n<< /Size {size} /Root 1 0 R /Prev {prev} >>\nstartxref\n{xref}\n%%EOF\n"
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// The number after the last `key` in `pdf`.
+fn last_number(pdf: &[u8], key: &str) -> u64 {
+    let text = String::from_utf8_lossy(pdf);
+    let at = text.rfind(key).expect("the key is in the PDF") + key.len();
+    text[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|digits| !digits.is_empty())
+        .and_then(|digits| digits.parse().ok())
+        .expect("a number follows the key")
+}
+
 /// A valid one-page PDF showing `text`, carrying `padding` more bytes in an image it draws:
 /// pseudo-random, so nothing along the way could compress them.
 pub fn pdf_with(text: &str, padding: usize) -> Vec<u8> {

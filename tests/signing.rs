@@ -8,7 +8,8 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Backend, Reply, TestApp, Tokens, on_both_databases, pdf, pdf_with, spawn_app_with,
+    Backend, Reply, TestApp, Tokens, append_update, next_object_number, on_both_databases, pdf,
+    pdf_with, spawn_app_with,
 };
 
 on_both_databases!(
@@ -488,51 +489,34 @@ async fn a_leader_signs_on_the_phone_and_validators_accept_the_pdf(db: Backend) 
 
 /// `signed` (made from [`pdf`]) with a forged second page appended as an ordinary incremental
 /// update, written as any PDF library would: a content stream, a page, and the page tree
-/// (object 2) again, with a cross-reference section pointing back at the signed revision.
+/// (object 2) again.
 fn append_forged_page(signed: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8_lossy(signed);
-    let last = |key: &str| -> u64 {
-        let at = text.rfind(key).unwrap() + key.len();
-        text[at..]
-            .split(|c: char| !c.is_ascii_digit())
-            .find(|digits| !digits.is_empty())
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
-    let (size, prev) = (last("/Size"), last("startxref"));
-    let (content, page) = (size, size + 1);
+    let content = next_object_number(signed);
+    let page = content + 1;
     let stream = "BT /F1 24 Tf 72 720 Td (Dong y chi 5 ty dong) Tj ET";
-    let mut out = signed.to_vec();
-    let mut offsets = Vec::new();
-    for object in [
-        format!("2 0 obj\n<< /Type /Pages /Kids [3 0 R {page} 0 R] /Count 2 >>\nendobj\n"),
-        format!(
-            "{content} 0 obj\n<< /Length {} >>\nstream\n{stream}\nendstream\nendobj\n",
-            stream.len()
-        ),
-        format!(
-            "{page} 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] \
-             /Contents {content} 0 R >>\nendobj\n"
-        ),
-    ] {
-        offsets.push(out.len());
-        out.extend(object.as_bytes());
-    }
-    let xref = out.len();
-    out.extend(
-        format!(
-            "xref\n0 1\n0000000000 65535 f \n2 1\n{:010} 00000 n \n{content} 2\n{:010} 00000 n \n\
-             {:010} 00000 n \ntrailer\n<< /Size {} /Root 1 0 R /Prev {prev} >>\nstartxref\n\
-             {xref}\n%%EOF\n",
-            offsets[0],
-            offsets[1],
-            offsets[2],
-            page + 1,
-        )
-        .as_bytes(),
-    );
-    out
+    append_update(
+        signed,
+        &[
+            (
+                2,
+                format!("<< /Type /Pages /Kids [3 0 R {page} 0 R] /Count 2 >>"),
+            ),
+            (
+                content,
+                format!(
+                    "<< /Length {} >>\nstream\n{stream}\nendstream",
+                    stream.len()
+                ),
+            ),
+            (
+                page,
+                format!(
+                    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] \
+                     /Contents {content} 0 R >>"
+                ),
+            ),
+        ],
+    )
 }
 
 async fn five_wrong_pins_lock_signing_until_an_admin_unlocks(db: Backend) {

@@ -161,23 +161,109 @@ fn account(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
     })
 }
 
-/// How deeply arrays and dictionaries nest in `object`, counted without recursion.
+/// How many arrays and dictionaries nest in `object`, counted without recursion.
 fn depth(object: &Object) -> usize {
     let mut deepest = 0;
-    let mut pending = vec![(object, 0)];
+    let mut pending = vec![(object, 1)];
     while let Some((object, level)) = pending.pop() {
-        deepest = deepest.max(level);
-        if level > MAX_DEPTH {
-            break;
-        }
         match object {
             Object::Array(items) => pending.extend(items.iter().map(|o| (o, level + 1))),
             Object::Dictionary(dict) => pending.extend(dict.iter().map(|(_, o)| (o, level + 1))),
             Object::Stream(stream) => {
                 pending.extend(stream.dict.iter().map(|(_, o)| (o, level + 1)));
             }
-            _ => {}
+            _ => continue,
+        }
+        deepest = deepest.max(level);
+        if deepest > MAX_DEPTH {
+            break;
         }
     }
     deepest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signing::{
+        pades::{self, PadesError, SignatureInfo},
+        sample::{nested_array, object_stream, pdf_with_objects, scan_pdf},
+        verify::verify_pdf,
+    };
+
+    /// Every parse refuses `bomb` for going past `cap`: the upload scan, the full load,
+    /// verification and signing.
+    fn refused_everywhere(bomb: &[u8], cap: Exceeded) {
+        assert!(matches!(scan(bomb), Err(LoadError::TooComplex(c)) if c == cap));
+        assert!(matches!(load(bomb), Err(LoadError::TooComplex(c)) if c == cap));
+        assert!(matches!(verify_pdf(bomb, &[]), Err(PadesError::TooComplex(c)) if c == cap));
+        let info = SignatureInfo {
+            signer_name: "Nguyễn Văn An".into(),
+            reason: None,
+            location: None,
+            signing_time: chrono::DateTime::UNIX_EPOCH,
+        };
+        assert!(matches!(
+            pades::prepare(bomb.to_vec(), &info),
+            Err(PadesError::TooComplex(c)) if c == cap
+        ));
+    }
+
+    #[test]
+    fn a_100_mb_scan_is_within_every_cap() {
+        let scan_bytes = scan_pdf(500, 200 * 1024);
+        assert!(scan_bytes.len() > 100_000_000);
+        scan(&scan_bytes).unwrap();
+        let document = load(&scan_bytes).unwrap();
+        assert_eq!(document.get_pages().len(), 500);
+    }
+
+    #[test]
+    fn object_streams_inflating_past_the_total_are_refused() {
+        // Twelve object streams of 8 kB, each inflating to 8 MB of spaces: 96 MB in all.
+        let wide = object_stream(100, &["null"], 8 << 20);
+        let bomb = pdf_with_objects("Bom", vec![wide; 12]);
+        assert!(bomb.len() < 200_000, "{}", bomb.len());
+        refused_everywhere(&bomb, Exceeded::Inflated);
+    }
+
+    #[test]
+    fn one_object_stream_inflating_past_its_own_cap_is_refused() {
+        let tall = object_stream(100, &["null"], MAX_STREAM_INFLATED + 1);
+        refused_everywhere(&pdf_with_objects("Bom", vec![tall]), Exceeded::Inflated);
+    }
+
+    #[test]
+    fn an_object_stream_of_more_objects_than_the_cap_is_refused() {
+        let members = vec!["null"; MAX_OBJECTS];
+        let many = object_stream(100, &members, 0);
+        refused_everywhere(&pdf_with_objects("Bom", vec![many]), Exceeded::Objects);
+    }
+
+    #[test]
+    fn nesting_past_the_cap_is_refused_in_the_file_and_in_object_streams() {
+        let deep = nested_array(MAX_DEPTH + 1);
+        refused_everywhere(
+            &pdf_with_objects("Bom", vec![deep.clone()]),
+            Exceeded::Depth,
+        );
+        let packed = object_stream(100, &[std::str::from_utf8(&deep).unwrap()], 0);
+        refused_everywhere(&pdf_with_objects("Bom", vec![packed]), Exceeded::Depth);
+        let shallow = nested_array(MAX_DEPTH - 1);
+        load(&pdf_with_objects("Bom", vec![shallow])).unwrap();
+    }
+
+    #[test]
+    fn nesting_a_hundred_thousand_deep_does_not_overflow_a_worker_stack() {
+        let bomb = pdf_with_objects("Bom", vec![nested_array(100_000)]);
+        // The stack tokio gives its blocking threads, where every parse runs.
+        let parsed = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || load(&bomb).map(|d| d.objects.len()))
+            .unwrap()
+            .join()
+            .unwrap();
+        // lopdf gives up on the object at its own bound; the rest of the file reads.
+        assert_eq!(parsed.unwrap(), 4);
+    }
 }

@@ -1,8 +1,24 @@
-//! Samples for the signing tests and the signing benchmark: a minimal one-page PDF (a classic
-//! cross-reference table, and `padding` bytes of stream data to make it as large as needed),
-//! and the images a signer and an organisation upload for their signatures' appearance.
+//! Samples for the tests and benchmarks: a minimal one-page PDF with a classic cross-reference
+//! table (and `padding` bytes of stream data to make it as large as needed), a scan-like one
+//! with an image per page, the hostile shapes the parse caps must stop, and the images a signer
+//! and an organisation upload for their signatures' appearance.
+
+use lopdf::Stream;
 
 pub fn minimal_pdf(text: &str, padding: usize) -> Vec<u8> {
+    let mut extra = Vec::new();
+    if padding > 0 {
+        let mut stream = format!("<< /Length {padding} >>\nstream\n").into_bytes();
+        stream.extend((0..padding).map(|i| (i % 251) as u8));
+        stream.extend(b"\nendstream");
+        extra.push(stream);
+    }
+    pdf_with_objects(text, extra)
+}
+
+/// One page showing `text` (objects 1 to 4), then `extra` objects numbered from 5, each given
+/// as what goes between `obj` and `endobj`.
+pub fn pdf_with_objects(text: &str, extra: Vec<Vec<u8>>) -> Vec<u8> {
     let content = format!("BT /F1 12 Tf 72 712 Td ({text}) Tj ET");
     let mut objects = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
@@ -14,12 +30,96 @@ pub fn minimal_pdf(text: &str, padding: usize) -> Vec<u8> {
         )
         .into_bytes(),
     ];
-    if padding > 0 {
-        let mut stream = format!("<< /Length {padding} >>\nstream\n").into_bytes();
-        stream.extend((0..padding).map(|i| (i % 251) as u8));
-        stream.extend(b"\nendstream");
-        objects.push(stream);
+    objects.extend(extra);
+    write(&objects)
+}
+
+/// A scan as copiers make them: `pages` pages, each drawing one `image_bytes` image (random
+/// bytes, as compressed images look).
+pub fn scan_pdf(pages: usize, image_bytes: usize) -> Vec<u8> {
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+            (0..pages)
+                .map(|p| format!("{} 0 R", 3 + 3 * p))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
+        .into_bytes(),
+    ];
+    let mut noise = 0x9E37_79B9_7F4A_7C15_u64;
+    for page in 0..pages {
+        let id = 3 + 3 * page;
+        objects.push(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R \
+                 /Resources << /XObject << /Im {} 0 R >> >> >>",
+                id + 1,
+                id + 2
+            )
+            .into_bytes(),
+        );
+        let draw = "q 595 0 0 842 0 0 cm /Im Do Q";
+        objects
+            .push(format!("<< /Length {} >>\nstream\n{draw}\nendstream", draw.len()).into_bytes());
+        let mut image = format!(
+            "<< /Type /XObject /Subtype /Image /Width {image_bytes} /Height 1 /ColorSpace \
+             /DeviceGray /BitsPerComponent 8 /Length {image_bytes} >>\nstream\n"
+        )
+        .into_bytes();
+        image.extend((0..image_bytes).map(|_| {
+            noise ^= noise << 13;
+            noise ^= noise >> 7;
+            noise ^= noise << 17;
+            noise.to_le_bytes()[0]
+        }));
+        image.extend(b"\nendstream");
+        objects.push(image);
     }
+    write(&objects)
+}
+
+/// An object stream (what goes between `obj` and `endobj`) holding `members` numbered from
+/// `first`, followed by `padding` spaces, Flate-compressed: spaces compress a thousandfold.
+pub fn object_stream(first: u32, members: &[&str], padding: usize) -> Vec<u8> {
+    let mut header = String::new();
+    let mut body = String::new();
+    for (i, member) in (first..).zip(members) {
+        header.push_str(&format!("{i} {} ", body.len()));
+        body.push_str(member);
+        body.push(' ');
+    }
+    let mut content = format!("{header}{body}").into_bytes();
+    content.resize(content.len() + padding, b' ');
+    let mut stream = Stream::new(lopdf::Dictionary::new(), content);
+    // Compression of bytes in memory cannot fail; uncompressed, the sample is merely larger.
+    let _ = stream.compress();
+    let filter = if stream.dict.has(b"Filter") {
+        "/Filter /FlateDecode "
+    } else {
+        ""
+    };
+    let mut object = format!(
+        "<< /Type /ObjStm /N {} /First {} {filter}/Length {} >>\nstream\n",
+        members.len(),
+        header.len(),
+        stream.content.len()
+    )
+    .into_bytes();
+    object.extend(&stream.content);
+    object.extend(b"\nendstream");
+    object
+}
+
+/// An array nested `depth` levels deep.
+pub fn nested_array(depth: usize) -> Vec<u8> {
+    [b"[".repeat(depth), b"]".repeat(depth)].concat()
+}
+
+/// `objects` numbered from 1, a classic cross-reference table and trailer; object 1 is the
+/// catalog.
+fn write(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut offsets = Vec::new();
     for (i, object) in objects.iter().enumerate() {
@@ -29,16 +129,13 @@ pub fn minimal_pdf(text: &str, padding: usize) -> Vec<u8> {
         out.extend(b"\nendobj\n");
     }
     let xref = out.len();
-    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    let size = objects.len() + 1;
+    out.extend(format!("xref\n0 {size}\n0000000000 65535 f \n").as_bytes());
     for offset in offsets {
         out.extend(format!("{offset:010} 00000 n \n").as_bytes());
     }
     out.extend(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
+        format!("trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
     );
     out
 }
