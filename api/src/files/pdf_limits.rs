@@ -204,7 +204,7 @@ mod tests {
             signing_time: chrono::DateTime::UNIX_EPOCH,
         };
         assert!(matches!(
-            pades::prepare(bomb.to_vec(), &info),
+            pades::prepare(bomb.to_vec(), &info, None),
             Err(PadesError::TooComplex(c)) if c == cap
         ));
     }
