@@ -9,6 +9,7 @@
 mod helpers;
 
 mod admin;
+mod appearance;
 mod audit;
 mod auth;
 mod bad_input;

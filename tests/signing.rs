@@ -68,9 +68,17 @@ pub(crate) async fn draft_with(
     metadata: Value,
     bytes: Vec<u8>,
 ) -> (String, String, String) {
-    let created = app
-        .upload(&o.author.access, metadata, vec![("quyet-dinh.pdf", bytes)])
-        .await;
+    draft_with_files(app, o, metadata, vec![("quyet-dinh.pdf", bytes)]).await
+}
+
+/// A draft of `files` (the main PDF, then its appendices) at the leader's sign step.
+pub(crate) async fn draft_with_files(
+    app: &TestApp,
+    o: &Office,
+    metadata: Value,
+    files: Vec<(&str, Vec<u8>)>,
+) -> (String, String, String) {
+    let created = app.upload(&o.author.access, metadata, files).await;
     let doc = created.ok()["id"].as_str().unwrap().to_owned();
     let file = created.ok()["files"][0]["id"].as_str().unwrap().to_owned();
     app.post(
@@ -183,7 +191,7 @@ pub(crate) async fn request(app: &TestApp, o: &Office, task: &str, file: &str) -
     made.body.clone()
 }
 
-async fn download(app: &TestApp, token: &str, doc: &str, file: &str) -> Vec<u8> {
+pub(crate) async fn download(app: &TestApp, token: &str, doc: &str, file: &str) -> Vec<u8> {
     let resp = app
         .http
         .get(format!("{}/api/v1/documents/{doc}/files/{file}", app.base))
@@ -195,7 +203,7 @@ async fn download(app: &TestApp, token: &str, doc: &str, file: &str) -> Vec<u8> 
     resp.bytes().await.unwrap().to_vec()
 }
 
-fn pyhanko(dir: &Path, ca: &Path, file: &Path) -> (bool, String) {
+pub(crate) fn pyhanko(dir: &Path, ca: &Path, file: &Path) -> (bool, String) {
     let venv = std::env::var("HOME").unwrap_or_default() + "/.cache/vanban/venv/bin/pyhanko";
     let program = if Path::new(&venv).exists() {
         venv
@@ -216,7 +224,7 @@ fn pyhanko(dir: &Path, ca: &Path, file: &Path) -> (bool, String) {
     )
 }
 
-fn pdfsig(dir: &Path, ca: &Path, file: &Path) -> String {
+pub(crate) fn pdfsig(dir: &Path, ca: &Path, file: &Path) -> String {
     let nss = dir.join("nss");
     let db = format!("sql:{}", nss.display());
     if !nss.exists() {

@@ -19,8 +19,11 @@ use super::{
 use crate::{
     domain::InvalidInput,
     services::signing::{self, Confirmation, DocumentSignatures, PinProof, Signed},
-    signing::KeyAlgorithm,
-    signing::verify::{ProblemKind, Verdict},
+    signing::{
+        KeyAlgorithm,
+        appearance::{Position, Rect},
+        verify::{ProblemKind, Verdict},
+    },
     state::AppState,
     store::signing::{Credential, SigningRequest},
 };
@@ -28,7 +31,7 @@ use crate::{
 problem_set!(ProvisionProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(CertificateProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, SigningCredentialMissing, CertificateRefused, HsmUnavailable);
 problem_set!(PinProblems: authenticated, InvalidRequest, ValidationFailed, CurrentPasswordIncorrect, CurrentPinRequired, SigningPinInvalid, SigningLocked, SigningPinNotSet, TooManyAttempts, Busy);
-problem_set!(RequestProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SigningCredentialMissing, FileReplaced, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(RequestProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SigningCredentialMissing, FileReplaced, PdfNotSignable, PdfTooComplex, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(ConfirmProblems: authenticated, InvalidRequest, ValidationFailed, SigningPinInvalid, SigningLocked, NotFound, NotYourTask, TaskAlreadyDecided, SigningPinNotSet, SigningCredentialMissing, FileReplaced, SigningDigestMismatch, SigningRequestExpired, PdfNotSignable, PdfTooComplex, HsmUnavailable, Busy, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(AnchorProblems: authenticated);
 problem_set!(VerifyProblems: authenticated, NotFound, PdfNotSignable, PdfTooComplex);
@@ -167,6 +170,71 @@ impl Example for SigningPinRequest {
     }
 }
 
+/// Where the leader's signature is shown: a page and a rectangle on it, in PDF points (1/72
+/// inch). The origin is the lower-left corner of the page's visible area (what a viewer shows:
+/// its CropBox, or its MediaBox without one), x grows to the right and y upwards, so a
+/// rectangle dragged on screen at `(left, top)` in points from the page's top-left corner has
+/// `x = left` and `y = page height - top - height`. On an A4 page (595 x 842 points), the
+/// example is the lower right corner, 45 points from the right edge and 60 from the bottom.
+/// The signature image is fitted inside, keeping its proportions; without an image, the name
+/// and title are written to fit. The rectangle must lie inside the page (422
+/// `validation_failed` otherwise).
+#[derive(Debug, Clone, Copy, Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct SignaturePosition {
+    /// The page, from 1.
+    #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
+    pub page: u32,
+    /// From the left edge of the visible area.
+    #[oai(validator(minimum(value = "0"), maximum(value = "14400")))]
+    pub x: f32,
+    /// From the bottom edge of the visible area.
+    #[oai(validator(minimum(value = "0"), maximum(value = "14400")))]
+    pub y: f32,
+    #[oai(validator(minimum(value = "1"), maximum(value = "14400")))]
+    pub width: f32,
+    #[oai(validator(minimum(value = "1"), maximum(value = "14400")))]
+    pub height: f32,
+}
+
+impl Example for SignaturePosition {
+    fn example() -> Self {
+        Self {
+            page: 1,
+            x: 380.0,
+            y: 60.0,
+            width: 170.0,
+            height: 70.0,
+        }
+    }
+}
+
+impl From<SignaturePosition> for Position {
+    fn from(p: SignaturePosition) -> Self {
+        Self {
+            page: p.page,
+            rect: Rect {
+                x: p.x,
+                y: p.y,
+                width: p.width,
+                height: p.height,
+            },
+        }
+    }
+}
+
+impl From<Position> for SignaturePosition {
+    fn from(p: Position) -> Self {
+        Self {
+            page: p.page,
+            x: p.rect.x,
+            y: p.rect.y,
+            width: p.rect.width,
+            height: p.rect.height,
+        }
+    }
+}
+
 #[derive(Debug, Object)]
 #[oai(example, deny_unknown_fields)]
 pub struct CreateSigningRequest {
@@ -176,6 +244,8 @@ pub struct CreateSigningRequest {
     pub reason: Option<String>,
     #[oai(validator(max_length = 255))]
     pub location: Option<String>,
+    /// Where the signature is shown; without it, the lower right of the last page.
+    pub position: Option<SignaturePosition>,
 }
 
 impl Example for CreateSigningRequest {
@@ -184,6 +254,7 @@ impl Example for CreateSigningRequest {
             file_id: Uuid::from_u128(0xf11e_0000_0000_7000_8000_0000_0000_0001),
             reason: Some("Ký ban hành".to_owned()),
             location: Some("Đà Lạt".to_owned()),
+            position: Some(SignaturePosition::example()),
         }
     }
 }
@@ -200,6 +271,9 @@ pub struct SigningRequestView {
     pub digest: String,
     /// Confirm before this instant.
     pub expires_at: DateTime<Utc>,
+    /// Where the signature will be shown, as asked; absent for the default place.
+    #[oai(skip_serializing_if_is_none)]
+    pub position: Option<SignaturePosition>,
 }
 
 impl From<SigningRequest> for SigningRequestView {
@@ -210,6 +284,7 @@ impl From<SigningRequest> for SigningRequestView {
             file_id: r.file_id,
             digest: r.file_sha256,
             expires_at: r.expires_at,
+            position: r.position.map(Into::into),
         }
     }
 }
@@ -222,6 +297,7 @@ impl Example for SigningRequestView {
             file_id: Uuid::from_u128(0xf11e_0000_0000_7000_8000_0000_0000_0001),
             digest: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".to_owned(),
             expires_at: example_time(),
+            position: Some(SignaturePosition::example()),
         }
     }
 }
@@ -595,7 +671,9 @@ impl SigningApi {
     /// Ask to sign
     ///
     /// On the caller's waiting `sign` task: pins the file version to sign and answers its
-    /// digest; confirm with the PIN before `expires_at`, from this session.
+    /// digest; confirm with the PIN before `expires_at`, from this session. `position` places
+    /// the visible signature (the signer's uploaded signature image, else their name and
+    /// title); without it, the lower right of the last page.
     #[oai(
         path = "/tasks/:id/signing-requests",
         method = "post",
@@ -616,6 +694,7 @@ impl SigningApi {
             body.file_id,
             body.reason,
             body.location,
+            body.position.map(Into::into),
         )
         .await?;
         Ok(CreatedSigningRequest::Created(Json(request.into())))

@@ -9,7 +9,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::corrupt;
-use crate::signing::KeyAlgorithm;
+use crate::signing::{
+    KeyAlgorithm,
+    appearance::{Position, Rect},
+};
 
 /// Whose key: a person's signature or an organisation's seal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,6 +226,8 @@ pub struct SigningRequest {
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub signature_id: Option<Uuid>,
+    /// Where the app asked the visible signature to go; the default place without one.
+    pub position: Option<Position>,
 }
 
 pub async fn insert_request(db: &impl ConnectionTrait, r: &SigningRequest) -> Result<(), DbErr> {
@@ -239,6 +244,13 @@ pub async fn insert_request(db: &impl ConnectionTrait, r: &SigningRequest) -> Re
         expires_at: Set(r.expires_at),
         created_at: Set(r.created_at),
         signature_id: Set(r.signature_id),
+        position_page: Set(r
+            .position
+            .map(|p| i32::try_from(p.page).unwrap_or(i32::MAX))),
+        position_x: Set(r.position.map(|p| f64::from(p.rect.x))),
+        position_y: Set(r.position.map(|p| f64::from(p.rect.y))),
+        position_width: Set(r.position.map(|p| f64::from(p.rect.width))),
+        position_height: Set(r.position.map(|p| f64::from(p.rect.height))),
     }
     .insert(db)
     .await?;
@@ -253,6 +265,7 @@ pub async fn find_request(
         .one(db)
         .await?
         .map(|m| SigningRequest {
+            position: position_of(&m),
             id: m.id,
             task_id: m.task_id,
             document_id: m.document_id,
@@ -266,6 +279,18 @@ pub async fn find_request(
             created_at: m.created_at,
             signature_id: m.signature_id,
         }))
+}
+
+fn position_of(m: &signing_request::Model) -> Option<Position> {
+    Some(Position {
+        page: u32::try_from(m.position_page?).ok()?,
+        rect: Rect {
+            x: m.position_x? as f32,
+            y: m.position_y? as f32,
+            width: m.position_width? as f32,
+            height: m.position_height? as f32,
+        },
+    })
 }
 
 /// Marks the request signed, only if it was not already: `false` means another confirm won.

@@ -5,7 +5,7 @@ use sea_orm::TransactionTrait;
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::{SigningError, pin::check_pin, sign_file, signed_version, signer_of};
+use super::{SigningError, pin::check_pin, read_file, sign_file, signed_version, signer_of};
 use crate::{
     domain::{
         InvalidInput,
@@ -17,7 +17,11 @@ use crate::{
         Principal,
         flow::{self, apply, devices, flow_of, load_tasks},
     },
-    signing::{cms::SignerCredential, pades::SignatureInfo},
+    signing::{
+        appearance::{Look, Position},
+        cms::SignerCredential,
+        pades::{self, SignatureInfo},
+    },
     state::AppState,
     store::{
         self,
@@ -33,6 +37,7 @@ pub async fn create_request(
     file_id: Uuid,
     reason: Option<String>,
     location: Option<String>,
+    position: Option<Position>,
 ) -> Result<SigningRequest, SigningError> {
     let document = flow::task_document(state, who, task).await?;
     let tasks = load_tasks(state, document.id).await?;
@@ -44,6 +49,9 @@ pub async fn create_request(
         return Err(InvalidInput::new("file_id", "must be the document's main PDF").into());
     }
     signer_credential(state, who.user_id).await?;
+    if let Some(position) = position {
+        check_position(state, &file, position).await?;
+    }
     let now = state.clock.now();
     let request = SigningRequest {
         id: Uuid::now_v7(),
@@ -58,11 +66,31 @@ pub async fn create_request(
         expires_at: now + state.signing.request_ttl,
         created_at: now,
         signature_id: None,
+        position,
     };
     store::signing::insert_request(&state.db, &request)
         .await
         .context("recording the signing request")?;
     Ok(request)
+}
+
+/// Refuses a position that is not inside a page of the file, now rather than at the PIN.
+async fn check_position(
+    state: &AppState,
+    file: &DocumentFile,
+    position: Position,
+) -> Result<(), SigningError> {
+    let bytes = read_file(state, file).await?;
+    // Parsing a large PDF is CPU work: off the async runtime.
+    tokio::task::spawn_blocking(move || {
+        let pages = pades::page_areas(&bytes)?;
+        position
+            .resolve(&pages)
+            .map_err(|e| InvalidInput::new("position", e.to_string()))?;
+        Ok(())
+    })
+    .await
+    .context("checking the signing position")?
 }
 
 /// The file version `file_id` of the document, if it is still the newest of its slot.
@@ -199,7 +227,13 @@ async fn sign_request(
         location: request.location.clone(),
         signing_time: now,
     };
-    let stored = sign_file(state, &file, &signer, info).await?;
+    let look = Look::Signer {
+        image: None,
+        name: user.full_name.clone(),
+        title: user.title.clone(),
+        position: request.position,
+    };
+    let stored = sign_file(state, &file, &signer, info, Some(look)).await?;
 
     let signature_id = Uuid::now_v7();
     let pushes = devices(state, &transition).await?;

@@ -34,6 +34,7 @@ use crate::{
     files::{ContentHash, StoredFile},
     signing::{
         HsmError,
+        appearance::Look,
         ca::CaError,
         cms::{self, CmsError, SignerCredential},
         pades::{self, PadesError, SignatureInfo},
@@ -175,16 +176,19 @@ pub(super) async fn sign_file(
     file: &DocumentFile,
     signer: &SignerCredential,
     info: SignatureInfo,
+    look: Option<Look>,
 ) -> Result<StoredFile, SigningError> {
     let bytes = read_file(state, file).await?;
     let pinned = file.sha256.clone();
+    let font = state.signing.font.clone();
     // Hashing, parsing and rewriting a large PDF is CPU work: off the async runtime.
     let prepared = tokio::task::spawn_blocking(move || {
         // What is signed is what was pinned and shown: storage is checked, not trusted.
         if !hex::encode(Sha256::digest(&bytes)).eq_ignore_ascii_case(&pinned) {
             return Err(SigningError::DigestMismatch);
         }
-        Ok(pades::prepare(bytes, &info, None)?)
+        let look = look.as_ref().zip(font.as_ref());
+        Ok(pades::prepare(bytes, &info, look)?)
     })
     .await
     .context("preparing the PDF")??;

@@ -1,5 +1,7 @@
 //! The organisation's seal, signed into an outgoing document at issuance.
 
+use std::collections::BTreeMap;
+
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
@@ -8,7 +10,7 @@ use uuid::Uuid;
 use super::{SigningError, sign_file, signed_version, signer_of};
 use crate::{
     domain::document::Document,
-    signing::pades::SignatureInfo,
+    signing::{appearance::Look, pades::SignatureInfo},
     state::AppState,
     store::{
         self,
@@ -16,7 +18,7 @@ use crate::{
     },
 };
 
-/// Adds the organisation's seal (its own signature) to the main PDF at issuance, within the
+/// Adds the organisation's seal (its own signature) to the main PDF and each appendix at issuance, within the
 /// issuing transaction `txn`. An organisation without a seal certificate cannot issue: the
 /// rules on electronic documents ask for both the signer's and the organisation's signature.
 pub(crate) async fn seal(
@@ -35,33 +37,53 @@ pub(crate) async fn seal(
         .filter(|c| c.certificate_pem.is_some())
         .ok_or(SigningError::NoSealCredential)?;
     let signer = signer_of(&credential)?;
-    let main = store::documents::files(txn, document.id)
+    // The newest version of each file: the main PDF and its appendices.
+    let mut current = BTreeMap::new();
+    for file in store::documents::files(txn, document.id)
         .await
         .context("loading the files")?
-        .into_iter()
-        .filter(|f| f.slot == 0)
-        .max_by_key(|f| f.version)
-        .context("a document without its main file")?;
-    let info = SignatureInfo {
-        signer_name: organization_name.to_owned(),
-        reason: Some(format!("Phát hành văn bản số {symbol}")),
-        location: None,
-        signing_time: now,
-    };
-    let stored = sign_file(state, &main, &signer, info).await?;
-    let new_file = signed_version(txn, &main, &stored, clerk, now).await?;
-    let signature = SignatureRecord {
-        id: Uuid::now_v7(),
-        document_id: document.id,
-        file_id: new_file.id,
-        kind: SignatureKind::Seal,
-        user_id: None,
-        organization_id: document.organization_id,
-        credential_id: credential.id,
-        signed_at: now,
-    };
-    store::signing::insert_signature(txn, &signature)
-        .await
-        .context("recording the seal")?;
-    Ok(signature.id)
+    {
+        let newest = current.entry(file.slot).or_insert_with(|| file.clone());
+        if file.version > newest.version {
+            *newest = file;
+        }
+    }
+    let mut main_seal = None;
+    // The main PDF carries the seal beside the leader's signature; each appendix (a file of
+    // its own) is signed too, with the stamp naming the document it belongs to.
+    for (slot, file) in current {
+        let look = if slot == 0 {
+            None
+        } else {
+            Some(Look::Stamp {
+                reference: symbol.to_owned(),
+                signed_at: now,
+            })
+        };
+        let info = SignatureInfo {
+            signer_name: organization_name.to_owned(),
+            reason: Some(format!("Phát hành văn bản số {symbol}")),
+            location: None,
+            signing_time: now,
+        };
+        let stored = sign_file(state, &file, &signer, info, look).await?;
+        let new_file = signed_version(txn, &file, &stored, clerk, now).await?;
+        let signature = SignatureRecord {
+            id: Uuid::now_v7(),
+            document_id: document.id,
+            file_id: new_file.id,
+            kind: SignatureKind::Seal,
+            user_id: None,
+            organization_id: document.organization_id,
+            credential_id: credential.id,
+            signed_at: now,
+        };
+        store::signing::insert_signature(txn, &signature)
+            .await
+            .context("recording the seal")?;
+        if slot == 0 {
+            main_seal = Some(signature.id);
+        }
+    }
+    Ok(main_seal.context("a document without its main file")?)
 }

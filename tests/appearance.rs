@@ -1,0 +1,280 @@
+//! What a person sees on a signed document, judged on the pages poppler renders (`pdftoppm` at
+//! 72 dpi, so one pixel is one point) and the text it extracts: the leader's signature where
+//! the app placed it, and the stamp top right of an appendix's first page with the document's
+//! number and the signing time. Every signature stays valid for pyHanko and pdfsig. The pages
+//! of the demo document are kept in `<target>/test-output/appearance/`.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{Backend, TestApp, on_both_databases, pdf, spawn_app_with},
+    signing::{
+        Office, confirm, download, draft_with_files, office, pdfsig, provision, pyhanko, seal,
+    },
+};
+
+on_both_databases!(a_signed_and_issued_document_shows_the_signature_and_the_stamp);
+
+/// Where a person can look at the rendered pages after the run.
+fn output_dir(backend: Backend) -> PathBuf {
+    // target/<profile>/deps/e2e-… → target/test-output
+    let exe = std::env::current_exe().unwrap();
+    let target = exe.ancestors().nth(3).unwrap();
+    let dir = target
+        .join("test-output")
+        .join("appearance")
+        .join(format!("{backend:?}").to_lowercase());
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A page rendered at 72 dpi: one pixel per point, RGB.
+struct Page {
+    width: usize,
+    height: usize,
+    rgb: Vec<u8>,
+}
+
+impl Page {
+    /// Page `page` of `pdf`, also kept as `<png>.png`.
+    fn render(pdf: &Path, page: u32, png: &Path) -> Page {
+        let status = Command::new("pdftoppm")
+            .args(["-r", "72", "-png", "-singlefile"])
+            .args(["-f", &page.to_string(), "-l", &page.to_string()])
+            .arg(pdf)
+            .arg(png)
+            .status()
+            .unwrap();
+        assert!(status.success(), "pdftoppm failed on {}", pdf.display());
+        let bytes = std::fs::read(png.with_extension("png")).unwrap();
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        decoder.set_transformations(png::Transformations::normalize_to_color8());
+        let mut reader = decoder.read_info().unwrap();
+        let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
+        let frame = reader.next_frame(&mut buffer).unwrap();
+        let channels = frame.color_type.samples();
+        let rgb = buffer[..frame.buffer_size()]
+            .chunks_exact(channels)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect();
+        Page {
+            width: frame.width as usize,
+            height: frame.height as usize,
+            rgb,
+        }
+    }
+
+    /// How many pixels of the rectangle (PDF points, origin bottom left) are `ink`.
+    fn count(
+        &self,
+        (x, y, width, height): (f32, f32, f32, f32),
+        ink: fn([u8; 3]) -> bool,
+    ) -> usize {
+        let top = self.height.saturating_sub((y + height) as usize);
+        let bottom = self.height.saturating_sub(y as usize).min(self.height);
+        let right = ((x + width) as usize).min(self.width);
+        (top..bottom)
+            .flat_map(|row| (x as usize..right).map(move |column| (row, column)))
+            .filter(|(row, column)| {
+                let at = (row * self.width + column) * 3;
+                ink([self.rgb[at], self.rgb[at + 1], self.rgb[at + 2]])
+            })
+            .count()
+    }
+}
+
+fn blue([r, g, b]: [u8; 3]) -> bool {
+    b > 120 && r < 110 && g < 130 && b > r + 60
+}
+
+/// The text `pdftotext -layout` finds on page `page` of `pdf` inside the rectangle (points,
+/// origin top left, as pdftotext crops).
+fn text_in(pdf: &Path, page: u32, (x, y, width, height): (u32, u32, u32, u32)) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-r", "72"])
+        .args(["-f", &page.to_string(), "-l", &page.to_string()])
+        .args(["-x", &x.to_string(), "-y", &y.to_string()])
+        .args(["-W", &width.to_string(), "-H", &height.to_string()])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        pdf.display()
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Both validators accept every signature of `file` and see nothing changed after the last.
+fn validators_accept(dir: &Path, ca: &Path, file: &Path, signatures: usize) {
+    let (ok, report) = pyhanko(dir, ca, file);
+    assert!(ok, "pyHanko on {}: {report}", file.display());
+    let report = pdfsig(dir, ca, file);
+    assert_eq!(
+        report
+            .matches("Signature Validation: Signature is Valid.")
+            .count(),
+        signatures,
+        "pdfsig on {}: {report}",
+        file.display()
+    );
+    assert_eq!(
+        report
+            .matches("Certificate Validation: Certificate is Trusted.")
+            .count(),
+        signatures,
+        "pdfsig on {}: {report}",
+        file.display()
+    );
+    assert!(
+        report.contains("Total document signed"),
+        "pdfsig on {}: {report}",
+        file.display()
+    );
+}
+
+async fn ask_to_sign(app: &TestApp, o: &Office, task: &str, body: Value) -> crate::helpers::Reply {
+    app.post(
+        &format!("/api/v1/tasks/{task}/signing-requests"),
+        Some(&o.leader.1.access),
+        body,
+    )
+    .await
+}
+
+async fn a_signed_and_issued_document_shows_the_signature_and_the_stamp(db: Backend) {
+    let out = output_dir(db);
+    let app = spawn_app_with(db, &[("DEV_CA", "true")]).await;
+    let o = office(&app).await;
+    provision(&app, &o).await;
+    seal(&app, &o).await;
+    let metadata = json!({
+        "direction": "outgoing", "doc_type": "QĐ", "urgency": "normal", "confidentiality": "none",
+        "summary": "Quyết định ban hành quy chế làm việc",
+    });
+    let files = vec![
+        ("quyet-dinh.pdf", pdf("Quyet dinh")),
+        ("phu-luc.pdf", pdf("Phu luc I")),
+    ];
+    let (doc, task, file) = draft_with_files(&app, &o, metadata, files).await;
+
+    // A rectangle off the page, or on a page the file does not have, is refused before the PIN.
+    for (page, x) in [(1, 500.0), (2, 60.0)] {
+        let position = json!({"page": page, "x": x, "y": 60.0, "width": 170.0, "height": 70.0});
+        ask_to_sign(
+            &app,
+            &o,
+            &task,
+            json!({"file_id": file, "position": position}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    }
+    // The leader drags the signature to the upper left of the page.
+    let position = json!({"page": 1, "x": 60.0, "y": 600.0, "width": 200.0, "height": 80.0});
+    let req = ask_to_sign(
+        &app,
+        &o,
+        &task,
+        json!({"file_id": file, "position": position}),
+    )
+    .await;
+    assert_eq!(req.ok()["position"], position);
+    let signed = confirm(&app, &o, &req.body, "246810").await;
+    let signed_file = signed.ok()["file_id"].as_str().unwrap().to_owned();
+    let signed_path = out.join("signed.pdf");
+    std::fs::write(
+        &signed_path,
+        download(&app, &o.leader.1.access, &doc, &signed_file).await,
+    )
+    .unwrap();
+
+    // Without a signature image, the name and title are written in blue inside the rectangle,
+    // and nothing is drawn at the default place.
+    let page = Page::render(&signed_path, 1, &out.join("signed-page-1"));
+    assert!(
+        page.count((60.0, 600.0, 200.0, 80.0), blue) > 100,
+        "no blue in the signature's rectangle"
+    );
+    assert_eq!(page.count((300.0, 40.0, 295.0, 120.0), blue), 0);
+    let block = text_in(&signed_path, 1, (60, 842 - 680, 200, 80));
+    assert!(
+        block.contains("Nguyễn Văn Thử") && block.contains("Chuyên viên"),
+        "{block}"
+    );
+
+    // The clerk issues: the appendix, a file of its own, gets the stamp top right of its first
+    // page, with the number and symbol and the signing time in Vietnam time.
+    let (_, clerk_password) = app.active_user(&o.admin, "vanthu.hoa", &["clerk"]).await;
+    let clerk = app.login_ok("vanthu.hoa", &clerk_password, "desk").await;
+    let issued = app
+        .post(
+            &format!("/api/v1/documents/{doc}/issue"),
+            Some(&clerk.access),
+            json!({}),
+        )
+        .await;
+    let symbol = issued.ok()["symbol"].as_str().unwrap().to_owned();
+    assert!(symbol.contains("QĐ"), "{symbol}");
+    let document = app
+        .get(&format!("/api/v1/documents/{doc}"), &o.leader.1.access)
+        .await;
+    let current = |slot: i64| {
+        document.ok()["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["slot"] == slot && f["current"] == true)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let sealed_path = out.join("issued.pdf");
+    let appendix_path = out.join("issued-appendix.pdf");
+    std::fs::write(
+        &sealed_path,
+        download(&app, &o.leader.1.access, &doc, &current(0)).await,
+    )
+    .unwrap();
+    std::fs::write(
+        &appendix_path,
+        download(&app, &o.leader.1.access, &doc, &current(1)).await,
+    )
+    .unwrap();
+    Page::render(&sealed_path, 1, &out.join("issued-page-1"));
+    Page::render(&appendix_path, 1, &out.join("issued-appendix-page-1"));
+    let stamp = text_in(&appendix_path, 1, (395, 0, 200, 80));
+    assert!(stamp.contains(&symbol), "{stamp}");
+    let time = stamp
+        .split_whitespace()
+        .find(|w| w.ends_with("+07:00"))
+        .unwrap_or_else(|| panic!("no signing time in the stamp: {stamp}"));
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(time).is_ok(),
+        "{time} is not ISO 8601"
+    );
+    assert!(
+        !text_in(&sealed_path, 1, (395, 0, 200, 80)).contains(&symbol),
+        "the stamp is only on appendices"
+    );
+
+    let anchors = app
+        .get("/api/v1/signing/trust-anchors", &o.leader.1.access)
+        .await;
+    // The validators' own state (pdfsig's NSS database) lives with this run's server.
+    let validation = app.world.data_dir.join("validation");
+    std::fs::create_dir_all(&validation).unwrap();
+    let ca = validation.join("ca.pem");
+    std::fs::write(&ca, anchors.ok()["certificates"][0].as_str().unwrap()).unwrap();
+    validators_accept(&validation, &ca, &signed_path, 1);
+    validators_accept(&validation, &ca, &sealed_path, 2);
+    validators_accept(&validation, &ca, &appendix_path, 1);
+}
