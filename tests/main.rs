@@ -22,6 +22,7 @@ mod hand_offs;
 mod history;
 mod incoming;
 mod issue;
+mod names;
 mod object_store;
 mod ops;
 mod people;

@@ -20,6 +20,8 @@ pub struct Model {
     pub urgency_rank: i16,
     pub comment: Option<String>,
     pub decided_at: Option<DateTimeUtc>,
+    /// What the author wrote when submitting the chain this task belongs to.
+    pub note: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -26,6 +26,7 @@ mod m20261201_300001_add_organization_abbreviation;
 mod m20261201_300002_create_document_details;
 mod m20261201_300003_create_recipients;
 mod m20261201_400001_add_signing_request_position;
+mod m20261201_500001_add_task_note;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_300002_create_document_details::Migration),
             Box::new(m20261201_300003_create_recipients::Migration),
             Box::new(m20261201_400001_add_signing_request_position::Migration),
+            Box::new(m20261201_500001_add_task_note::Migration),
         ]
     }
 }

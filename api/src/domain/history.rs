@@ -16,6 +16,8 @@ pub struct TaskRecord {
     pub comment: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The author's note on a submitted chain's tasks.
+    pub note: Option<String>,
 }
 
 /// What happened; the spec's `HistoryEventKind` says what each one carries.
@@ -123,7 +125,7 @@ fn opening(tasks: &[TaskRecord], round: u32) -> Option<Event> {
         actor: lead.task.assigned_by,
         task: None,
         round,
-        comment: None,
+        comment: lead.note.clone(),
         deadline: lead.task.deadline,
         named: batch.iter().map(|t| named(&t.task)).collect(),
     })

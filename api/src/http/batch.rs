@@ -127,7 +127,7 @@ impl BatchApi {
         body: Json<BatchApproveRequest>,
     ) -> Result<Json<BatchApproveResponse>, Problems<BatchApproveProblems>> {
         let items = body.0.items.into_iter().map(|i| (i.task_id, i.comment));
-        let decided = batch::approve_many(&state, caller.0, items.collect()).await;
+        let decided = batch::approve_many(&state, caller.0, items.collect()).await?;
         let results: Vec<BatchResult> = decided
             .into_iter()
             .map(|(task_id, decided)| match decided {

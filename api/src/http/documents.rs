@@ -1,5 +1,7 @@
 //! `/documents`: taking documents in, reading them, downloading their files.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use poem::{Body, web::Data};
 use poem_openapi::{
@@ -16,13 +18,14 @@ use super::{
     exchange::{ExchangeView, RecipientInputDto, SignerDto},
     history::DocumentScreen,
     security::Caller,
-    types::example_time,
+    types::{OrganizationName, PersonRef, example_time, person_ref},
     upload::{DocumentUpload, UploadError},
 };
 use crate::{
     domain::{
         PageSize,
         document::{Confidentiality, Direction, Document, DocumentFile, Urgency},
+        person::Person,
         workflow::DocumentState,
     },
     files::ByteRange,
@@ -195,6 +198,8 @@ pub struct FileView {
     /// SHA-256 of the bytes, hex.
     pub sha256: String,
     pub uploaded_by: Uuid,
+    /// Who uploaded this version, by name.
+    pub uploader: PersonRef,
     pub created_at: DateTime<Utc>,
 }
 
@@ -221,6 +226,8 @@ pub struct DocumentView {
     #[oai(skip_serializing_if_is_none)]
     pub received_no: Option<i32>,
     pub author_id: Uuid,
+    /// Who drafted it (for an incoming document, the clerk who recorded it), by name.
+    pub author: PersonRef,
     /// Every version of every file, by slot then version.
     pub files: Vec<FileView>,
     /// Signer block, place of issue, recipients and their deliveries; the sender's issuer code
@@ -232,7 +239,7 @@ pub struct DocumentView {
 
 impl From<DocumentDetails> for DocumentView {
     fn from(d: DocumentDetails) -> Self {
-        let files = file_views(d.files);
+        let files = file_views(d.files, &d.people);
         let doc = d.document;
         Self {
             id: doc.id,
@@ -248,6 +255,7 @@ impl From<DocumentDetails> for DocumentView {
             state: doc.state,
             received_no: doc.received_no,
             author_id: doc.author_id,
+            author: person_ref(&d.people, doc.author_id),
             files,
             exchange: d.exchange.into(),
             created_at: doc.created_at,
@@ -256,7 +264,7 @@ impl From<DocumentDetails> for DocumentView {
     }
 }
 
-fn file_views(files: Vec<DocumentFile>) -> Vec<FileView> {
+fn file_views(files: Vec<DocumentFile>, people: &HashMap<Uuid, Person>) -> Vec<FileView> {
     let newest = |slot: i32| {
         files
             .iter()
@@ -280,6 +288,7 @@ fn file_views(files: Vec<DocumentFile>) -> Vec<FileView> {
             content_type: f.content_type,
             size: f.size,
             sha256: f.sha256,
+            uploader: person_ref(people, f.uploaded_by),
             uploaded_by: f.uploaded_by,
             created_at: f.created_at,
         })
@@ -290,7 +299,7 @@ impl Example for DocumentView {
     fn example() -> Self {
         let meta = DocumentMetadata::example();
         let id = Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0001);
-        let author = Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0002);
+        let author = author_example();
         Self {
             id,
             organization_id: Uuid::from_u128(0x0e60_0000_0000_4000_8000_0000_0000_0001),
@@ -304,7 +313,8 @@ impl Example for DocumentView {
             deadline: meta.deadline,
             state: DocumentState::Draft,
             received_no: None,
-            author_id: author,
+            author_id: author.id,
+            author: author.clone(),
             files: vec![FileView {
                 id: Uuid::from_u128(0x0f11_e000_0000_7000_8000_0000_0000_0001),
                 slot: 0,
@@ -315,13 +325,24 @@ impl Example for DocumentView {
                 size: 284_113,
                 sha256: "9f2c4d1e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e"
                     .to_owned(),
-                uploaded_by: author,
+                uploaded_by: author.id,
+                uploader: author,
                 created_at: example_time(),
             }],
             exchange: ExchangeView::example(),
             created_at: example_time(),
             updated_at: example_time(),
         }
+    }
+}
+
+/// The drafter the examples show.
+fn author_example() -> PersonRef {
+    PersonRef {
+        id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0002),
+        full_name: "Lê Thị Hoa".to_owned(),
+        title: "Chuyên viên Văn phòng".to_owned(),
+        organization: OrganizationName::example(),
     }
 }
 
@@ -342,12 +363,16 @@ pub struct DocumentListItem {
     pub state: DocumentState,
     #[oai(skip_serializing_if_is_none)]
     pub deadline: Option<DateTime<Utc>>,
+    /// Who drafted it (or recorded it, for an incoming document).
+    pub author: PersonRef,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<Document> for DocumentListItem {
-    fn from(d: Document) -> Self {
+impl DocumentListItem {
+    /// The row of `d`, its author named from `people`.
+    pub fn new(d: Document, people: &HashMap<Uuid, Person>) -> Self {
         Self {
+            author: person_ref(people, d.author_id),
             id: d.id,
             direction: d.direction.into(),
             doc_type: d.doc_type,
@@ -388,6 +413,7 @@ impl Example for DocumentPage {
                 urgency: view.urgency,
                 state: view.state,
                 deadline: view.deadline,
+                author: view.author,
                 created_at: view.created_at,
             }],
             next_cursor: None,
@@ -524,8 +550,13 @@ impl DocumentsApi {
             PageSize::new(limit.0),
         )
         .await?;
+        let people = &page.people;
         Ok(Json(DocumentPage {
-            items: page.items.into_iter().map(Into::into).collect(),
+            items: page
+                .items
+                .into_iter()
+                .map(|d| DocumentListItem::new(d, people))
+                .collect(),
             next_cursor: page.next.map(|id| id.to_string()),
         }))
     }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{
     documents::DocumentView,
-    types::{OrganizationName, PersonRef, example_time},
+    types::{OrganizationName, PersonRef, example_time, person_ref},
 };
 use crate::{
     domain::{
@@ -26,7 +26,8 @@ use crate::{
 pub enum HistoryKind {
     /// The draft, or the incoming document's record, was created.
     Created,
-    /// Sent along a chain (`named`: the steps in order); once per round.
+    /// Sent along a chain (`named`: the steps in order) with the author's note (`comment`);
+    /// once per round.
     Submitted,
     /// An incoming document registered (`received_no`), a leader asked for a directive.
     Registered,
@@ -141,7 +142,6 @@ pub struct SignatureSummary {
 pub struct DocumentScreen {
     #[oai(flatten)]
     pub document: DocumentView,
-    pub author: PersonRef,
     pub organization: OrganizationName,
     /// Luồng xử lý, oldest first.
     pub history: Vec<HistoryEntry>,
@@ -155,7 +155,8 @@ pub struct DocumentScreen {
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct TaskOrigin {
-    /// `directed`, `forwarded` or `approved`.
+    /// `submitted` (the author's note, for the first step), `directed`, `forwarded` or
+    /// `approved`.
     pub kind: HistoryKind,
     pub by: PersonRef,
     #[oai(skip_serializing_if_is_none)]
@@ -193,17 +194,8 @@ struct Names {
 }
 
 impl Names {
-    /// A person by id; an id that names nobody (never expected) shows as an empty name.
     fn person(&self, id: Uuid) -> PersonRef {
-        match self.people.get(&id) {
-            Some(p) => p.clone().into(),
-            None => PersonRef {
-                id,
-                full_name: String::new(),
-                title: String::new(),
-                organization: self.organization(Uuid::nil()),
-            },
-        }
+        person_ref(&self.people, id)
     }
 
     fn organization(&self, id: Uuid) -> OrganizationName {
@@ -224,14 +216,11 @@ impl Names {
 impl From<Screen> for DocumentScreen {
     fn from(s: Screen) -> Self {
         let names = Names {
-            people: s.people,
+            people: s.details.people.clone(),
             organizations: s.organizations,
         };
         let doc = &s.details.document;
-        let (author, organization) = (
-            names.person(doc.author_id),
-            names.organization(doc.organization_id),
-        );
+        let organization = names.organization(doc.organization_id);
         let (received_no, symbol, issued_on) = (doc.received_no, doc.symbol.clone(), doc.issued_on);
         let history = s
             .events
@@ -282,7 +271,6 @@ impl From<Screen> for DocumentScreen {
             .collect();
         Self {
             document: s.details.into(),
-            author,
             organization,
             history,
             holders,
@@ -294,12 +282,7 @@ impl From<Screen> for DocumentScreen {
 impl Example for DocumentScreen {
     fn example() -> Self {
         let document = DocumentView::example();
-        let author = PersonRef {
-            id: document.author_id,
-            full_name: "Lê Thị Hoa".to_owned(),
-            title: "Chuyên viên Văn phòng".to_owned(),
-            organization: OrganizationName::example(),
-        };
+        let author = document.author.clone();
         let deputy = PersonRef::example();
         let task = Uuid::from_u128(0x7a5c_0000_0000_7000_8000_0000_0000_0001);
         let entry = |kind, by: &PersonRef, comment: Option<&str>, named| HistoryEntry {
@@ -332,7 +315,6 @@ impl Example for DocumentScreen {
             holders: Vec::new(),
             signatures: Vec::new(),
             organization: OrganizationName::example(),
-            author,
             document,
         }
     }

@@ -16,17 +16,18 @@ use super::{
     error::{Problems, problem_set},
     history::TaskOrigin,
     security::Caller,
-    types::{PersonRef, example_time},
+    types::{OrganizationName, PersonRef, example_time},
 };
 use crate::{
     domain::{
         Cursor, PageSize,
         workflow::{
-            Assignment, Decision, Directive, DocumentState, HandlerRole, Step, Task, TaskAction,
+            Assignment, Decision, Directive, DocumentState, HandlerRole, Step, TaskAction,
             TaskStatus,
         },
     },
     services::{
+        people::NamedTask,
         tabs::{self, Row},
         urge, workflow,
     },
@@ -73,6 +74,10 @@ pub struct SubmitRequest {
     #[oai(validator(min_items = 1, max_items = 20))]
     pub steps: Vec<StepRequest>,
     pub deadline: Option<DateTime<Utc>>,
+    /// What the author writes to the reviewers (lời trình): the history's submission shows it,
+    /// and so does the first reviewer's inbox row (`about`).
+    #[oai(validator(max_length = 4000))]
+    pub note: Option<String>,
 }
 
 impl Example for SubmitRequest {
@@ -89,6 +94,7 @@ impl Example for SubmitRequest {
                 },
             ],
             deadline: Some(example_time()),
+            note: Some("Kính trình đồng chí xem xét, cho ý kiến.".to_owned()),
         }
     }
 }
@@ -217,21 +223,29 @@ pub struct TaskView {
     pub action: TaskAction,
     pub status: TaskStatus,
     pub assignee_id: Uuid,
+    /// Who holds the task, by name.
+    pub assignee: PersonRef,
+    /// The id of whoever gave the task (`assigner`).
     pub assigned_by: Uuid,
+    /// Who gave the task, by name.
+    pub assigner: PersonRef,
     pub step: u32,
     pub round: u32,
     #[oai(skip_serializing_if_is_none)]
     pub deadline: Option<DateTime<Utc>>,
 }
 
-impl From<Task> for TaskView {
-    fn from(t: Task) -> Self {
+impl From<NamedTask> for TaskView {
+    fn from(n: NamedTask) -> Self {
+        let t = n.task;
         Self {
             id: t.id,
             action: t.action,
             status: t.status,
             assignee_id: t.assignee,
+            assignee: n.assignee.into(),
             assigned_by: t.assigned_by,
+            assigner: n.assigner.into(),
             step: t.step,
             round: t.round,
             deadline: t.deadline,
@@ -241,12 +255,21 @@ impl From<Task> for TaskView {
 
 impl Example for TaskView {
     fn example() -> Self {
+        let assignee = PersonRef::example();
+        let assigner = PersonRef {
+            id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0002),
+            full_name: "Lê Thị Hoa".to_owned(),
+            title: "Chuyên viên Văn phòng".to_owned(),
+            organization: OrganizationName::example(),
+        };
         Self {
             id: Uuid::from_u128(0x7a5c_0000_0000_7000_8000_0000_0000_0001),
             action: TaskAction::Review,
             status: TaskStatus::Waiting,
-            assignee_id: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0003),
-            assigned_by: Uuid::from_u128(0x0a11_ce00_0000_4000_8000_0000_0000_0002),
+            assignee_id: assignee.id,
+            assignee,
+            assigned_by: assigner.id,
+            assigner,
             step: 0,
             round: 1,
             deadline: Some(example_time()),
@@ -288,8 +311,8 @@ pub struct InboxPage {
 impl From<Row> for InboxEntry {
     fn from(i: Row) -> Self {
         Self {
+            from: i.task.assigner.clone().into(),
             task: i.task.into(),
-            from: i.from.into(),
             since: i.since,
             about: i.about.map(Into::into),
             document_id: i.document.id,
@@ -475,7 +498,8 @@ impl TasksApi {
                 action: s.action.into(),
             })
             .collect();
-        let document = workflow::submit(&state, caller.0, id.0, steps, body.deadline).await?;
+        let document =
+            workflow::submit(&state, caller.0, id.0, steps, body.deadline, body.note).await?;
         Ok(Submitted::Ok(Json(SubmittedDocument {
             id: document.id,
             state: document.state,

@@ -1,5 +1,7 @@
 //! Request and response types shared by several areas, and their conversions from the domain.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use poem_openapi::{ApiResponse, Enum, Object, types::Example};
 use uuid::Uuid;
@@ -251,5 +253,22 @@ impl Example for PersonRef {
             title: "Phó Bí thư Thường trực".to_owned(),
             organization: OrganizationName::example(),
         }
+    }
+}
+
+/// A person by id from the names loaded with a response; an id that names nobody (never
+/// expected: accounts are disabled, not deleted) shows as an empty name.
+pub fn person_ref(people: &HashMap<Uuid, Person>, id: Uuid) -> PersonRef {
+    match people.get(&id) {
+        Some(p) => p.clone().into(),
+        None => PersonRef {
+            id,
+            full_name: String::new(),
+            title: String::new(),
+            organization: OrganizationName {
+                id: Uuid::nil(),
+                name: String::new(),
+            },
+        },
     }
 }

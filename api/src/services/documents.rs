@@ -1,6 +1,8 @@
 //! Documents: taking one in (refusing anything classified before a byte of it is read),
 //! reading it back, and serving its files, each only to those who may see it.
 
+use std::collections::{HashMap, HashSet};
+
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
@@ -19,6 +21,7 @@ use crate::{
             Summary, Urgency,
         },
         exchange::ExchangeRecord,
+        person::Person,
         workflow::DocumentState,
     },
     files::{ByteRange, ContentHash, FileError, FileReader, PdfError, StoredFile, check_pdf},
@@ -170,6 +173,22 @@ pub struct DocumentDetails {
     /// Every version of every file, by slot then version.
     pub files: Vec<DocumentFile>,
     pub exchange: ExchangeRecord,
+    /// The author and the files' uploaders (and, on the document screen, everyone its
+    /// history names), by id.
+    pub people: HashMap<Uuid, Person>,
+}
+
+/// The author and every uploader of `files`, by id: three queries.
+pub(crate) async fn people_of(
+    state: &AppState,
+    document: &Document,
+    files: &[DocumentFile],
+) -> anyhow::Result<HashMap<Uuid, Person>> {
+    let mut ids = HashSet::from([document.author_id]);
+    ids.extend(files.iter().map(|f| f.uploaded_by));
+    store::people::find_many(&state.db, &ids)
+        .await
+        .context("loading the names")
 }
 
 /// Writes the document and its files (the first is the main PDF) in one transaction.
@@ -211,10 +230,12 @@ pub async fn create(
         .context("reloading the document")?
         .context("the document vanished")?;
     let exchange = exchange::record(state, document.id).await?;
+    let people = people_of(state, &document, &stored).await?;
     Ok(DocumentDetails {
         document,
         files: stored,
         exchange,
+        people,
     })
 }
 
@@ -311,16 +332,20 @@ pub async fn get(
         .await
         .context("loading the files")?;
     let exchange = exchange::record(state, id).await?;
+    let people = people_of(state, &document, &files).await?;
     Ok(DocumentDetails {
         document,
         files,
         exchange,
+        people,
     })
 }
 
 pub struct DocumentPage {
     pub items: Vec<Document>,
     pub next: Option<Uuid>,
+    /// The authors, by id.
+    pub people: HashMap<Uuid, Person>,
 }
 
 /// What the caller may see, newest first, optionally searched (diacritics-insensitive) and
@@ -350,7 +375,15 @@ pub async fn list(
     .context("listing documents")?;
     let full = u64::try_from(items.len()).unwrap_or(u64::MAX) >= size.get();
     let next = items.last().filter(|_| full).map(|d| d.id);
-    Ok(DocumentPage { items, next })
+    let authors = items.iter().map(|d| d.author_id).collect();
+    let people = store::people::find_many(&state.db, &authors)
+        .await
+        .context("loading the authors' names")?;
+    Ok(DocumentPage {
+        items,
+        next,
+        people,
+    })
 }
 
 /// Opens one file version for reading, whole or the byte range asked for; returns the file,

@@ -15,7 +15,6 @@ use crate::{
     domain::{
         document::Document,
         history::{self, Event, Issuance, TaskRecord},
-        person::Person,
         workflow::TaskStatus,
     },
     state::AppState,
@@ -32,8 +31,6 @@ pub struct Screen {
     /// The tasks waiting now: where the document is and who holds it.
     pub waiting: Vec<TaskRecord>,
     pub signatures: Vec<SignatureRecord>,
-    /// Everyone named above, by id.
-    pub people: HashMap<Uuid, Person>,
     /// The organisations of the document and of the signatures, by id.
     pub organizations: HashMap<Uuid, String>,
 }
@@ -90,11 +87,12 @@ pub async fn screen(state: &AppState, document: Document) -> Result<Screen, Docu
             document,
             files,
             exchange,
+            // Everyone named anywhere on the screen.
+            people,
         },
         events,
         waiting,
         signatures,
-        people,
         organizations,
     })
 }

@@ -1,7 +1,7 @@
 //! The directory: the people a signed-in user may choose from when building a chain,
 //! forwarding, assigning or registering, and the names shown wherever someone acted.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
 use uuid::Uuid;
@@ -11,6 +11,7 @@ use crate::{
     domain::{
         Cursor, PageSize, Role,
         person::{self, Person},
+        workflow::Task,
     },
     state::AppState,
     store,
@@ -72,4 +73,40 @@ pub async fn directory(
     Ok(Page::of(items, size, |p| {
         person::sort_key(&p.full_name, p.id)
     }))
+}
+
+/// A task with the people it joins: who holds it and who gave it.
+pub struct NamedTask {
+    pub task: Task,
+    pub assignee: Person,
+    pub assigner: Person,
+}
+
+/// The people named by these tasks, in three queries however many tasks.
+pub async fn name_tasks(state: &AppState, tasks: Vec<Task>) -> anyhow::Result<Vec<NamedTask>> {
+    let ids: HashSet<Uuid> = tasks
+        .iter()
+        .flat_map(|t| [t.assignee, t.assigned_by])
+        .collect();
+    let people = store::people::find_many(&state.db, &ids)
+        .await
+        .context("loading the names")?;
+    tasks.into_iter().map(|t| name_task(&people, t)).collect()
+}
+
+/// `task` with its people, from the names loaded for its page.
+pub(crate) fn name_task(people: &HashMap<Uuid, Person>, task: Task) -> anyhow::Result<NamedTask> {
+    Ok(NamedTask {
+        assignee: named(people, task.assignee)?,
+        assigner: named(people, task.assigned_by)?,
+        task,
+    })
+}
+
+/// Someone a row names, from the names loaded for its page.
+pub(crate) fn named(people: &HashMap<Uuid, Person>, id: Uuid) -> anyhow::Result<Person> {
+    people
+        .get(&id)
+        .cloned()
+        .with_context(|| format!("no account {id} for a task"))
 }

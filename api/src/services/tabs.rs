@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{
     Principal,
     admin::Page,
+    people::{NamedTask, name_task, named},
     workflow::{self, WorkflowServiceError},
 };
 use crate::{
@@ -25,10 +26,9 @@ use crate::{
 };
 
 pub struct Row {
-    pub task: Task,
+    /// The task, with who holds it and who assigned it.
+    pub task: NamedTask,
     pub document: Document,
-    /// Who assigned the task.
-    pub from: Person,
     /// Since when it is the assignee's turn.
     pub since: DateTime<Utc>,
     pub about: Option<Origin>,
@@ -57,8 +57,9 @@ pub async fn inbox(
     })
 }
 
-/// Adds to each task who sent it, since when and why: one query for the documents' tasks and
-/// three for the names, however long the page.
+/// Adds to each task who sent it, since when and why (the decision before it, or for the
+/// first step of a chain the author's note): one query for the documents' tasks and three
+/// for the names, however long the page.
 async fn describe(state: &AppState, items: Vec<(Task, Document)>) -> anyhow::Result<Vec<Row>> {
     let documents: Vec<Uuid> = items
         .iter()
@@ -82,38 +83,47 @@ async fn describe(state: &AppState, items: Vec<(Task, Document)>) -> anyhow::Res
             (me, history::origin(task, same))
         })
         .collect();
-    let mut ids: HashSet<Uuid> = items.iter().map(|(t, _)| t.assigned_by).collect();
+    let mut ids: HashSet<Uuid> = items
+        .iter()
+        .flat_map(|(t, _)| [t.assigned_by, t.assignee])
+        .collect();
     ids.extend(found.iter().filter_map(|(_, o)| o.map(|o| o.task.assignee)));
     let people = store::people::find_many(&state.db, &ids)
         .await
         .context("loading the names")?;
-    let person = |id: Uuid| {
-        people
-            .get(&id)
-            .cloned()
-            .with_context(|| format!("no account {id} for a task"))
-    };
     items
         .into_iter()
         .zip(found)
         .map(|((task, document), (me, origin))| {
-            let about = origin
+            let decided = origin
                 .and_then(|o| Some((o, history::decision_kind(&o.task)?, o.decided_at?)))
                 .map(|(o, kind, at)| {
                     Ok::<_, anyhow::Error>(Origin {
                         kind,
-                        by: person(o.task.assignee)?,
+                        by: named(&people, o.task.assignee)?,
                         comment: o.comment.clone(),
                         at,
                     })
                 })
                 .transpose()?;
+            let noted = me
+                .filter(|_| decided.is_none())
+                .and_then(|r| Some((r.note.clone()?, r.created_at)))
+                .map(|(note, at)| {
+                    Ok::<_, anyhow::Error>(Origin {
+                        kind: EventKind::Submitted,
+                        by: named(&people, task.assigned_by)?,
+                        comment: Some(note),
+                        at,
+                    })
+                })
+                .transpose()?;
+            let about = decided.or(noted);
             let created = me.map(|r| r.created_at).unwrap_or(document.created_at);
             Ok(Row {
-                from: person(task.assigned_by)?,
                 since: about.as_ref().map_or(created, |a| a.at.max(created)),
                 about,
-                task,
+                task: name_task(&people, task)?,
                 document,
             })
         })

@@ -12,6 +12,7 @@ use super::{
     Principal,
     documents::{DocumentError, visible},
     flow::{self, FlowError, Target, apply, devices, flow_of, load_tasks},
+    people::{self, NamedTask},
     signing::{self, SigningError},
 };
 use crate::{
@@ -51,20 +52,24 @@ impl From<DocumentError> for WorkflowServiceError {
     }
 }
 
-/// Sends a draft along `steps`; also resubmits a returned one.
+/// Sends a draft along `steps`, with the author's `note` to the reviewers; also resubmits a
+/// returned one.
 pub async fn submit(
     state: &AppState,
     who: Principal,
     document: Uuid,
     steps: Vec<Step>,
     deadline: Option<DateTime<Utc>>,
+    note: Option<String>,
 ) -> Result<Document, WorkflowServiceError> {
     let document = visible(state, who, document).await?;
     let now = state.clock.now();
     let tasks = load_tasks(state, document.id).await?;
     let flow = flow_of(&document, &tasks);
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     let transition =
-        workflow::submit(&flow, who.user_id, &steps, deadline, now, &mut Uuid::now_v7)?;
+        workflow::submit(&flow, who.user_id, &steps, deadline, now, &mut Uuid::now_v7)?
+            .with_note(note);
     let targets: Vec<_> = steps
         .iter()
         .enumerate()
@@ -78,7 +83,9 @@ pub async fn submit(
         .iter()
         .map(|s| format!("{}:{}", s.action.as_str(), s.assignee))
         .collect();
-    let entry = entry(who, AuditAction::Submitted, &document).detail("steps", chain);
+    let entry = entry(who, AuditAction::Submitted, &document)
+        .detail("steps", chain)
+        .detail("note", transition.note.clone());
     flow::commit(state, &document, &transition, None, entry).await?;
     tracing::info!(document_id = %document.id, steps = steps.len(), "submitted");
     reload(state, document.id).await
@@ -243,8 +250,21 @@ async fn clerks_document(
     Ok((clerk, document))
 }
 
-/// Decides a waiting task: approve, return, forward, assign or complete.
+/// Decides a waiting task: approve, return, forward, assign or complete; answers the task as it
+/// now is, with its people by name.
 pub async fn decide(
+    state: &AppState,
+    who: Principal,
+    task: Uuid,
+    decision: Decision,
+) -> Result<NamedTask, WorkflowServiceError> {
+    let decided = decide_task(state, who, task, decision).await?;
+    let mut named = people::name_tasks(state, vec![decided]).await?;
+    named.pop().ok_or_else(|| FlowError::TaskNotFound.into())
+}
+
+/// [`decide`], answering the bare task: for callers that name many at once.
+pub(crate) async fn decide_task(
     state: &AppState,
     who: Principal,
     task: Uuid,

@@ -29,6 +29,7 @@ pub async fn task_records(
                 comment: m.comment,
                 decided_at: m.decided_at,
                 created_at: m.created_at,
+                note: m.note,
             };
             Ok((m.document_id, record))
         })

@@ -92,7 +92,7 @@ pub async fn apply(
         }
     }
     for new in &transition.create {
-        insert(db, document, new, now).await?;
+        insert(db, document, new, transition.note.clone(), now).await?;
     }
     let state = transition.document.map_or(document.state, |d| d.to);
     let from = transition.document.map_or(document.state, |d| d.from);
@@ -118,6 +118,7 @@ async fn insert(
     db: &impl ConnectionTrait,
     document: &Document,
     task: &Task,
+    note: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let number = |n: u32| i32::try_from(n).map_err(|_| corrupt("task position", &n.to_string()));
@@ -135,6 +136,7 @@ async fn insert(
         urgency_rank: Set(i16::from(document.urgency.inbox_rank())),
         comment: Set(None),
         decided_at: Set(None),
+        note: Set(note),
         created_at: Set(now),
     }
     .insert(db)

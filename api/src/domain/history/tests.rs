@@ -36,6 +36,7 @@ impl Rows {
             comment: decided.map(|(_, c)| c.to_owned()).filter(|c| !c.is_empty()),
             decided_at: decided.map(|(m, _)| at(m)),
             created_at: at(created),
+            note: None,
         });
         id
     }
@@ -152,5 +153,22 @@ fn a_directive_names_its_handlers_lead_first_and_the_report_follows() {
     assert_eq!(
         origin(lead, &rows.0).unwrap().comment.as_deref(),
         Some("Giao Sở chủ trì")
+    );
+}
+
+#[test]
+fn a_submission_carries_the_authors_note() {
+    use {TaskAction::*, TaskStatus::*};
+    let mut rows = Rows(Vec::new());
+    rows.add(DEPUTY, AUTHOR, Review, Waiting, (1, 0), 1, None);
+    rows.add(SECRETARY, AUTHOR, Sign, Pending, (1, 1), 1, None);
+    for r in &mut rows.0 {
+        r.note = Some("Kính trình đồng chí xem xét.".to_owned());
+    }
+    let events = events(Uuid::from_u128(AUTHOR), at(0), &rows.0, None);
+    assert_eq!(events[1].kind, EventKind::Submitted);
+    assert_eq!(
+        events[1].comment.as_deref(),
+        Some("Kính trình đồng chí xem xét.")
     );
 }

@@ -187,9 +187,17 @@ pub struct Transition {
     pub create: Vec<Task>,
     pub document: Option<DocumentUpdate>,
     pub notify: Vec<Notification>,
+    /// What the actor wrote for the tasks it creates: a submission's note.
+    pub note: Option<String>,
 }
 
 impl Transition {
+    /// The note written on every task this transition creates.
+    pub fn with_note(mut self, note: Option<String>) -> Self {
+        self.note = note;
+        self
+    }
+
     fn set(&mut self, task: &Task, to: TaskStatus) {
         let (task, from) = (task.id, task.status);
         self.updates.push(TaskUpdate { task, from, to });
