@@ -34,4 +34,5 @@ mod revocation;
 mod sessions;
 mod signing;
 mod signing_pin;
+mod tabs;
 mod workflow;

@@ -22,6 +22,8 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     /// What the author wrote when submitting the chain this task belongs to.
     pub note: Option<String>,
+    /// When a reader (`fyi`) first opened the document or the task.
+    pub read_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

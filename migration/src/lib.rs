@@ -27,6 +27,8 @@ mod m20261201_300002_create_document_details;
 mod m20261201_300003_create_recipients;
 mod m20261201_400001_add_signing_request_position;
 mod m20261201_500001_add_task_note;
+mod m20261201_500002_add_task_read_at;
+mod m20261201_500003_index_documents_author;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -59,6 +61,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_300003_create_recipients::Migration),
             Box::new(m20261201_400001_add_signing_request_position::Migration),
             Box::new(m20261201_500001_add_task_note::Migration),
+            Box::new(m20261201_500002_add_task_read_at::Migration),
+            Box::new(m20261201_500003_index_documents_author::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     domain::{
-        history::{Event, EventKind, Named},
+        history::{Event, EventKind, Named, TaskRecord},
         person::Person,
         workflow::TaskAction,
     },
@@ -110,6 +110,33 @@ pub struct Holding {
     pub since: DateTime<Utc>,
     #[oai(skip_serializing_if_is_none)]
     pub deadline: Option<DateTime<Utc>>,
+}
+
+impl Holding {
+    /// The waiting task `t`, its holder named from `people`.
+    pub fn new(t: TaskRecord, people: &HashMap<Uuid, Person>) -> Self {
+        Self {
+            task_id: t.task.id,
+            action: t.task.action,
+            step: t.task.step,
+            holder: person_ref(people, t.task.assignee),
+            since: t.created_at,
+            deadline: t.task.deadline,
+        }
+    }
+}
+
+impl Example for Holding {
+    fn example() -> Self {
+        Self {
+            task_id: Uuid::from_u128(0x7a5c_0000_0000_7000_8000_0000_0000_0002),
+            action: TaskAction::Sign,
+            step: 1,
+            holder: PersonRef::example(),
+            since: example_time(),
+            deadline: Some(example_time()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -245,14 +272,7 @@ impl From<Screen> for DocumentScreen {
         let holders = s
             .waiting
             .into_iter()
-            .map(|t| Holding {
-                task_id: t.task.id,
-                action: t.task.action,
-                step: t.task.step,
-                holder: names.person(t.task.assignee),
-                since: t.created_at,
-                deadline: t.task.deadline,
-            })
+            .map(|t| Holding::new(t, &names.people))
             .collect();
         let signatures = s
             .signatures

@@ -35,6 +35,10 @@ pub struct MeResponse {
     pub waiting_tasks: u64,
     /// Of those, how many are past their deadline.
     pub overdue_tasks: u64,
+    /// The "for information" badge: reading tasks (để biết) I have not opened.
+    pub unread_fyi: u64,
+    /// The "submitted by me" badge: my drafts returned to me, waiting for a revision.
+    pub returned_drafts: u64,
 }
 
 #[derive(Debug, Object)]
@@ -60,6 +64,8 @@ impl From<Profile> for MeResponse {
             must_change_password: p.user.must_change_password,
             waiting_tasks: p.waiting_tasks,
             overdue_tasks: p.overdue_tasks,
+            unread_fyi: p.unread_fyi,
+            returned_drafts: p.returned_drafts,
         }
     }
 }
@@ -80,6 +86,8 @@ impl Example for MeResponse {
             must_change_password: false,
             waiting_tasks: 3,
             overdue_tasks: 1,
+            unread_fyi: 2,
+            returned_drafts: 0,
         }
     }
 }

@@ -20,6 +20,7 @@ mod reports;
 mod security;
 mod signing;
 mod spec;
+mod tabs;
 mod tasks;
 mod types;
 mod upload;
@@ -80,6 +81,7 @@ type Apis = spec::Documented<(
     documents::DocumentsApi,
     tasks::TasksApi,
     batch::BatchApi,
+    tabs::TabsApi,
     people::PeopleApi,
     signing::SigningApi,
     ops::OpsApi,
@@ -96,6 +98,7 @@ pub fn api() -> OpenApiService<Apis, ()> {
             documents::DocumentsApi,
             tasks::TasksApi,
             batch::BatchApi,
+            tabs::TabsApi,
             people::PeopleApi,
             signing::SigningApi,
             ops::OpsApi,

@@ -21,6 +21,7 @@ use crate::{
     store::{
         self,
         signing::{SignatureKind, SignatureRecord},
+        tabs::Opened,
     },
 };
 
@@ -35,9 +36,19 @@ pub struct Screen {
     pub organizations: HashMap<Uuid, String>,
 }
 
-/// The document if the caller may see it: enough to answer a conditional read.
+/// The document if the caller may see it: enough to answer a conditional read. Opening it
+/// marks the caller's reading tasks (để biết) on it read, even when the app's copy is fresh.
 pub async fn open(state: &AppState, who: Principal, id: Uuid) -> Result<Document, DocumentError> {
-    visible(state, who, id).await
+    let document = visible(state, who, id).await?;
+    store::tabs::mark_read(
+        &state.db,
+        who.user_id,
+        Opened::Document(id),
+        state.clock.now(),
+    )
+    .await
+    .context("marking the reading tasks read")?;
+    Ok(document)
 }
 
 /// Everything the document screen shows of a document the caller may see (from [`open`]).

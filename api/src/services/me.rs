@@ -30,6 +30,9 @@ pub struct Profile {
     /// Tasks waiting for the user, and how many of those are past their deadline: the badge.
     pub waiting_tasks: u64,
     pub overdue_tasks: u64,
+    /// Reading tasks not opened yet, and drafts returned to the user: the other tabs' badges.
+    pub unread_fyi: u64,
+    pub returned_drafts: u64,
 }
 
 pub async fn profile(state: &AppState, who: Principal) -> Result<Profile, MeError> {
@@ -45,11 +48,16 @@ pub async fn profile(state: &AppState, who: Principal) -> Result<Profile, MeErro
         store::tasks::counts(&state.db, who.user_id, state.clock.now())
             .await
             .context("counting waiting tasks")?;
+    let (unread_fyi, returned_drafts) = store::tabs::badges(&state.db, who.user_id)
+        .await
+        .context("counting the badges")?;
     Ok(Profile {
         user,
         organization,
         waiting_tasks,
         overdue_tasks,
+        unread_fyi,
+        returned_drafts,
     })
 }
 

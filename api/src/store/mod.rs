@@ -13,6 +13,7 @@ pub mod registers;
 pub mod reminders;
 pub mod reports;
 pub mod signing;
+pub mod tabs;
 pub mod tasks;
 pub mod users;
 

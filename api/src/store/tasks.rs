@@ -137,6 +137,7 @@ async fn insert(
         comment: Set(None),
         decided_at: Set(None),
         note: Set(note),
+        read_at: Set(None),
         created_at: Set(now),
     }
     .insert(db)
