@@ -34,5 +34,6 @@ mod revocation;
 mod sessions;
 mod signing;
 mod signing_pin;
+mod sync;
 mod tabs;
 mod workflow;

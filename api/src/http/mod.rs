@@ -20,6 +20,7 @@ mod reports;
 mod security;
 mod signing;
 mod spec;
+mod sync;
 mod tabs;
 mod tasks;
 mod types;
@@ -82,6 +83,7 @@ type Apis = spec::Documented<(
     tasks::TasksApi,
     batch::BatchApi,
     tabs::TabsApi,
+    sync::SyncApi,
     people::PeopleApi,
     signing::SigningApi,
     ops::OpsApi,
@@ -99,6 +101,7 @@ pub fn api() -> OpenApiService<Apis, ()> {
             tasks::TasksApi,
             batch::BatchApi,
             tabs::TabsApi,
+            sync::SyncApi,
             people::PeopleApi,
             signing::SigningApi,
             ops::OpsApi,

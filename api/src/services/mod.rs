@@ -13,6 +13,7 @@ pub mod me;
 pub mod people;
 pub mod reports;
 pub mod signing;
+pub mod sync;
 pub mod tabs;
 pub mod urge;
 pub mod workflow;

@@ -177,3 +177,66 @@ fn to_domain(m: audit_log::Model) -> Entry {
         hash: m.hash,
     }
 }
+
+/// A change to a document, as the change feed reads it from the trail.
+pub struct Change {
+    pub seq: i64,
+    pub document: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+/// The entries after `after`, up to `upto`, of the actions that change a document, oldest
+/// first, at most `limit`.
+pub async fn changes(
+    db: &impl ConnectionTrait,
+    actions: &[&str],
+    after: i64,
+    upto: i64,
+    limit: u64,
+) -> Result<Vec<Change>, DbErr> {
+    let rows: Vec<(i64, Option<Uuid>, DateTime<Utc>)> = AuditLog::find()
+        .filter(audit_log::Column::Seq.gt(after))
+        .filter(audit_log::Column::Seq.lte(upto))
+        .filter(audit_log::Column::Action.is_in(actions.iter().copied()))
+        .filter(audit_log::Column::DocumentId.is_not_null())
+        .order_by_asc(audit_log::Column::Seq)
+        .limit(limit)
+        .select_only()
+        .column(audit_log::Column::Seq)
+        .column(audit_log::Column::DocumentId)
+        .column(audit_log::Column::At)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(seq, document, at)| {
+            Some(Change {
+                seq,
+                document: document?,
+                at,
+            })
+        })
+        .collect())
+}
+
+/// Which of `documents` `actor` ever did something to (created, viewed, decided…).
+pub async fn touched_by(
+    db: &impl ConnectionTrait,
+    actor: Uuid,
+    documents: &[Uuid],
+) -> Result<Vec<Uuid>, DbErr> {
+    if documents.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<Option<Uuid>> = AuditLog::find()
+        .filter(audit_log::Column::ActorId.eq(actor))
+        .filter(audit_log::Column::DocumentId.is_in(documents.iter().copied()))
+        .select_only()
+        .column(audit_log::Column::DocumentId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().flatten().collect())
+}

@@ -192,6 +192,27 @@ pub async fn inbox(
         .collect()
 }
 
+/// `user`'s tasks, any status, on these documents, each with its document's id.
+pub async fn mine_on(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    documents: &[Uuid],
+) -> Result<Vec<(Uuid, Task)>, DbErr> {
+    if documents.is_empty() {
+        return Ok(Vec::new());
+    }
+    Tasks::find()
+        .filter(task::Column::AssigneeId.eq(user))
+        .filter(task::Column::DocumentId.is_in(documents.iter().copied()))
+        .order_by_asc(task::Column::CreatedAt)
+        .order_by_asc(task::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| Ok((m.document_id, to_domain(&m)?)))
+        .collect()
+}
+
 /// How many tasks wait for `user`, and how many of those are past their deadline at `now`.
 pub async fn counts(
     db: &impl ConnectionTrait,
