@@ -1,7 +1,8 @@
 //! What a person sees on a signed document, judged on the pages poppler renders (`pdftoppm` at
-//! 72 dpi, so one pixel is one point) and the text it extracts: the leader's signature where
-//! the app placed it, and the stamp top right of an appendix's first page with the document's
-//! number and the signing time. Every signature stays valid for pyHanko and pdfsig. The pages
+//! 72 dpi, so one pixel is one point) and the text it extracts: the leader's signature image
+//! (blue) where the app placed it, the organisation's seal (red) over its left third with the
+//! organisation's name and the signing time, and the stamp top right of an appendix's first
+//! page with the document's number and the signing time. Every signature stays valid for pyHanko and pdfsig. The pages
 //! of the demo document are kept in `<target>/test-output/appearance/`.
 
 use std::{
@@ -18,7 +19,71 @@ use crate::{
     },
 };
 
-on_both_databases!(a_signed_and_issued_document_shows_the_signature_and_the_stamp);
+on_both_databases!(
+    a_signed_and_issued_document_shows_the_signature_the_seal_and_the_stamp,
+    signature_and_seal_images_are_checked_when_uploaded,
+);
+
+/// A PNG of `width` x `height` pixels at `dpi`, each pixel `ink(x, y)` (RGBA).
+fn png_image(width: u32, height: u32, dpi: u32, ink: impl Fn(u32, u32) -> [u8; 4]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let per_metre = (f64::from(dpi) / 0.0254).round() as u32;
+    encoder.set_pixel_dims(Some(png::PixelDimensions {
+        xppu: per_metre,
+        yppu: per_metre,
+        unit: png::Unit::Meter,
+    }));
+    let data: Vec<u8> = (0..height)
+        .flat_map(|y| (0..width).map(move |x| (x, y)))
+        .flat_map(|(x, y)| ink(x, y))
+        .collect();
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(&data).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+const CLEAR: [u8; 4] = [0, 0, 0, 0];
+
+/// A handwritten signature: a thick blue wave across a transparent 400 x 160 image.
+fn signature_png() -> Vec<u8> {
+    png_image(400, 160, 300, |x, y| {
+        let wave = 80.0 + 50.0 * (f64::from(x) / 30.0).sin();
+        if (f64::from(y) - wave).abs() < 9.0 {
+            [20, 40, 200, 255]
+        } else {
+            CLEAR
+        }
+    })
+}
+
+/// A round red seal 40 mm across (236 pixels at 150 dpi): two rings and a disc.
+fn seal_png(dpi: u32) -> Vec<u8> {
+    png_image(236, 236, dpi, |x, y| {
+        let r = (f64::from(x) - 118.0).hypot(f64::from(y) - 118.0);
+        if (100.0..116.0).contains(&r) || (80.0..86.0).contains(&r) || r < 30.0 {
+            [220, 20, 30, 255]
+        } else {
+            CLEAR
+        }
+    })
+}
+
+async fn put_png(app: &TestApp, path: &str, token: &str, png: Vec<u8>) -> crate::helpers::Reply {
+    let resp = app
+        .http
+        .put(format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .header("content-type", "image/png")
+        .body(png)
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::reply(resp).await
+}
 
 /// Where a person can look at the rendered pages after the run.
 fn output_dir(backend: Backend) -> PathBuf {
@@ -92,9 +157,17 @@ fn blue([r, g, b]: [u8; 3]) -> bool {
     b > 120 && r < 110 && g < 130 && b > r + 60
 }
 
+fn red([r, g, b]: [u8; 3]) -> bool {
+    r > 150 && g < 90 && b < 90
+}
+
 /// The text `pdftotext -layout` finds on page `page` of `pdf` inside the rectangle (points,
 /// origin top left, as pdftotext crops).
-fn text_in(pdf: &Path, page: u32, (x, y, width, height): (u32, u32, u32, u32)) -> String {
+pub(crate) fn text_in(
+    pdf: &Path,
+    page: u32,
+    (x, y, width, height): (u32, u32, u32, u32),
+) -> String {
     let out = Command::new("pdftotext")
         .args(["-layout", "-r", "72"])
         .args(["-f", &page.to_string(), "-l", &page.to_string()])
@@ -149,12 +222,113 @@ async fn ask_to_sign(app: &TestApp, o: &Office, task: &str, body: Value) -> crat
     .await
 }
 
-async fn a_signed_and_issued_document_shows_the_signature_and_the_stamp(db: Backend) {
+async fn signature_and_seal_images_are_checked_when_uploaded(db: Backend) {
+    let app = spawn_app_with(db, &[("DEV_CA", "true")]).await;
+    let o = office(&app).await;
+    let own = "/api/v1/me/signature-image";
+    // Kept with the signing key: none yet.
+    put_png(&app, own, &o.leader.1.access, signature_png())
+        .await
+        .problem(409, "signing_credential_missing");
+    provision(&app, &o).await;
+    put_png(&app, own, &o.leader.1.access, b"GIF89a not a png".to_vec())
+        .await
+        .problem(415, "image_not_png");
+    let opaque = png_image(64, 32, 300, |_, _| [255, 255, 255, 255]);
+    put_png(&app, own, &o.leader.1.access, opaque)
+        .await
+        .problem(422, "image_opaque");
+    // A detailed scan of a third of a megabyte is taken (far more than a JSON body may be)...
+    let scan = png_image(400, 400, 300, |x, y| {
+        let n = x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503).rotate_left(7);
+        [
+            n as u8,
+            (n >> 8) as u8,
+            (n >> 16) as u8,
+            (n >> 24) as u8 | 1,
+        ]
+    });
+    assert!(scan.len() > 256 * 1024, "{}", scan.len());
+    assert_eq!(
+        put_png(&app, own, &o.leader.1.access, scan).await.status,
+        204
+    );
+    // ... more than 1 MB announced is refused from the headers, before the body is read.
+    let head = format!(
+        "PUT {own} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\n\
+         content-type: image/png\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        o.leader.1.access,
+        1024 * 1024 + 1
+    );
+    let answer = crate::bad_input::raw_exchange(&app, head.as_bytes()).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 413") && answer.contains("payload_too_large"),
+        "{answer}"
+    );
+    // Only an admin sets someone else's, or a seal.
+    let org = app.admin_org(&o.admin).await;
+    let seal_path = format!("/api/v1/admin/organizations/{org}/signing-credential/image");
+    put_png(&app, &seal_path, &o.leader.1.access, seal_png(150))
+        .await
+        .problem(403, "forbidden");
+    put_png(&app, &seal_path, &o.admin.access, seal_png(150))
+        .await
+        .problem(409, "organization_seal_missing");
+    seal(&app, &o).await;
+    // At 30 dpi the seal would print 200 mm wide.
+    put_png(&app, &seal_path, &o.admin.access, seal_png(30))
+        .await
+        .problem(422, "image_wrong_size");
+    put_png(&app, &seal_path, &o.admin.access, seal_png(150)).await;
+    assert_eq!(
+        put_png(&app, &seal_path, &o.admin.access, seal_png(150))
+            .await
+            .status,
+        204
+    );
+    let leaders = format!(
+        "/api/v1/admin/users/{}/signing-credential/image",
+        o.leader.0
+    );
+    assert_eq!(
+        put_png(&app, &leaders, &o.admin.access, signature_png())
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        put_png(&app, own, &o.leader.1.access, signature_png())
+            .await
+            .status,
+        204
+    );
+}
+
+async fn a_signed_and_issued_document_shows_the_signature_the_seal_and_the_stamp(db: Backend) {
     let out = output_dir(db);
     let app = spawn_app_with(db, &[("DEV_CA", "true")]).await;
     let o = office(&app).await;
     provision(&app, &o).await;
     seal(&app, &o).await;
+    let org = app.admin_org(&o.admin).await;
+    let seal_image = format!("/api/v1/admin/organizations/{org}/signing-credential/image");
+    assert_eq!(
+        put_png(&app, &seal_image, &o.admin.access, seal_png(150))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        put_png(
+            &app,
+            "/api/v1/me/signature-image",
+            &o.leader.1.access,
+            signature_png()
+        )
+        .await
+        .status,
+        204
+    );
     let metadata = json!({
         "direction": "outgoing", "doc_type": "QĐ", "urgency": "normal", "confidentiality": "none",
         "summary": "Quyết định ban hành quy chế làm việc",
@@ -196,19 +370,15 @@ async fn a_signed_and_issued_document_shows_the_signature_and_the_stamp(db: Back
     )
     .unwrap();
 
-    // Without a signature image, the name and title are written in blue inside the rectangle,
-    // and nothing is drawn at the default place.
+    // The signature image fills the rectangle (its proportions are the rectangle's), in blue;
+    // nothing is drawn at the default place.
     let page = Page::render(&signed_path, 1, &out.join("signed-page-1"));
     assert!(
-        page.count((60.0, 600.0, 200.0, 80.0), blue) > 100,
+        page.count((60.0, 600.0, 200.0, 80.0), blue) > 1000,
         "no blue in the signature's rectangle"
     );
-    assert_eq!(page.count((300.0, 40.0, 295.0, 120.0), blue), 0);
-    let block = text_in(&signed_path, 1, (60, 842 - 680, 200, 80));
-    assert!(
-        block.contains("Nguyễn Văn Thử") && block.contains("Chuyên viên"),
-        "{block}"
-    );
+    assert_eq!(page.count((0.0, 0.0, 595.0, 590.0), blue), 0);
+    assert_eq!(page.count((0.0, 0.0, 595.0, 842.0), red), 0);
 
     // The clerk issues: the appendix, a file of its own, gets the stamp top right of its first
     // page, with the number and symbol and the signing time in Vietnam time.
@@ -249,7 +419,24 @@ async fn a_signed_and_issued_document_shows_the_signature_and_the_stamp(db: Back
         download(&app, &o.leader.1.access, &doc, &current(1)).await,
     )
     .unwrap();
-    Page::render(&sealed_path, 1, &out.join("issued-page-1"));
+    // The seal, 40 mm (113 points) across, overlaps the left third of the signature: red
+    // left of the signature and over its left third, none over its right two thirds; below
+    // it, the organisation's name and the signing time.
+    let page = Page::render(&sealed_path, 1, &out.join("issued-page-1"));
+    let seal_left = 60.0 + 200.0 / 3.0 - 113.4;
+    assert!(page.count((seal_left, 600.0, 60.0 - seal_left, 80.0), red) > 500);
+    assert!(page.count((60.0, 600.0, 200.0 / 3.0, 80.0), red) > 300);
+    assert_eq!(page.count((130.0, 560.0, 130.0, 160.0), red), 0);
+    assert!(page.count((130.0, 600.0, 130.0, 80.0), blue) > 500);
+    let organization = app.get("/api/v1/me", &o.admin.access).await.ok()["organization"]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let under_seal = text_in(&sealed_path, 1, (0, 842 - 583, 300, 40));
+    assert!(
+        under_seal.contains(&organization) && under_seal.contains("+07:00"),
+        "{under_seal}"
+    );
     Page::render(&appendix_path, 1, &out.join("issued-appendix-page-1"));
     let stamp = text_in(&appendix_path, 1, (395, 0, 200, 80));
     assert!(stamp.contains(&symbol), "{stamp}");

@@ -137,7 +137,7 @@ async fn malformed_bodies_are_refused_and_change_nothing(db: Backend) {
 }
 
 /// Writes `request` on a fresh connection and reads the whole answer.
-async fn raw_exchange(app: &TestApp, request: &[u8]) -> String {
+pub(crate) async fn raw_exchange(app: &TestApp, request: &[u8]) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = app.base.trim_start_matches("http://");
     let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();

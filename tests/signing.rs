@@ -341,6 +341,12 @@ async fn a_leader_signs_on_the_phone_and_validators_accept_the_pdf(db: Backend) 
     std::fs::write(&ca, ca_pem).unwrap();
     let pdf_path = dir.join("signed.pdf");
     std::fs::write(&pdf_path, &bytes).unwrap();
+    // No signature image and no position: the name and title, lower right of the last page.
+    let shown = crate::appearance::text_in(&pdf_path, 1, (360, 710, 200, 90));
+    assert!(
+        shown.contains("Nguyễn Văn Thử") && shown.contains("Chuyên viên"),
+        "{shown}"
+    );
     let (ok, report) = pyhanko(&dir, &ca, &pdf_path);
     assert!(ok, "pyHanko: {report}");
     let report = pdfsig(&dir, &ca, &pdf_path);

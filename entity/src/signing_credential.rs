@@ -17,6 +17,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub chain_pem: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The signature or seal image shown on the page (PNG with transparency).
+    #[sea_orm(column_type = "Blob", nullable)]
+    pub image_png: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

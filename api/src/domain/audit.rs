@@ -42,6 +42,8 @@ stored_enum! {
         /// A signing key was made in the HSM, for a person or an organisation's seal.
         SigningKeyProvisioned = "signing_key_provisioned",
         SigningCertificateInstalled = "signing_certificate_installed",
+        /// The image a signature shows was set: a person's handwritten signature or a seal.
+        SignatureImageSet = "signature_image_set",
         /// A first signing PIN, or the first after an admin's reset, set with the password.
         SigningPinSet = "signing_pin_set",
         SigningPinChanged = "signing_pin_changed",

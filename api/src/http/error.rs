@@ -32,7 +32,7 @@ use crate::{
         flow::FlowError, me::MeError, people::PeopleError, signing::SigningError, urge::UrgeError,
         workflow::WorkflowServiceError,
     },
-    signing::{HsmError, pades::PadesError},
+    signing::{HsmError, images::ImageError, pades::PadesError},
 };
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -107,6 +107,7 @@ error_codes! {
     RangeNotSatisfiable => 416, "range_not_satisfiable", "The range is outside the file";
     UnsupportedMediaType => 415, "unsupported_media_type", "The request body has the wrong content type";
     NotAPdf => 415, "not_a_pdf", "A file is not a PDF";
+    ImageNotPng => 415, "image_not_png", "The image is not a PNG";
     ValidationFailed => 422, "validation_failed", "A value was refused";
     IdempotencyKeyReused => 422, "idempotency_key_reused", "The Idempotency-Key was used for a different request";
     CommentRequired => 422, "comment_required", "A comment (or directive) is required";
@@ -116,6 +117,8 @@ error_codes! {
     PdfPasswordProtected => 422, "pdf_password_protected", "A PDF is locked with a password";
     CertificateRefused => 422, "certificate_refused", "The certificate does not match the HSM key or is not valid now";
     PdfNotSignable => 422, "pdf_not_signable", "The PDF cannot be signed";
+    ImageOpaque => 422, "image_opaque", "The image has no transparent background: save it as a PNG with an alpha channel";
+    ImageWrongSize => 422, "image_wrong_size", "The image's size in pixels, or a seal's printed size at the resolution it states, is outside what is accepted";
     PdfTooComplex => 422, "pdf_too_complex", "The PDF holds more objects, inflates to more bytes or nests deeper than is safe to process";
     InvalidAssignee => 422, "invalid_assignee", "The person chosen cannot take this step: not an active account of the document's organisation, or without the role it needs";
     TooManyAttempts => 429, "too_many_attempts", "Too many failed attempts; try again later";
@@ -419,6 +422,12 @@ impl From<SigningError> for ApiError {
             SigningError::NoSealCredential => ErrorCode::OrganizationSealMissing,
             SigningError::CertificateRefused(_) => ErrorCode::CertificateRefused,
             SigningError::FileReplaced => ErrorCode::FileReplaced,
+            SigningError::Image(ImageError::TooLarge) => ErrorCode::PayloadTooLarge,
+            SigningError::Image(ImageError::NotPng) => ErrorCode::ImageNotPng,
+            SigningError::Image(ImageError::Opaque) => ErrorCode::ImageOpaque,
+            SigningError::Image(ImageError::BadSize | ImageError::BadPhysicalSize(..)) => {
+                ErrorCode::ImageWrongSize
+            }
             SigningError::Pdf(PadesError::TooComplex(_)) => ErrorCode::PdfTooComplex,
             SigningError::Pdf(_) => ErrorCode::PdfNotSignable,
             SigningError::Hsm(HsmError::NotConfigured | HsmError::Unavailable(_)) => {

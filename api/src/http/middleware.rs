@@ -11,7 +11,11 @@ use poem::{
 use poem_openapi::OperationId;
 use tracing::Instrument;
 
-use super::error::{ApiError, ErrorCode, from_framework};
+use super::{
+    error::{ApiError, ErrorCode, from_framework},
+    signing::IMAGE_PNG,
+};
+use crate::signing::images::MAX_PNG_BYTES;
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -79,6 +83,7 @@ pub async fn request_context<E: Endpoint>(next: Arc<E>, req: Request) -> poem::R
 /// `multipart/form-data` bodies pass uncapped: they carry files of many megabytes, and the only
 /// reader of such bodies, the upload extractor (`http::upload`), streams them and bounds what it
 /// holds itself. Every other extractor refuses them by content type without reading them.
+/// `image/png` bodies (signature and seal images) may reach [`MAX_PNG_BYTES`].
 pub async fn limit_body<E: Endpoint>(
     next: Arc<E>,
     mut req: Request,
@@ -90,6 +95,12 @@ pub async fn limit_body<E: Endpoint>(
     {
         return next.call(req).await.map(IntoResponse::into_response);
     }
+    // A signature or seal image is larger than any JSON body, within its own cap.
+    let max = if req.content_type() == Some(IMAGE_PNG) {
+        max.max(MAX_PNG_BYTES)
+    } else {
+        max
+    };
     let declared = req
         .headers()
         .typed_get::<poem::web::headers::ContentLength>()

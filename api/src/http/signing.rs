@@ -4,7 +4,10 @@
 use chrono::{DateTime, Utc};
 use poem::{Request, web::Data};
 use poem_openapi::{
-    ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json, types::Example,
+    ApiRequest, ApiResponse, Enum, Object, OpenApi,
+    param::Path,
+    payload::{Binary, Json},
+    types::Example,
 };
 use secrecy::SecretString;
 use uuid::Uuid;
@@ -18,7 +21,7 @@ use super::{
 };
 use crate::{
     domain::InvalidInput,
-    services::signing::{self, Confirmation, DocumentSignatures, PinProof, Signed},
+    services::signing::{self, Confirmation, DocumentSignatures, ImageOf, PinProof, Signed},
     signing::{
         KeyAlgorithm,
         appearance::{Position, Rect},
@@ -34,6 +37,28 @@ problem_set!(PinProblems: authenticated, InvalidRequest, ValidationFailed, Curre
 problem_set!(RequestProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SigningCredentialMissing, FileReplaced, PdfNotSignable, PdfTooComplex, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(ConfirmProblems: authenticated, InvalidRequest, ValidationFailed, SigningPinInvalid, SigningLocked, NotFound, NotYourTask, TaskAlreadyDecided, SigningPinNotSet, SigningCredentialMissing, FileReplaced, SigningDigestMismatch, SigningRequestExpired, PdfNotSignable, PdfTooComplex, HsmUnavailable, Busy, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(AnchorProblems: authenticated);
+problem_set!(OwnImageProblems: authenticated, InvalidRequest, UnsupportedMediaType, SigningCredentialMissing, PayloadTooLarge, ImageNotPng, ImageOpaque, ImageWrongSize);
+problem_set!(ImageProblems: authenticated, InvalidRequest, UnsupportedMediaType, Forbidden, NotFound, SigningCredentialMissing, OrganizationSealMissing, PayloadTooLarge, ImageNotPng, ImageOpaque, ImageWrongSize);
+
+/// The media type of signature and seal images.
+pub(super) const IMAGE_PNG: &str = "image/png";
+
+/// A PNG with a transparent background (an alpha channel), at most 1 MB and 16 to 2000 pixels
+/// on each side. A seal is printed at its real size, from the resolution the PNG states (its
+/// pHYs chunk; 300 dpi without one): it must come out 20 to 60 mm wide.
+#[derive(ApiRequest)]
+pub enum PngImage {
+    #[oai(content_type = "image/png")]
+    Png(Binary<Vec<u8>>),
+}
+
+impl PngImage {
+    fn into_bytes(self) -> Vec<u8> {
+        match self {
+            PngImage::Png(bytes) => bytes.0,
+        }
+    }
+}
 problem_set!(VerifyProblems: authenticated, NotFound, PdfNotSignable, PdfTooComplex);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -633,6 +658,75 @@ impl SigningApi {
         let algorithm = body.0.algorithm.unwrap_or(KeyAlgorithmDto::Rsa2048).into();
         let credential = signing::provision_organization(&state, caller.0, id.0, algorithm).await?;
         Ok(CreatedCredential::Created(Json(credential.into())))
+    }
+
+    /// Set a person's signature image
+    ///
+    /// For admins: the image of the person's handwritten signature (blue ink on a transparent
+    /// background), shown where they sign from now on, fitted into the rectangle the app
+    /// chose. It is kept with the person's signing key (so the key must be created first)
+    /// and carried over when the key is created again.
+    #[oai(
+        path = "/admin/users/:id/signing-credential/image",
+        method = "put",
+        operation_id = "setUserSignatureImage"
+    )]
+    async fn set_user_image(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: PngImage,
+    ) -> Result<NoContent, Problems<ImageProblems>> {
+        signing::set_image(&state, caller.0, ImageOf::User(id.0), body.into_bytes()).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Set my signature image
+    ///
+    /// The caller's own handwritten signature, as `PUT /admin/users/{id}/signing-credential/image`
+    /// sets it for an admin.
+    #[oai(
+        path = "/me/signature-image",
+        method = "put",
+        operation_id = "setMySignatureImage"
+    )]
+    async fn set_own_image(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        body: PngImage,
+    ) -> Result<NoContent, Problems<OwnImageProblems>> {
+        signing::set_image(&state, caller.0, ImageOf::Me, body.into_bytes()).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Set an organisation's seal image
+    ///
+    /// For admins: the seal (red on a transparent background) shown at issuance at its real
+    /// size, over the left third of the signer's signature, with the organisation's name and
+    /// the signing time. Kept with the organisation's seal key, so that must exist first.
+    /// Until it is set, the seal's signature is made without anything shown.
+    #[oai(
+        path = "/admin/organizations/:id/signing-credential/image",
+        method = "put",
+        operation_id = "setOrganizationSealImage"
+    )]
+    async fn set_seal_image(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: PngImage,
+    ) -> Result<NoContent, Problems<ImageProblems>> {
+        signing::set_image(
+            &state,
+            caller.0,
+            ImageOf::Organization(id.0),
+            body.into_bytes(),
+        )
+        .await?;
+        Ok(NoContent::Done)
     }
 
     /// Set the signing PIN

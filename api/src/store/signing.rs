@@ -31,6 +31,8 @@ pub struct Credential {
     pub certificate_pem: Option<String>,
     pub chain_pem: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The handwritten signature or the seal shown on the page: a PNG checked at upload.
+    pub image_png: Option<Vec<u8>>,
 }
 
 pub async fn insert_credential(db: &impl ConnectionTrait, c: &Credential) -> Result<(), DbErr> {
@@ -48,6 +50,7 @@ pub async fn insert_credential(db: &impl ConnectionTrait, c: &Credential) -> Res
         certificate_pem: Set(c.certificate_pem.clone()),
         chain_pem: Set(c.chain_pem.clone()),
         created_at: Set(c.created_at),
+        image_png: Set(c.image_png.clone()),
     }
     .insert(db)
     .await?;
@@ -90,6 +93,17 @@ pub async fn set_certificate(
     Ok(())
 }
 
+pub async fn set_image(db: &impl ConnectionTrait, id: Uuid, png: Vec<u8>) -> Result<(), DbErr> {
+    signing_credential::ActiveModel {
+        id: Set(id),
+        image_png: Set(Some(png)),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
 fn credential_to_domain(m: signing_credential::Model) -> Result<Credential, DbErr> {
     let owner = match (m.user_id, m.organization_id) {
         (Some(user), None) => Owner::User(user),
@@ -106,6 +120,7 @@ fn credential_to_domain(m: signing_credential::Model) -> Result<Credential, DbEr
         certificate_pem: m.certificate_pem,
         chain_pem: m.chain_pem,
         created_at: m.created_at,
+        image_png: m.image_png,
     })
 }
 

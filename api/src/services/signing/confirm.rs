@@ -5,7 +5,9 @@ use sea_orm::TransactionTrait;
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::{SigningError, pin::check_pin, read_file, sign_file, signed_version, signer_of};
+use super::{
+    SigningError, images::image_of, pin::check_pin, read_file, sign_file, signed_version, signer_of,
+};
 use crate::{
     domain::{
         InvalidInput,
@@ -228,7 +230,7 @@ async fn sign_request(
         signing_time: now,
     };
     let look = Look::Signer {
-        image: None,
+        image: image_of(&credential).await?,
         name: user.full_name.clone(),
         title: user.title.clone(),
         position: request.position,

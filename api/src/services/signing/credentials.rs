@@ -104,6 +104,11 @@ async fn provision(
         ),
         None => (None, None),
     };
+    // A new key keeps the image the signatures show.
+    let image_png = store::signing::current_credential(&state.db, owner)
+        .await
+        .context("loading the credential")?
+        .and_then(|c| c.image_png);
     let credential = Credential {
         id,
         owner,
@@ -113,6 +118,7 @@ async fn provision(
         certificate_pem,
         chain_pem,
         created_at: now,
+        image_png,
     };
     let entry = entry
         .detail("credential_id", credential.id.to_string())

@@ -6,6 +6,7 @@
 
 mod confirm;
 mod credentials;
+mod images;
 mod pin;
 mod seal;
 mod verification;
@@ -25,6 +26,7 @@ pub(crate) use self::seal::seal;
 pub use self::{
     confirm::{Confirmation, Signed, confirm, create_request},
     credentials::{install_certificate, provision_organization, provision_user},
+    images::{ImageOf, set_image},
     pin::{PinProof, set_pin},
     verification::{DocumentSignatures, signatures, trust_anchors},
 };
@@ -37,6 +39,7 @@ use crate::{
         appearance::Look,
         ca::CaError,
         cms::{self, CmsError, SignerCredential},
+        images::ImageError,
         pades::{self, PadesError, SignatureInfo},
     },
     state::AppState,
@@ -81,6 +84,8 @@ pub enum SigningError {
     CertificateRefused(&'static str),
     #[error("the file was replaced by a newer version; make a new signing request")]
     FileReplaced,
+    #[error("the image {0}")]
+    Image(#[from] ImageError),
     #[error(transparent)]
     Pdf(#[from] PadesError),
     #[error(transparent)]

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
-use super::{SigningError, sign_file, signed_version, signer_of};
+use super::{SigningError, images::image_of, sign_file, signed_version, signer_of};
 use crate::{
     domain::document::Document,
     signing::{appearance::Look, pades::SignatureInfo},
@@ -48,12 +48,18 @@ pub(crate) async fn seal(
             *newest = file;
         }
     }
+    // Without an uploaded seal image the seal is signed all the same, unseen.
+    let seal_look = image_of(&credential).await?.map(|image| Look::Seal {
+        image,
+        organization: organization_name.to_owned(),
+        signed_at: now,
+    });
     let mut main_seal = None;
     // The main PDF carries the seal beside the leader's signature; each appendix (a file of
     // its own) is signed too, with the stamp naming the document it belongs to.
     for (slot, file) in current {
         let look = if slot == 0 {
-            None
+            seal_look.clone()
         } else {
             Some(Look::Stamp {
                 reference: symbol.to_owned(),
