@@ -8,6 +8,7 @@ on_both_databases!(
     every_step_of_a_document_is_recorded_with_who_and_from_where,
     a_row_altered_in_the_database_breaks_the_chain_at_that_row,
     the_trail_is_for_admins_of_the_organisation,
+    the_trail_narrows_to_an_action_and_days,
 );
 
 pub(crate) async fn trail(app: &TestApp, admin: &Tokens, query: &str) -> Vec<Value> {
@@ -254,4 +255,69 @@ async fn the_trail_is_for_admins_of_the_organisation(db: Backend) {
         mine.iter()
             .any(|e| e["details"]["username"] == "lanhdao.xem")
     );
+}
+
+async fn the_trail_narrows_to_an_action_and_days(db: Backend) {
+    let app = spawn_app(db).await;
+    let admin = app.admin().await;
+    let (leader_id, password) = app.active_user(&admin, "loc.audit", &["leader"]).await;
+    app.active_user(&admin, "loc2.audit", &["clerk"]).await;
+    app.login_ok("loc.audit", &password, "lost-phone").await;
+    app.delete(
+        &format!("/api/v1/admin/users/{leader_id}/sessions"),
+        &admin.access,
+    )
+    .await
+    .ok();
+
+    let created = trail(&app, &admin, "&action=user_created").await;
+    assert_eq!(actions(&created), ["user_created", "user_created"]);
+    assert_eq!(created[0]["details"]["username"], "loc.audit");
+    let admin_id = app.get("/api/v1/me", &admin.access).await.ok()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoked = trail(
+        &app,
+        &admin,
+        &format!("&action=session_revoked&actor_id={admin_id}"),
+    )
+    .await;
+    assert_eq!(actions(&revoked), ["session_revoked"]);
+    assert_eq!(revoked[0]["subject_id"], leader_id.as_str());
+
+    // Days are Vietnam's: the day of the entries holds them all, the days around it nothing.
+    let all = trail(&app, &admin, "").await;
+    let first: chrono::DateTime<chrono::Utc> = all[0]["at"].as_str().unwrap().parse().unwrap();
+    let today = (first + chrono::Duration::hours(7)).date_naive();
+    let yesterday = today.pred_opt().unwrap();
+    let tomorrow = today.succ_opt().unwrap();
+    assert_eq!(
+        trail(&app, &admin, &format!("&from={today}&to={today}")).await,
+        all
+    );
+    assert!(
+        trail(&app, &admin, &format!("&to={yesterday}"))
+            .await
+            .is_empty()
+    );
+    assert!(
+        trail(&app, &admin, &format!("&from={tomorrow}"))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        trail(&app, &admin, &format!("&action=user_created&from={today}")).await,
+        created
+    );
+
+    app.get(
+        &format!("/api/v1/admin/audit?from={today}&to={yesterday}"),
+        &admin.access,
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.get("/api/v1/admin/audit?action=made_up", &admin.access)
+        .await
+        .problem(400, "invalid_request");
 }

@@ -14,6 +14,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod batch;
+mod console;
 mod documents;
 mod exchange;
 mod fake_fcm;

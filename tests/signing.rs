@@ -16,6 +16,7 @@ on_both_databases!(
     a_leader_signs_on_the_phone_and_validators_accept_the_pdf,
     five_wrong_pins_lock_signing_until_an_admin_unlocks,
     an_expired_request_is_refused_and_the_task_keeps_waiting,
+    the_organisation_list_shows_where_each_seal_stands,
 );
 
 pub(crate) struct Office {
@@ -772,4 +773,36 @@ async fn bench_signing_through_the_api() {
         rss_before as f64 / 1024.0,
         peak as f64 / 1024.0,
     );
+}
+
+async fn the_organisation_list_shows_where_each_seal_stands(db: Backend) {
+    let app = spawn_app_with(db, &[("DEV_CA", "true")]).await;
+    let o = office(&app).await;
+    let org = app.admin_org(&o.admin).await;
+    let seal_of = |page: &Value| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == org.as_str())
+            .unwrap()["seal"]
+            .clone()
+    };
+    let before = app
+        .get("/api/v1/admin/organizations", &o.admin.access)
+        .await;
+    assert_eq!(seal_of(before.ok()), "none");
+    seal(&app, &o).await;
+    let after = app
+        .get("/api/v1/admin/organizations", &o.admin.access)
+        .await;
+    assert_eq!(seal_of(after.ok()), "certified");
+    let updated = app
+        .patch(
+            &format!("/api/v1/admin/organizations/{org}"),
+            &o.admin.access,
+            json!({"push_summary": true}),
+        )
+        .await;
+    assert_eq!(updated.ok()["seal"], "certified");
 }

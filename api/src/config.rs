@@ -75,6 +75,8 @@ pub struct Settings {
     pub push: PushSettings,
     /// Accept test environments' agency codes outside the QCVN 102 pattern (`vxp.saas.03`).
     pub exchange_allow_test_codes: bool,
+    /// The built admin console, served at `/console`.
+    pub console_dir: PathBuf,
 }
 
 /// An S3-compatible bucket (`S3_BUCKET` set).
@@ -206,6 +208,9 @@ impl Settings {
             tsa_url: var("TSA_URL"),
             tsa_required: parse(&var, "TSA_REQUIRED", "true")?,
             tsa_trust_anchors_file: var("TSA_TRUST_ANCHORS_FILE").map(PathBuf::from),
+            console_dir: var("CONSOLE_DIR")
+                .unwrap_or_else(|| "./api/console/dist".into())
+                .into(),
             data_dir,
         })
     }

@@ -322,7 +322,11 @@ impl Application {
             self.settings.push.reminder_scan,
         );
         background.push(tokio::spawn(reminders.run_until_stopped(stopped)));
-        let app = http::app(self.state, self.settings.max_json_body_bytes);
+        let app = http::app(
+            self.state,
+            self.settings.max_json_body_bytes,
+            self.settings.console_dir.clone(),
+        );
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
             .await;

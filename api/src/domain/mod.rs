@@ -47,7 +47,7 @@ pub mod workflow;
 pub use account::{Locale, NewPassword, PasswordPolicyError, Role, User, Username};
 pub use agency_code::{Abbreviation, CodeKind, OrgCode};
 pub use device::{DeviceInfo, Platform, PushToken};
-pub use organization::{NumberingStyle, OrgTree, Organization};
+pub use organization::{NumberingStyle, OrgTree, Organization, Seal};
 pub use page::{Cursor, PageSize};
 
 /// Why a value from outside was refused; the message is shown to the client as is.

@@ -99,6 +99,17 @@ mod tests {
     }
 }
 
+/// Where an organisation's seal (its signing key in the HSM, added at issuance) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seal {
+    /// No key provisioned.
+    None,
+    /// A key waits for the CA's certificate.
+    Pending,
+    /// The key has its certificate: issuance can seal.
+    Certified,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organization {
     pub id: Uuid,

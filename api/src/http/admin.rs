@@ -1,10 +1,12 @@
 //! `/admin`: organisations, accounts and device sessions, for admins of an organisation and
 //! the organisations below it.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{
-    ApiResponse, Object, OpenApi,
+    ApiResponse, Enum, Object, OpenApi,
     param::{Path, Query},
     payload::Json,
     types::Example,
@@ -19,7 +21,7 @@ use super::{
     types::{NoContent, NumberingStyleDto, RoleDto, SessionList, example_time, redacted_debug},
 };
 use crate::{
-    domain::{Cursor, Organization, PageSize, User},
+    domain::{Cursor, Organization, PageSize, Seal, User},
     services::admin::{self, AdminError, OrganizationInput, Page, UserInput, UserUpdate},
     state::AppState,
 };
@@ -77,11 +79,34 @@ pub struct OrganizationView {
     pub created_at: DateTime<Utc>,
     /// Pushes about its documents show their summary; otherwise only that something waits.
     pub push_summary: bool,
+    pub seal: SealStatus,
 }
 
-impl From<Organization> for OrganizationView {
-    fn from(o: Organization) -> Self {
+/// The organisation's seal, added to what it issues: `none` (no key), `pending` (a key waits
+/// for the CA's certificate) or `certified`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum SealStatus {
+    None,
+    Pending,
+    Certified,
+}
+
+impl From<Seal> for SealStatus {
+    fn from(s: Seal) -> Self {
+        match s {
+            Seal::None => Self::None,
+            Seal::Pending => Self::Pending,
+            Seal::Certified => Self::Certified,
+        }
+    }
+}
+
+impl OrganizationView {
+    fn new(o: Organization, seals: &HashMap<Uuid, Seal>) -> Self {
+        let seal = seals.get(&o.id).copied().unwrap_or(Seal::None).into();
         Self {
+            seal,
             id: o.id,
             code: o.code,
             abbreviation: o.abbreviation,
@@ -105,6 +130,7 @@ impl Example for OrganizationView {
             numbering_style: NumberingStyleDto::Party,
             created_at: example_time(),
             push_summary: false,
+            seal: SealStatus::Certified,
         }
     }
 }
@@ -342,7 +368,11 @@ impl AdminApi {
             numbering_style: body.numbering_style.into(),
         };
         let org = admin::create_organization(&state, &admin, input).await?;
-        Ok(CreatedOrganization::Created(Json(org.into())))
+        // A new organisation has no key yet.
+        Ok(CreatedOrganization::Created(Json(OrganizationView::new(
+            org,
+            &HashMap::new(),
+        ))))
     }
 
     /// List organisations
@@ -366,7 +396,13 @@ impl AdminApi {
         let admin = admin::authorize(&state, caller.0).await?;
         let (cursor, size) = page_args(cursor.0, limit.0)?;
         let page = admin::organizations(&state, &admin, cursor, size).await?;
-        let (items, next_cursor) = page_parts(page);
+        let seals = admin::seals(&state, &page.items).await?;
+        let next_cursor = page.next.map(|c| c.as_str().to_owned());
+        let items = page
+            .items
+            .into_iter()
+            .map(|o| OrganizationView::new(o, &seals))
+            .collect();
         Ok(Json(OrganizationPage { items, next_cursor }))
     }
 
@@ -387,7 +423,8 @@ impl AdminApi {
     ) -> Result<Json<OrganizationView>, Problems<UpdateOrgProblems>> {
         let admin = admin::authorize(&state, caller.0).await?;
         let org = admin::set_push_summary(&state, &admin, id.0, body.0.push_summary).await?;
-        Ok(Json(org.into()))
+        let seals = admin::seals(&state, std::slice::from_ref(&org)).await?;
+        Ok(Json(OrganizationView::new(org, &seals)))
     }
 
     /// Create an account

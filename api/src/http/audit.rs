@@ -1,7 +1,7 @@
 //! `/admin/audit`: the audit trail of an admin's organisations, and the check that the whole
 //! chain is untampered.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json, types::Example};
 use uuid::Uuid;
@@ -172,8 +172,10 @@ impl AuditApi {
     /// Read the audit trail
     ///
     /// Every action on the accounts and documents of the admin's organisations, oldest first:
-    /// who, from which device session and address, when, and what.
+    /// who, from which device session and address, when, and what. The filters combine.
     #[oai(path = "/", method = "get", operation_id = "listAuditEntries")]
+    // poem-openapi takes each query parameter as an argument of its own.
+    #[allow(clippy::too_many_arguments)]
     async fn trail(
         &self,
         state: Data<&AppState>,
@@ -182,6 +184,12 @@ impl AuditApi {
         document_id: Query<Option<Uuid>>,
         /// Only entries by this person.
         actor_id: Query<Option<Uuid>>,
+        /// Only entries of this action.
+        action: Query<Option<AuditAction>>,
+        /// Only entries from this day on, `YYYY-MM-DD`, Vietnam time.
+        from: Query<Option<NaiveDate>>,
+        /// Only entries up to this day, included.
+        to: Query<Option<NaiveDate>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
         /// Page size, 1 to 100 (default 50).
@@ -190,7 +198,14 @@ impl AuditApi {
     ) -> Result<Json<AuditPage>, Problems<AuditProblems>> {
         let admin = admin::authorize(&state, caller.0).await?;
         let (cursor, size) = page_args(cursor.0, limit.0)?;
-        let page = audit::trail(&state, &admin, document_id.0, actor_id.0, cursor, size).await?;
+        let wanted = audit::Wanted {
+            document: document_id.0,
+            actor: actor_id.0,
+            action: action.0,
+            from: from.0,
+            to: to.0,
+        };
+        let page = audit::trail(&state, &admin, wanted, cursor, size).await?;
         let items = page
             .items
             .into_iter()

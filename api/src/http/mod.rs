@@ -6,6 +6,7 @@ mod anchors;
 mod audit;
 mod auth;
 mod batch;
+mod console;
 mod documents;
 mod enums;
 pub mod error;
@@ -25,6 +26,8 @@ mod tabs;
 mod tasks;
 mod types;
 mod upload;
+
+use std::path::PathBuf;
 
 use poem::{Endpoint, EndpointExt, Route, middleware::CatchPanic};
 use poem_openapi::{OpenApiService, Tags};
@@ -132,10 +135,11 @@ fn answer_panic(panic: Box<dyn std::any::Any + Send>) -> error::ApiError {
     )
 }
 
-pub fn app(state: AppState, max_json_body_bytes: usize) -> impl Endpoint {
+pub fn app(state: AppState, max_json_body_bytes: usize, console_dir: PathBuf) -> impl Endpoint {
     let api = api();
     Route::new()
         .at("/openapi.json", api.spec_endpoint())
+        .nest("/console", console::endpoint(console_dir))
         .nest("/docs", api.swagger_ui())
         .nest("/", api)
         .around(idempotency::idempotency)

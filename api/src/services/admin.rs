@@ -2,7 +2,7 @@
 //! own organisation and the ones below it; anything else answers "not found", so ids from
 //! elsewhere reveal nothing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
 use sea_orm::TransactionTrait;
@@ -14,7 +14,7 @@ use crate::{
     auth::Session,
     domain::{
         Abbreviation, Cursor, InvalidInput, NewPassword, NumberingStyle, OrgCode, Organization,
-        PageSize, PasswordPolicyError, Role, User, Username,
+        PageSize, PasswordPolicyError, Role, Seal, User, Username,
         audit::{AuditAction, NewEntry},
     },
     state::AppState,
@@ -196,6 +196,28 @@ pub async fn organizations(
     .await
     .context("listing organisations")?;
     Ok(Page::of(items, size, |o| o.code.clone()))
+}
+
+/// Where the seal of each of `orgs` stands.
+pub async fn seals(
+    state: &AppState,
+    orgs: &[Organization],
+) -> Result<HashMap<Uuid, Seal>, AdminError> {
+    let ids: Vec<Uuid> = orgs.iter().map(|o| o.id).collect();
+    let keys = store::signing::seals(&state.db, &ids)
+        .await
+        .context("reading the seals")?;
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let seal = match keys.get(&id) {
+                None => Seal::None,
+                Some(false) => Seal::Pending,
+                Some(true) => Seal::Certified,
+            };
+            (id, seal)
+        })
+        .collect())
 }
 
 pub struct UserInput {

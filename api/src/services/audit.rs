@@ -3,6 +3,7 @@
 //! their organisations and check that the whole chain is untampered.
 
 use anyhow::Context;
+use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use uuid::Uuid;
 
@@ -14,6 +15,7 @@ use crate::{
     domain::{
         Cursor, InvalidInput, PageSize,
         audit::{Actor, AuditAction, Break, BreakReason, ChainCheck, Entry, NewEntry},
+        numbering::start_of_day,
     },
     state::AppState,
     store::{self, audit::Filter},
@@ -81,13 +83,23 @@ pub async fn record_alone(state: &AppState, entry: NewEntry) -> anyhow::Result<(
     txn.commit().await.context("committing an audit entry")
 }
 
-/// The entries of the admin's organisations, oldest first, optionally about one document or
-/// by one person.
+/// What a reader of the trail narrows it to; every filter is optional and they combine.
+#[derive(Debug, Default)]
+pub struct Wanted {
+    pub document: Option<Uuid>,
+    pub actor: Option<Uuid>,
+    pub action: Option<AuditAction>,
+    /// The first day, Vietnam time.
+    pub from: Option<NaiveDate>,
+    /// The last day, included.
+    pub to: Option<NaiveDate>,
+}
+
+/// The entries of the admin's organisations, oldest first, narrowed as asked.
 pub async fn trail(
     state: &AppState,
     admin: &Admin,
-    document: Option<Uuid>,
-    actor: Option<Uuid>,
+    wanted: Wanted,
     cursor: Option<Cursor>,
     size: PageSize,
 ) -> Result<Page<Entry>, AdminError> {
@@ -98,10 +110,18 @@ pub async fn trail(
             .map_err(|_| InvalidInput::new("cursor", "is not a cursor from this API"))?,
         None => 0,
     };
+    if let (Some(from), Some(to)) = (wanted.from, wanted.to)
+        && from > to
+    {
+        return Err(InvalidInput::new("from", "must not be after `to`").into());
+    }
     let filter = Filter {
         organizations: Some(admin.scope().iter().copied().collect()),
-        document,
-        actor,
+        document: wanted.document,
+        actor: wanted.actor,
+        action: wanted.action,
+        since: wanted.from.map(start_of_day),
+        before: wanted.to.and_then(|d| d.succ_opt()).map(start_of_day),
     };
     let items = store::audit::page(&state.db, &filter, after, size.get())
         .await

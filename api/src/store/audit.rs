@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domain::audit::{Entry, GENESIS, NewEntry, stored_time};
+use crate::domain::audit::{AuditAction, Entry, GENESIS, NewEntry, stored_time};
 
 pub async fn append(
     db: &impl ConnectionTrait,
@@ -136,6 +136,11 @@ pub struct Filter {
     pub organizations: Option<Vec<Uuid>>,
     pub document: Option<Uuid>,
     pub actor: Option<Uuid>,
+    pub action: Option<AuditAction>,
+    /// Entries at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    /// Entries before this instant.
+    pub before: Option<DateTime<Utc>>,
 }
 
 /// Up to `limit` entries after `after` (by number), oldest first.
@@ -157,6 +162,15 @@ pub async fn page(
     }
     if let Some(actor) = filter.actor {
         query = query.filter(audit_log::Column::ActorId.eq(actor));
+    }
+    if let Some(action) = filter.action {
+        query = query.filter(audit_log::Column::Action.eq(action.as_str()));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(audit_log::Column::At.gte(since));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(audit_log::Column::At.lt(before));
     }
     Ok(query.all(db).await?.into_iter().map(to_domain).collect())
 }

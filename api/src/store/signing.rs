@@ -1,10 +1,12 @@
 //! Signing credentials, PINs, signing requests and the signatures made.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use entity::{signature, signing_credential, signing_pin, signing_request};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    ExprTrait, QueryFilter, QueryOrder, sea_query::Expr,
+    ExprTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -74,6 +76,25 @@ pub async fn current_credential(
         .await?
         .map(credential_to_domain)
         .transpose()
+}
+
+/// For each of `orgs` with a seal key: whether its newest key has its certificate.
+pub async fn seals(db: &impl ConnectionTrait, orgs: &[Uuid]) -> Result<HashMap<Uuid, bool>, DbErr> {
+    let rows: Vec<(Option<Uuid>, Option<String>)> = signing_credential::Entity::find()
+        .filter(signing_credential::Column::OrganizationId.is_in(orgs.iter().copied()))
+        .order_by_asc(signing_credential::Column::CreatedAt)
+        .order_by_asc(signing_credential::Column::Id)
+        .select_only()
+        .column(signing_credential::Column::OrganizationId)
+        .column(signing_credential::Column::CertificatePem)
+        .into_tuple()
+        .all(db)
+        .await?;
+    // Oldest first, so each organisation ends with its newest key's state.
+    Ok(rows
+        .into_iter()
+        .filter_map(|(org, cert)| Some((org?, cert.is_some())))
+        .collect())
 }
 
 pub async fn set_certificate(
