@@ -93,7 +93,8 @@ def main(base, logins_file, pyhanko):
     with open(logins_file, encoding="utf-8") as f:
         for line in f:
             role, username, password = line.split()
-            passwords[role] = (username, password)
+            # The first account of each role (the demo lists a second leader, who signs its decision).
+            passwords.setdefault(role, (username, password))
 
     def session(role):
         username, password = passwords[role]

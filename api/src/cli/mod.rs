@@ -1,5 +1,7 @@
 //! The `api` subcommands that prepare data: `create-admin` and `demo`.
 
+mod demo_day;
+
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
@@ -139,7 +141,7 @@ const DEMO_CODE: &str = "000.00.00.A99";
 /// (never in the repository), and prints them on every start.
 pub async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     let db = startup::database(settings, true).await?;
-    let logins = settings.data_dir.join("demo-logins.txt");
+    let logins_file = settings.data_dir.join("demo-logins.txt");
     let code = OrgCode::parse(DEMO_CODE, false)?;
     // A data directory seeded before agency codes holds the demo under the local code `DEMO`.
     let legacy = OrgCode::parse("DEMO", false)?;
@@ -172,6 +174,12 @@ pub async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
                 "Phó Bí thư Tỉnh ủy",
                 Role::Leader,
             ),
+            (
+                demo_day::SECRETARY,
+                "Lê Minh Châu",
+                "Bí thư Tỉnh ủy",
+                Role::Leader,
+            ),
             ("demo.clerk", "Lê Thị Bình", "Văn thư", Role::Clerk),
             (
                 "demo.specialist",
@@ -181,6 +189,7 @@ pub async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
             ),
         ];
         let mut text = String::new();
+        let mut logins = Vec::new();
         for (username, full_name, title, role) in people {
             let password: String = rand::thread_rng()
                 .sample_iter(&Alphanumeric)
@@ -205,15 +214,27 @@ pub async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
                 "{:<10} {username:<16} {password}\n",
                 role.as_str()
             ));
+            logins.push(demo_day::Login {
+                role: role.as_str(),
+                username: username.to_owned(),
+                password,
+            });
         }
-        write_private(&logins, &text)?;
+        write_private(&logins_file, &text)?;
+        let day = demo_day::seed(settings, &logins)
+            .await
+            .context("seeding the demo's day of work")?;
+        println!("\nThe demo's day of work:");
+        for line in day {
+            println!("  - {line}");
+        }
     }
-    let text = std::fs::read_to_string(&logins)
-        .with_context(|| format!("reading the demo logins from {}", logins.display()))?;
+    let text = std::fs::read_to_string(&logins_file)
+        .with_context(|| format!("reading the demo logins from {}", logins_file.display()))?;
     let url = settings.public_url();
     println!(
-        "\nVanban demo\n  API docs: {url}/docs\n  spec:     {url}/openapi.json\n  logins (role, username, password; also in {}):",
-        logins.display()
+        "\nVanban demo\n  console:  {url}/console/\n  API docs: {url}/docs\n  spec:     {url}/openapi.json\n  logins (role, username, password; also in {}):",
+        logins_file.display()
     );
     for line in text.lines() {
         println!("    {line}");
