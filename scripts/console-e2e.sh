@@ -13,7 +13,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$repo_root"
 
 ensure_redis
-apt_install chromium
+# The browser, and the SQLite client the test tampers with the audit trail through.
+apt_install chromium sqlite3
 "$repo_root/scripts/console"
 
 VANBAN_API_BIN="${VANBAN_API_BIN:-$CARGO_TARGET_DIR/debug/api}"
@@ -35,4 +36,5 @@ server_pid=$!
 wait_for_server "$base" "$server_pid"
 
 log "driving the console in Chromium"
-(cd api/console && node e2e/console.e2e.mjs "$base" "$DATA_DIR/demo-logins.txt" "$out")
+(cd api/console && node e2e/console.e2e.mjs "$base" "$DATA_DIR/demo-logins.txt" "$out" \
+  "$DATA_DIR/vanban.db")

@@ -3,18 +3,20 @@
 // the API, signs it out, and the phone's next request is 401 session_revoked; the audit view
 // shows the revocation and verifies the chain; the report draws its charts; the pages hold at
 // tablet width and in English; a session the server ends sends the admin back to sign-in.
-// Any console error in the browser fails the test. Screenshots go to OUT_DIR.
+// An audit entry altered in the database behind the server's back is the one "verify"
+// highlights. Any console error in the browser fails the test. Screenshots go to OUT_DIR.
 //
-// Usage: node e2e/console.e2e.mjs BASE_URL DEMO_LOGINS_FILE OUT_DIR
+// Usage: node e2e/console.e2e.mjs BASE_URL DEMO_LOGINS_FILE OUT_DIR SQLITE_DB
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [base, loginsFile, outDir] = process.argv.slice(2);
-if (!base || !loginsFile || !outDir) {
-  console.error('usage: console.e2e.mjs BASE_URL DEMO_LOGINS_FILE OUT_DIR');
+const [base, loginsFile, outDir, database] = process.argv.slice(2);
+if (!base || !loginsFile || !outDir || !database) {
+  console.error('usage: console.e2e.mjs BASE_URL DEMO_LOGINS_FILE OUT_DIR SQLITE_DB');
   process.exit(2);
 }
 mkdirSync(outDir, { recursive: true });
@@ -193,6 +195,17 @@ try {
   await shot('english-people');
   noErrors();
 
+  step = 'a tampered entry';
+  execFileSync('sqlite3', [database, "UPDATE audit_log SET ip = '10.66.0.1' WHERE seq = 5"]);
+  await page.getByTestId('nav-audit').click();
+  await page.getByTestId('verify').click();
+  await page.getByTestId('broken').waitFor();
+  assert.match(await page.getByTestId('broken').textContent(), /#5 \(altered\)/);
+  await page.locator('tr.broken[data-seq="5"]').waitFor();
+  assert.equal(await page.locator('tr.broken').count(), 1, 'only the first broken entry is highlighted');
+  await shot('audit-broken');
+  noErrors();
+
   step = 'the session ends';
   const other = await api('POST', '/api/v1/auth/login', null, {
     username: admin.username,
@@ -203,7 +216,7 @@ try {
   const me = await api('GET', '/api/v1/me', other.body.access_token);
   const everywhere = await api('DELETE', `/api/v1/admin/users/${me.body.id}/sessions`, other.body.access_token);
   assert.equal(everywhere.status, 200, JSON.stringify(everywhere.body));
-  await page.getByTestId('nav-audit').click();
+  await page.getByTestId('nav-people').click();
   await page.getByTestId('sign-in').waitFor();
   await page.getByTestId('problem').waitFor();
   await shot('session-ended');
