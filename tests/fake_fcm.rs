@@ -23,6 +23,8 @@ use poem::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::helpers::openssl;
+
 const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
 
 /// How the fake answers the next send.
@@ -67,18 +69,6 @@ impl FakeFcm {
         let dir = std::env::temp_dir().join(format!("vanban-fcm-{}", Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let key = dir.join("key.pem");
-        let openssl = |args: &[&str]| {
-            let out = std::process::Command::new("openssl")
-                .args(args)
-                .output()
-                .expect("openssl runs");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            out.stdout
-        };
         let key_arg = key.to_str().unwrap();
         openssl(&[
             "genpkey",

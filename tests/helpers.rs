@@ -712,6 +712,20 @@ pub async fn reply(resp: reqwest::Response) -> Reply {
     }
 }
 
+/// Runs the `openssl` command line with `args`: its standard output.
+pub fn openssl(args: &[&str]) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// A small, valid one-page PDF whose content stream shows `text`.
 pub fn pdf(text: &str) -> Vec<u8> {
     pdf_with(text, 0)

@@ -13,6 +13,8 @@ pub struct Model {
     pub organization_id: Uuid,
     pub credential_id: Uuid,
     pub signed_at: DateTimeUtc,
+    /// It carries an RFC 3161 timestamp (PAdES B-T).
+    pub timestamped: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -31,6 +31,7 @@ mod m20261201_500002_add_task_read_at;
 mod m20261201_500003_index_documents_author;
 mod m20261201_500004_index_tasks_decided;
 mod m20261201_600001_add_credential_image;
+mod m20261201_600002_add_signature_timestamped;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_500003_index_documents_author::Migration),
             Box::new(m20261201_500004_index_tasks_decided::Migration),
             Box::new(m20261201_600001_add_credential_image::Migration),
+            Box::new(m20261201_600002_add_signature_timestamped::Migration),
         ]
     }
 }

@@ -32,7 +32,7 @@ use crate::{
         flow::FlowError, me::MeError, people::PeopleError, signing::SigningError, urge::UrgeError,
         workflow::WorkflowServiceError,
     },
-    signing::{HsmError, images::ImageError, pades::PadesError},
+    signing::{HsmError, images::ImageError, pades::PadesError, tsa},
 };
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -125,6 +125,7 @@ error_codes! {
     UrgedTooSoon => 429, "urged_too_soon", "This task was urged a moment ago; try again later";
     InternalError => 500, "internal_error", "Something went wrong on our side";
     HsmUnavailable => 503, "hsm_unavailable", "The signing HSM is not available; try again later";
+    TsaUnavailable => 503, "tsa_unavailable", "The time-stamping authority did not give a timestamp; nothing was signed, try again later";
     Busy => 503, "busy", "Too many password checks are waiting; try again in a moment";
     SessionStoreUnavailable => 503, "session_store_unavailable", "The session store is not reachable; try again later";
 }
@@ -435,6 +436,13 @@ impl From<SigningError> for ApiError {
                 ErrorCode::HsmUnavailable
             }
             SigningError::Hsm(e) => return ApiError::unexpected(&anyhow::Error::new(e)),
+            SigningError::Tsa(_) => {
+                tracing::error!(error = %detail, "time-stamping authority unavailable");
+                return ApiError {
+                    retry_after: Some(tsa::RETRY_AFTER.as_secs()),
+                    ..ApiError::new(ErrorCode::TsaUnavailable, detail)
+                };
+            }
             SigningError::Unexpected(e) => return ApiError::unexpected(&e),
         };
         ApiError::new(code, detail)

@@ -35,7 +35,7 @@ problem_set!(ProvisionProblems: authenticated, InvalidRequest, ValidationFailed,
 problem_set!(CertificateProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, SigningCredentialMissing, CertificateRefused, HsmUnavailable);
 problem_set!(PinProblems: authenticated, InvalidRequest, ValidationFailed, CurrentPasswordIncorrect, CurrentPinRequired, SigningPinInvalid, SigningLocked, SigningPinNotSet, TooManyAttempts, Busy);
 problem_set!(RequestProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SigningCredentialMissing, FileReplaced, PdfNotSignable, PdfTooComplex, IdempotencyKeyInUse, IdempotencyKeyReused);
-problem_set!(ConfirmProblems: authenticated, InvalidRequest, ValidationFailed, SigningPinInvalid, SigningLocked, NotFound, NotYourTask, TaskAlreadyDecided, SigningPinNotSet, SigningCredentialMissing, FileReplaced, SigningDigestMismatch, SigningRequestExpired, PdfNotSignable, PdfTooComplex, HsmUnavailable, Busy, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(ConfirmProblems: authenticated, InvalidRequest, ValidationFailed, SigningPinInvalid, SigningLocked, NotFound, NotYourTask, TaskAlreadyDecided, SigningPinNotSet, SigningCredentialMissing, FileReplaced, SigningDigestMismatch, SigningRequestExpired, PdfNotSignable, PdfTooComplex, HsmUnavailable, TsaUnavailable, Busy, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(AnchorProblems: authenticated);
 problem_set!(OwnImageProblems: authenticated, InvalidRequest, UnsupportedMediaType, SigningCredentialMissing, PayloadTooLarge, ImageNotPng, ImageOpaque, ImageWrongSize);
 problem_set!(ImageProblems: authenticated, InvalidRequest, UnsupportedMediaType, Forbidden, NotFound, SigningCredentialMissing, OrganizationSealMissing, PayloadTooLarge, ImageNotPng, ImageOpaque, ImageWrongSize);
@@ -402,6 +402,10 @@ pub struct SignedView {
     /// The new, signed version of the file.
     pub file_id: Uuid,
     pub signed_at: DateTime<Utc>,
+    /// The signature carries a trusted timestamp (PAdES B-T). False when no time-stamping
+    /// authority is configured, or when it was down and `TSA_REQUIRED=false` let the signature
+    /// be made without one (B-B).
+    pub timestamped: bool,
 }
 
 impl From<Signed> for SignedView {
@@ -412,6 +416,7 @@ impl From<Signed> for SignedView {
             document_id: s.signature.document_id,
             file_id: s.signature.file_id,
             signed_at: s.signature.signed_at,
+            timestamped: s.signature.timestamped,
         }
     }
 }
@@ -424,6 +429,7 @@ impl Example for SignedView {
             document_id: Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0001),
             file_id: Uuid::from_u128(0xf11e_0000_0000_7000_8000_0000_0000_0002),
             signed_at: example_time(),
+            timestamped: true,
         }
     }
 }
@@ -461,6 +467,9 @@ pub enum SignatureProblemCode {
     CertificateNotValid,
     /// Something other than a later signature changed the document after this signature.
     ModifiedAfterSigning,
+    /// The signature's timestamp is not over this signature, its signature does not verify, or
+    /// its authority's certificate does not chain to a trust anchor.
+    TimestampInvalid,
 }
 
 impl From<ProblemKind> for SignatureProblemCode {
@@ -473,6 +482,7 @@ impl From<ProblemKind> for SignatureProblemCode {
             ProblemKind::Untrusted => Self::Untrusted,
             ProblemKind::CertificateNotValid => Self::CertificateNotValid,
             ProblemKind::ModifiedAfterSigning => Self::ModifiedAfterSigning,
+            ProblemKind::TimestampInvalid => Self::TimestampInvalid,
         }
     }
 }
@@ -484,6 +494,18 @@ pub struct SignatureProblemView {
     pub code: SignatureProblemCode,
     /// What failed, in a sentence to show.
     pub message: String,
+}
+
+/// The trusted time on a signature (an RFC 3161 signature timestamp, PAdES B-T).
+#[derive(Debug, Object)]
+#[oai(rename = "SignatureTimestamp")]
+pub struct TimestampView {
+    /// When the time-stamping authority saw the signature: the signature existed then. The
+    /// certificates are checked at this time rather than at the signer's own claim.
+    pub time: DateTime<Utc>,
+    /// The authority's certificate subject (RFC 4514).
+    #[oai(skip_serializing_if_is_none)]
+    pub authority: Option<String>,
 }
 
 /// One signature of a PDF, as checked by this server.
@@ -511,6 +533,10 @@ pub struct SignatureCheckView {
     /// Whether it covers every byte of the file; an earlier signature does not cover the later
     /// signatures appended after it, which leaves it valid.
     pub covers_whole_file: bool,
+    /// The signature's timestamp, when it carries one; checked (`timestamp_invalid` in
+    /// `problems` when it does not hold).
+    #[oai(skip_serializing_if_is_none)]
+    pub timestamp: Option<TimestampView>,
     /// The document was changed after this signature by something other than a later
     /// signature (a page added or redrawn, an annotation...): show it as "modified after
     /// signing". Also listed in `problems` as `modified_after_signing`.
@@ -536,6 +562,10 @@ impl From<Verdict> for SignatureCheckView {
             reason: v.found.reason,
             location: v.found.location,
             covers_whole_file: v.covers_whole_file,
+            timestamp: v.timestamp.map(|t| TimestampView {
+                time: t.time,
+                authority: t.authority,
+            }),
             problems: v
                 .problems
                 .into_iter()
@@ -585,6 +615,10 @@ impl Example for SignatureChecks {
                 reason: Some("Ký ban hành".to_owned()),
                 location: Some("Đà Lạt".to_owned()),
                 covers_whole_file: true,
+                timestamp: Some(TimestampView {
+                    time: example_time(),
+                    authority: Some("CN=TSA,O=Ban Cơ yếu Chính phủ".to_owned()),
+                }),
                 modified_after_signing: false,
                 valid: true,
                 problems: Vec::new(),

@@ -38,7 +38,7 @@ problem_set!(SubmitProblems: authenticated, InvalidRequest, ValidationFailed, No
 problem_set!(DecideProblems: authenticated, InvalidRequest, ValidationFailed, NotFound, NotYourTask, NotYourTurn, TaskAlreadyDecided, NotForThisTask, SignatureRequired, CommentRequired, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(UrgeProblems: authenticated, NotFound, NotTheAssigner, TaskAlreadyDecided, UrgedTooSoon);
 problem_set!(InboxProblems: authenticated, InvalidRequest, ValidationFailed);
-problem_set!(IssueProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, OrganizationSealMissing, PdfNotSignable, PdfTooComplex, HsmUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(IssueProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, OrganizationSealMissing, PdfNotSignable, PdfTooComplex, HsmUnavailable, TsaUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(RegisterProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
 
 /// What a step of a chain asks: `review` (xem xét, ký nháy) or `sign` (ký ban hành, last
@@ -441,6 +441,10 @@ pub struct IssuedDocument {
     pub symbol: String,
     /// Ngày ban hành, Vietnam time.
     pub issued_on: NaiveDate,
+    /// The seal carries a trusted timestamp (PAdES B-T). False when no time-stamping authority
+    /// is configured, or when it was down and `TSA_REQUIRED=false` let the seal be made
+    /// without one (B-B).
+    pub timestamped: bool,
 }
 
 impl Example for IssuedDocument {
@@ -451,6 +455,7 @@ impl Example for IssuedDocument {
             number: 1945,
             symbol: "1945-QĐ/TU".to_owned(),
             issued_on: example_time().date_naive(),
+            timestamped: true,
         }
     }
 }
@@ -624,6 +629,7 @@ impl TasksApi {
             number: issued.number,
             symbol: issued.symbol,
             issued_on: issued.issued_on,
+            timestamped: issued.timestamped,
         }))
     }
 

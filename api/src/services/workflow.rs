@@ -191,7 +191,7 @@ pub async fn issue(
     .map_err(|e| WorkflowServiceError::Seal(Box::new(e)))?;
     let entry = entry(who, AuditAction::Issued, &document)
         .detail("symbol", symbol.as_str())
-        .detail("seal_signature_id", seal.to_string());
+        .detail("seal_signature_id", seal.id.to_string());
     let queued = apply(state, &txn, &document, &transition, None, entry, &pushes).await?;
     txn.commit().await.context("committing the issuance")?;
     state.push.queued(queued);
@@ -201,6 +201,7 @@ pub async fn issue(
         number,
         symbol,
         issued_on,
+        timestamped: seal.timestamped,
     })
 }
 
@@ -227,6 +228,8 @@ pub struct Issued {
     pub number: i32,
     pub symbol: String,
     pub issued_on: chrono::NaiveDate,
+    /// The seal carries a trusted timestamp (PAdES B-T).
+    pub timestamped: bool,
 }
 
 /// The caller as a clerk, and a document of their own organisation going `direction`.

@@ -3,12 +3,17 @@
 //! matches the signed bytes, the CMS signature verifies with the signer's certificate, the
 //! certificate chains through CAs to a trust anchor and was valid at the claimed signing time
 //! ([`chain`](super::chain)), and nothing but later signatures changed the document after the
-//! revision it signed ([`revisions`](super::revisions)). Each failed check is a [`Problem`]
-//! with a kind a client can act on and a sentence it can show; checks added later (time-stamps)
-//! add kinds and problems, not new shapes.
+//! revision it signed ([`revisions`](super::revisions)). A signature timestamp (RFC 3161) is
+//! checked too: over this signature's value, signed by its authority, whose certificate chains
+//! to a trust anchor; its time is then the one certificates must be valid at. Each failed check
+//! is a [`Problem`] with a kind a client can act on and a sentence it can show.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use cms::{cert::CertificateChoices, signed_data::SignerIdentifier};
+use cms::{
+    cert::CertificateChoices,
+    content_info::ContentInfo,
+    signed_data::{SignedData, SignerIdentifier, SignerInfo},
+};
 use der::{Encode, asn1::OctetString};
 use lopdf::{Document, Object, xref::XrefRecovery};
 use serde::{Deserialize, Serialize};
@@ -17,9 +22,10 @@ use x509_cert::Certificate;
 
 use super::{
     chain::{check_path, verify_with},
-    cms::ID_MESSAGE_DIGEST,
+    cms::{ID_MESSAGE_DIGEST, ID_SHA256},
     pades::PadesError,
     revisions::unexplained_change,
+    tsa::{token_of, tst_info},
 };
 use crate::files::pdf_limits;
 
@@ -48,6 +54,7 @@ pub enum ProblemKind {
     Untrusted,
     CertificateNotValid,
     ModifiedAfterSigning,
+    TimestampInvalid,
 }
 
 /// One failed check.
@@ -66,6 +73,14 @@ impl Problem {
     }
 }
 
+/// A signature timestamp as its token states it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Timestamp {
+    pub time: DateTime<Utc>,
+    /// The authority's certificate subject (RFC 4514), when its certificate is in the token.
+    pub authority: Option<String>,
+}
+
 /// The outcome for one signature: valid when `problems` is empty.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Verdict {
@@ -75,6 +90,9 @@ pub struct Verdict {
     /// Whether the signature covers every byte of the file; an earlier signature does not
     /// cover the later signatures appended after it, which does not make it invalid.
     pub covers_whole_file: bool,
+    /// The RFC 3161 timestamp on the signature, if any; a problem says when it does not hold.
+    #[serde(default)]
+    pub timestamp: Option<Timestamp>,
     pub problems: Vec<Problem>,
 }
 
@@ -106,6 +124,7 @@ pub fn verify_pdf(pdf: &[u8], anchors: &[Certificate]) -> Result<Vec<Verdict>, P
                 signer_subject: None,
                 signer_serial: None,
                 covers_whole_file: false,
+                timestamp: None,
                 problems: Vec::new(),
             };
             if damaged {
@@ -229,26 +248,13 @@ fn check(
         .iter()
         .next()
         .ok_or_else(|| malformed("the CMS holds no signer".into()))?;
-    let certificates: Vec<Certificate> = signed_data
-        .certificates
-        .iter()
-        .flat_map(|set| set.0.iter())
-        .filter_map(|c| match c {
-            CertificateChoices::Certificate(c) => Some(c.clone()),
-            CertificateChoices::Other(_) => None,
-        })
-        .collect();
-    let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer_info.sid else {
+    let certificates = certificates_of(&signed_data);
+    if !matches!(signer_info.sid, SignerIdentifier::IssuerAndSerialNumber(_)) {
         return Err(malformed(
             "the signer is not named by issuer and serial number".into(),
         ));
-    };
-    let signer = certificates
-        .iter()
-        .find(|c| {
-            c.tbs_certificate.issuer == sid.issuer
-                && c.tbs_certificate.serial_number == sid.serial_number
-        })
+    }
+    let signer = signer_of(signer_info, &certificates)
         .ok_or_else(|| malformed("the signer's certificate is not in the signature".into()))?;
     verdict.signer_subject = Some(signer.tbs_certificate.subject.to_string());
     verdict.signer_serial = Some(hex::encode(signer.tbs_certificate.serial_number.as_bytes()));
@@ -278,14 +284,152 @@ fn check(
             "the CMS signature does not verify with the signer's certificate",
         );
     }
-    let at = verdict
+    let claimed_time = verdict
         .found
         .signing_time
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    // A trusted time replaces the signer's own claim.
+    let at = match token_of(signer_info) {
+        None => claimed_time,
+        Some(token) => {
+            let signature = signer_info.signature.as_bytes();
+            let (timestamp, problem) = match token {
+                Ok(token) => check_timestamp(&token, signature, anchors),
+                Err(e) => (
+                    None,
+                    Some(Problem::new(
+                        ProblemKind::TimestampInvalid,
+                        format!("the timestamp is not a CMS SignedData: {e}"),
+                    )),
+                ),
+            };
+            let trusted = problem.is_none();
+            verdict.problems.extend(problem);
+            verdict.timestamp = timestamp;
+            match &verdict.timestamp {
+                Some(t) if trusted => t.time,
+                _ => claimed_time,
+            }
+        }
+    };
     if let Err(problem) = check_path(signer, &certificates, anchors, at) {
         verdict.problems.push(problem);
     }
     Ok(())
+}
+
+/// The timestamp `token` states, and why it does not hold if it does not: it must be over
+/// `signature` (SHA-256), its CMS signature must verify with the authority's certificate, and
+/// that certificate must chain to a trust anchor and be valid at the stated time.
+fn check_timestamp(
+    token: &ContentInfo,
+    signature: &[u8],
+    anchors: &[Certificate],
+) -> (Option<Timestamp>, Option<Problem>) {
+    let invalid = |message: String| Problem::new(ProblemKind::TimestampInvalid, message);
+    let info = match tst_info(token) {
+        Ok(info) => info,
+        Err(e) => {
+            return (
+                None,
+                Some(invalid(format!(
+                    "the timestamp is not an RFC 3161 token: {e}"
+                ))),
+            );
+        }
+    };
+    let seconds = info.gen_time.to_unix_duration();
+    let time = DateTime::<Utc>::from_timestamp(
+        i64::try_from(seconds.as_secs()).unwrap_or(i64::MAX),
+        seconds.subsec_nanos(),
+    )
+    .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let mut timestamp = Timestamp {
+        time,
+        authority: None,
+    };
+    let mut checks = || -> Result<(), Problem> {
+        let imprint = &info.message_imprint;
+        if imprint.hash_algorithm.oid != ID_SHA256
+            || imprint.hashed_message.as_bytes() != &Sha256::digest(signature)[..]
+        {
+            return Err(invalid(
+                "the timestamp is not over this signature (message imprint mismatch)".into(),
+            ));
+        }
+        let malformed = |e: der::Error| invalid(format!("the timestamp cannot be read: {e}"));
+        let signed: SignedData = token.content.decode_as().map_err(malformed)?;
+        let certificates = certificates_of(&signed);
+        let signer_info = signed
+            .signer_infos
+            .0
+            .iter()
+            .next()
+            .ok_or_else(|| invalid("the timestamp holds no signer".into()))?;
+        let authority = signer_of(signer_info, &certificates).ok_or_else(|| {
+            invalid("the time-stamping authority's certificate is not in the timestamp".into())
+        })?;
+        timestamp.authority = Some(authority.tbs_certificate.subject.to_string());
+        let content = signed
+            .encap_content_info
+            .econtent
+            .as_ref()
+            .ok_or_else(|| invalid("the timestamp has no content".into()))?
+            .decode_as::<OctetString>()
+            .map_err(malformed)?;
+        let digest = super::cms::signed_attribute(signer_info, ID_MESSAGE_DIGEST)
+            .and_then(|a| a.decode_as::<OctetString>().ok());
+        let signed_attrs = signer_info
+            .signed_attrs
+            .as_ref()
+            .map(Encode::to_der)
+            .transpose()
+            .map_err(malformed)?;
+        let verifies = match (digest, signed_attrs) {
+            (Some(digest), Some(attrs)) => {
+                digest.as_bytes() == &Sha256::digest(content.as_bytes())[..]
+                    && verify_with(
+                        &authority.tbs_certificate.subject_public_key_info,
+                        &attrs,
+                        signer_info.signature.as_bytes(),
+                    )
+            }
+            _ => false,
+        };
+        if !verifies {
+            return Err(invalid(
+                "the timestamp's signature does not verify with the authority's certificate".into(),
+            ));
+        }
+        check_path(authority, &certificates, anchors, time)
+            .map_err(|p| invalid(format!("the time-stamping authority: {}", p.message)))
+    };
+    let problem = checks().err();
+    (Some(timestamp), problem)
+}
+
+/// The certificates a CMS SignedData carries.
+fn certificates_of(signed: &SignedData) -> Vec<Certificate> {
+    signed
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|c| match c {
+            CertificateChoices::Certificate(c) => Some(c.clone()),
+            CertificateChoices::Other(_) => None,
+        })
+        .collect()
+}
+
+/// The certificate of `signer` among `certificates`, named by issuer and serial number.
+fn signer_of<'a>(signer: &SignerInfo, certificates: &'a [Certificate]) -> Option<&'a Certificate> {
+    let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
+        return None;
+    };
+    certificates.iter().find(|c| {
+        c.tbs_certificate.issuer == sid.issuer
+            && c.tbs_certificate.serial_number == sid.serial_number
+    })
 }
 
 /// Whether `gap` is exactly a PDF hex string (`<` hex digits `>`) holding `contents`.

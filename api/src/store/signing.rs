@@ -370,6 +370,8 @@ pub struct SignatureRecord {
     pub organization_id: Uuid,
     pub credential_id: Uuid,
     pub signed_at: DateTime<Utc>,
+    /// It carries a trusted timestamp (PAdES B-T).
+    pub timestamped: bool,
 }
 
 pub async fn insert_signature(db: &impl ConnectionTrait, s: &SignatureRecord) -> Result<(), DbErr> {
@@ -382,6 +384,7 @@ pub async fn insert_signature(db: &impl ConnectionTrait, s: &SignatureRecord) ->
         organization_id: Set(s.organization_id),
         credential_id: Set(s.credential_id),
         signed_at: Set(s.signed_at),
+        timestamped: Set(s.timestamped),
     }
     .insert(db)
     .await?;
@@ -428,5 +431,6 @@ fn signature_record(m: signature::Model) -> Result<SignatureRecord, DbErr> {
         organization_id: m.organization_id,
         credential_id: m.credential_id,
         signed_at: m.signed_at,
+        timestamped: m.timestamped,
     })
 }

@@ -235,7 +235,7 @@ async fn sign_request(
         title: user.title.clone(),
         position: request.position,
     };
-    let stored = sign_file(state, &file, &signer, info, Some(look)).await?;
+    let signed = sign_file(state, &file, &signer, info, Some(look)).await?;
 
     let signature_id = Uuid::now_v7();
     let pushes = devices(state, &transition).await?;
@@ -248,7 +248,7 @@ async fn sign_request(
     {
         return Err(workflow::WorkflowError::AlreadyDecided.into());
     }
-    let new_file = signed_version(&txn, &file, &stored, user.id, now).await?;
+    let new_file = signed_version(&txn, &file, &signed.stored, user.id, now).await?;
     let signature = SignatureRecord {
         id: signature_id,
         document_id: document.id,
@@ -258,6 +258,7 @@ async fn sign_request(
         organization_id: user.organization_id,
         credential_id: credential.id,
         signed_at: now,
+        timestamped: signed.timestamped,
     };
     store::signing::insert_signature(&txn, &signature)
         .await

@@ -41,6 +41,7 @@ use crate::{
         cms::{self, CmsError, SignerCredential},
         images::ImageError,
         pades::{self, PadesError, SignatureInfo},
+        tsa::{self, Tsa, TsaError},
     },
     state::AppState,
     store::{self, signing::Credential},
@@ -90,6 +91,8 @@ pub enum SigningError {
     Pdf(#[from] PadesError),
     #[error(transparent)]
     Hsm(#[from] HsmError),
+    #[error(transparent)]
+    Tsa(TsaError),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -174,15 +177,23 @@ pub(super) async fn signed_version(
         .context("recording the signed file")?)
 }
 
-/// Signs one stored PDF: returns the stored signed bytes. Nothing references them until the
-/// caller's transaction commits; content addressing makes an unreferenced copy harmless.
+/// A signed PDF, stored.
+pub(super) struct SignedFile {
+    pub stored: StoredFile,
+    /// It carries a trusted timestamp (PAdES B-T).
+    pub timestamped: bool,
+}
+
+/// Signs one stored PDF, showing `look`, with a timestamp when an authority is configured:
+/// returns the stored signed bytes. Nothing references them until the caller's transaction
+/// commits; content addressing makes an unreferenced copy harmless.
 pub(super) async fn sign_file(
     state: &AppState,
     file: &DocumentFile,
     signer: &SignerCredential,
     info: SignatureInfo,
     look: Option<Look>,
-) -> Result<StoredFile, SigningError> {
+) -> Result<SignedFile, SigningError> {
     let bytes = read_file(state, file).await?;
     let pinned = file.sha256.clone();
     let font = state.signing.font.clone();
@@ -198,12 +209,33 @@ pub(super) async fn sign_file(
     .await
     .context("preparing the PDF")??;
     let cms = cms::sign_detached(state.signing.hsm.as_ref(), signer, prepared.digest()).await?;
+    let (cms, timestamped) = match &state.signing.tsa {
+        None => (cms, false),
+        Some(tsa) => match timestamped(tsa, &cms).await {
+            Ok(stamped) => (stamped, true),
+            Err(e) if tsa.required => return Err(SigningError::Tsa(e)),
+            Err(e) => {
+                tracing::warn!(error = %e, "signed without a timestamp: TSA_REQUIRED is false");
+                (cms, false)
+            }
+        },
+    };
     let signed = prepared.finish(&cms)?;
-    Ok(state
+    let stored = state
         .files
         .put(Box::pin(Cursor::new(signed)), u64::MAX)
         .await
-        .context("storing the signed file")?)
+        .context("storing the signed file")?;
+    Ok(SignedFile {
+        stored,
+        timestamped,
+    })
+}
+
+/// `cms` with the authority's timestamp over its signature value.
+async fn timestamped(tsa: &Tsa, cms: &[u8]) -> Result<Vec<u8>, TsaError> {
+    let token = tsa.timestamp(&tsa::signature_value(cms)?).await?;
+    Ok(tsa::with_timestamp(cms, &token)?)
 }
 
 pub(super) async fn read_file(

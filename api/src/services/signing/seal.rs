@@ -29,7 +29,7 @@ pub(crate) async fn seal(
     organization_name: &str,
     symbol: &str,
     now: DateTime<Utc>,
-) -> Result<Uuid, SigningError> {
+) -> Result<SignatureRecord, SigningError> {
     let owner = Owner::Organization(document.organization_id);
     let credential = store::signing::current_credential(txn, owner)
         .await
@@ -72,8 +72,8 @@ pub(crate) async fn seal(
             location: None,
             signing_time: now,
         };
-        let stored = sign_file(state, &file, &signer, info, look).await?;
-        let new_file = signed_version(txn, &file, &stored, clerk, now).await?;
+        let signed = sign_file(state, &file, &signer, info, look).await?;
+        let new_file = signed_version(txn, &file, &signed.stored, clerk, now).await?;
         let signature = SignatureRecord {
             id: Uuid::now_v7(),
             document_id: document.id,
@@ -83,12 +83,13 @@ pub(crate) async fn seal(
             organization_id: document.organization_id,
             credential_id: credential.id,
             signed_at: now,
+            timestamped: signed.timestamped,
         };
         store::signing::insert_signature(txn, &signature)
             .await
             .context("recording the seal")?;
         if slot == 0 {
-            main_seal = Some(signature.id);
+            main_seal = Some(signature);
         }
     }
     Ok(main_seal.context("a document without its main file")?)
