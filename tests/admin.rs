@@ -2,13 +2,14 @@
 
 use serde_json::json;
 
-use crate::helpers::{ADMIN_PASSWORD, Backend, on_both_databases, spawn_app};
+use crate::helpers::{ADMIN_PASSWORD, Backend, TestApp, Tokens, on_both_databases, spawn_app};
 
 on_both_databases!(
     an_admin_builds_an_organisation_tree_and_staffs_it,
     another_organisations_admin_cannot_see_or_touch_our_people,
     only_admins_administer,
     lists_are_paged_with_a_stable_cursor,
+    people_are_found_by_name_title_or_username_without_accents,
 );
 
 async fn an_admin_builds_an_organisation_tree_and_staffs_it(db: Backend) {
@@ -177,23 +178,7 @@ async fn lists_are_paged_with_a_stable_cursor(db: Backend) {
         )
         .await;
     }
-    let mut seen = Vec::new();
-    let mut path = "/api/v1/admin/users?limit=2".to_owned();
-    loop {
-        let page = app.get(&path, &admin.access).await;
-        let body = page.ok().clone();
-        seen.extend(
-            body["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|u| u["username"].as_str().unwrap().to_owned()),
-        );
-        match body["next_cursor"].as_str() {
-            Some(cursor) => path = format!("/api/v1/admin/users?limit=2&cursor={cursor}"),
-            None => break,
-        }
-    }
+    let seen = usernames(&app, &admin, "limit=2").await;
     assert_eq!(
         seen,
         [
@@ -211,4 +196,68 @@ async fn lists_are_paged_with_a_stable_cursor(db: Backend) {
     app.get("/api/v1/admin/users?limit=0", &admin.access)
         .await
         .problem(400, "invalid_request");
+}
+
+async fn people_are_found_by_name_title_or_username_without_accents(db: Backend) {
+    let app = spawn_app(db).await;
+    let admin = app.admin().await;
+    let org = app.admin_org(&admin).await;
+    for (username, full_name, title) in [
+        ("lanhdao.an", "Nguyễn Văn An", "Phó Bí thư"),
+        ("vanthu.binh", "Lê Thị Bình", "Văn thư"),
+        ("chuyenvien.an", "Trần An", "Chuyên viên"),
+    ] {
+        let created = app
+            .post(
+                "/api/v1/admin/users",
+                Some(&admin.access),
+                json!({"username": username, "full_name": full_name, "title": title,
+                       "organization_id": org, "roles": ["specialist"],
+                       "default_password": "mat-khau-tam-2026"}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+    }
+    assert_eq!(
+        usernames(&app, &admin, "limit=1&q=pho%20bi%20thu").await,
+        ["lanhdao.an"]
+    );
+    assert_eq!(
+        usernames(&app, &admin, "limit=1&q=L%C3%8A%20TH%E1%BB%8A").await,
+        ["vanthu.binh"]
+    );
+    assert_eq!(
+        usernames(&app, &admin, "limit=1&q=chuyenvien").await,
+        ["chuyenvien.an"]
+    );
+    // Paged one at a time, in username order, the cursor as without a query.
+    assert_eq!(
+        usernames(&app, &admin, "limit=1&q=thu").await,
+        ["lanhdao.an", "vanthu.binh"]
+    );
+    assert!(
+        usernames(&app, &admin, "limit=1&q=khong%20co%20ai")
+            .await
+            .is_empty()
+    );
+}
+
+/// Every username `GET /admin/users?{query}` lists, following the cursor page by page.
+async fn usernames(app: &TestApp, admin: &Tokens, query: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut path = format!("/api/v1/admin/users?{query}");
+    loop {
+        let body = app.get(&path, &admin.access).await.ok().clone();
+        names.extend(
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["username"].as_str().unwrap().to_owned()),
+        );
+        match body["next_cursor"].as_str() {
+            Some(next) => path = format!("/api/v1/admin/users?{query}&cursor={next}"),
+            None => return names,
+        }
+    }
 }

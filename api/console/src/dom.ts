@@ -39,8 +39,3 @@ export function replace(target: Element, ...children: Child[]): void {
   target.replaceChildren();
   fill(target, {}, children);
 }
-
-/** Lower-case and without diacritics, so `pho bi thu` finds "Phó Bí thư". */
-export function folded(text: string): string {
-  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase();
-}

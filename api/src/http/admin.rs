@@ -459,6 +459,10 @@ impl AdminApi {
         &self,
         state: Data<&AppState>,
         caller: Caller,
+        /// Only those whose name, title or username holds every word, with or without accents
+        /// (`thu nghiem` finds "Hoàng Thị Thử Nghiệm").
+        #[oai(validator(max_length = 200))]
+        q: Query<Option<String>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
         /// Page size, 1 to 100 (default 50).
@@ -467,7 +471,7 @@ impl AdminApi {
     ) -> Result<Json<UserPage>, Problems<ListProblems>> {
         let admin = admin::authorize(&state, caller.0).await?;
         let (cursor, size) = page_args(cursor.0, limit.0)?;
-        let page = admin::users(&state, &admin, cursor, size).await?;
+        let page = admin::users(&state, &admin, q.0.as_deref(), cursor, size).await?;
         let (items, next_cursor) = page_parts(page);
         Ok(Json(UserPage { items, next_cursor }))
     }

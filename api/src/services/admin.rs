@@ -16,6 +16,7 @@ use crate::{
         Abbreviation, Cursor, InvalidInput, NewPassword, NumberingStyle, OrgCode, Organization,
         PageSize, PasswordPolicyError, Role, Seal, User, Username,
         audit::{AuditAction, NewEntry},
+        search,
     },
     state::AppState,
     store::{
@@ -270,20 +271,39 @@ pub async fn create_user(
     Ok(user)
 }
 
+/// Accounts by username; with `query`, those whose name, title or username holds every word
+/// of it, with or without accents.
 pub async fn users(
     state: &AppState,
     admin: &Admin,
+    query: Option<&str>,
     cursor: Option<Cursor>,
     size: PageSize,
 ) -> Result<Page<User>, AdminError> {
-    let items = store::users::page(
-        &state.db,
-        &admin.scope,
-        cursor.map(|c| c.sort_key()),
-        size.get(),
-    )
-    .await
-    .context("listing accounts")?;
+    // A tree holds hundreds of accounts: matching folded names here, batch by batch in
+    // username order, keeps the cursor the same with or without a query.
+    const BATCH: u64 = 500;
+    let query = query.map(str::trim).filter(|q| !q.is_empty());
+    let batch = if query.is_some() { BATCH } else { size.get() };
+    let wanted = usize::try_from(size.get()).unwrap_or(usize::MAX);
+    let mut after = cursor.map(|c| c.sort_key());
+    let mut items = Vec::new();
+    loop {
+        let rows = store::users::page(&state.db, &admin.scope, after.clone(), batch)
+            .await
+            .context("listing accounts")?;
+        let exhausted = u64::try_from(rows.len()).unwrap_or(u64::MAX) < batch;
+        after = rows.last().map(|u| u.username.clone()).or(after);
+        items.extend(rows.into_iter().filter(|u| {
+            query.is_none_or(|q| {
+                search::matches(&format!("{} {} {}", u.full_name, u.title, u.username), q)
+            })
+        }));
+        if exhausted || items.len() >= wanted {
+            break;
+        }
+    }
+    items.truncate(wanted);
     Ok(Page::of(items, size, |u| u.username.clone()))
 }
 

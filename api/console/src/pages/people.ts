@@ -1,6 +1,6 @@
 import { type Organization, type Role, Role as Roles, type User } from '../api';
 import { forget, organizations, people } from '../directory';
-import { folded, h, replace } from '../dom';
+import { h, replace } from '../dom';
 import { t, when } from '../i18n';
 import { adminApi, signingApi } from '../session';
 import { attempt, confirmDialog, loadInto, notice, pagedList, table } from '../ui';
@@ -102,9 +102,7 @@ export async function peoplePage(main: HTMLElement): Promise<void> {
   if (!orgs) return;
   const orgName = new Map(orgs.map((o) => [o.id, o.abbreviation]));
   const find = h('input', { type: 'search', placeholder: t('find'), 'data-testid': 'find', 'aria-label': t('find') });
-  const rows = (users: User[]) => {
-    const q = folded(find.value.trim());
-    const shown = users.filter((u) => !q || folded(`${u.fullName} ${u.title} ${u.username}`).includes(q));
+  const rows = (shown: User[]) => {
     if (!shown.length) return document.createTextNode(t('nothing'));
     return table(
       [t('fullName'), t('username'), t('title'), t('organization'), t('roles'), t('status'), ''],
@@ -123,15 +121,14 @@ export async function peoplePage(main: HTMLElement): Promise<void> {
       ),
     );
   };
-  const list = pagedList((cursor) => adminApi.listUsers({ cursor, limit: 50 }), rows);
-  find.addEventListener('input', () => replace(list.element.firstElementChild as HTMLElement, rows(list.items())));
-  replace(
-    main,
-    h('h1', {}, t('people')),
-    createForm(orgs, () => void list.reload()),
-    h('div', { class: 'toolbar' }, find, h('small', {}, t('findHint'))),
-    list.element,
-  );
+  const list = pagedList((cursor) => adminApi.listUsers({ cursor, limit: 50, q: find.value.trim() || undefined }), rows);
+  // The server finds with or without accents; ask once typing pauses.
+  let typing: number | undefined;
+  find.addEventListener('input', () => {
+    window.clearTimeout(typing);
+    typing = window.setTimeout(() => void list.reload(), 250);
+  });
+  replace(main, h('h1', {}, t('people')), createForm(orgs, () => void list.reload()), h('div', { class: 'toolbar' }, find), list.element);
   await list.reload();
 }
 
