@@ -3,6 +3,7 @@
 
 use std::{collections::HashSet, time::Duration};
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::{
@@ -20,6 +21,7 @@ on_both_databases!(
     whoever_assigned_a_task_may_urge_it_now_and_then,
     the_summary_goes_only_where_the_organisation_opted_in,
     a_push_is_given_up_after_the_last_attempt,
+    a_push_token_belongs_to_the_session_that_registered_it_last,
 );
 
 /// Fast pacing, so retries and polls happen within a test's patience.
@@ -247,6 +249,49 @@ async fn an_unregistered_token_is_cleared_from_the_device(db: Backend) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the dead token was never cleared");
+}
+
+/// Whether the session `id` of the caller's account still has a push token.
+async fn push_enabled(app: &TestApp, tokens: &Tokens, id: &str) -> bool {
+    let sessions = app.get("/api/v1/me/sessions", &tokens.access).await;
+    let items = sessions.ok()["items"].as_array().unwrap().clone();
+    let this = items.iter().find(|s| s["id"] == id).unwrap();
+    this["push_enabled"].as_bool().unwrap()
+}
+
+async fn a_push_token_belongs_to_the_session_that_registered_it_last(db: Backend) {
+    let fcm = FakeFcm::start().await;
+    let app = spawn(db, &fcm, &[]).await;
+    let o = office(&app).await;
+    // The app reinstalled: a new device id, the phone's same push token.
+    let before = device(&app, &o, "phone-before", "token-phone").await;
+    let after = device(&app, &o, "phone-after", "token-phone").await;
+    assert!(!push_enabled(&app, &after, &before.session_id).await);
+    assert!(push_enabled(&app, &after, &after.session_id).await);
+
+    // A tablet handed over to a colleague: their session takes its token.
+    let tablet = device(&app, &o, "tablet", "token-tablet").await;
+    let registered = app
+        .send(
+            Method::PUT,
+            "/api/v1/me/push-token",
+            Some(&o.author.access),
+            Some(json!({"push_token": "token-tablet"})),
+        )
+        .await;
+    assert_eq!(registered.status, 204);
+    assert!(!push_enabled(&app, &tablet, &tablet.session_id).await);
+
+    submit(&app, &o, "normal").await;
+    assert_eq!(
+        metric(&app.metrics().await, "push_queued_total"),
+        Some(1.0),
+        "one push for the one device holding the token"
+    );
+    fcm.wait_for("the reviewer's phone", |a| !a.is_empty())
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(tokens(&fcm.accepted()), ["token-phone"]);
 }
 
 async fn two_instances_deliver_every_push_exactly_once(db: Backend) {

@@ -7,6 +7,10 @@
 //! is deleting its keys: every instance sees it on the very next request, and the device's
 //! push token goes with it.
 //!
+//! `push:{sha1 of token}` names the one session a device's push token belongs to: when the
+//! token turns up on another session (the same phone logged in again, or by someone else), it
+//! moves there and the old session stops getting its pushes, so no push arrives twice.
+//!
 //! `user:{id}:gen` is the account's generation, stamped into each session when it is created
 //! and bumped when the account is disabled or its password changes. The per-request check and
 //! the refresh compare the two in the same round trip, so a session from before the bump is
@@ -116,6 +120,7 @@ pub struct SessionStore {
     bump: Script,
     set_if_live: Script,
     clear_if_same: Script,
+    claim_push: Script,
 }
 
 impl SessionStore {
@@ -161,6 +166,10 @@ impl SessionStore {
                   redis.call('SADD', KEYS[2], ARGV[1])
                   redis.call('EXPIRE', KEYS[1], ARGV[3])
                   redis.call('EXPIRE', KEYS[2], ARGV[3])
+                  local push = redis.call('HGET', KEYS[1], 'push_token')
+                  if push then
+                    redis.call('EXPIRE', ARGV[5] .. 'push:' .. redis.sha1hex(push), ARGV[3])
+                  end
                   return {1, s[2], redis.call('HGET', KEYS[1], 'must_change_password')}
                 end
                 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
@@ -192,6 +201,24 @@ impl SessionStore {
                 r"
                 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
                 return redis.call('HDEL', KEYS[1], ARGV[1])
+                ",
+            ),
+            // KEYS: the session taking the token; ARGV: the token, TTL, key prefix. Takes the
+            // token from the session that held it, unless that one has a new token since. The
+            // owner key is built here, like the generation key in `rotate`, so that `rotate`
+            // can keep it alive as long as the session.
+            claim_push: Script::new(
+                r"
+                local owner = ARGV[3] .. 'push:' .. redis.sha1hex(ARGV[1])
+                local previous = redis.call('GET', owner)
+                if previous and previous ~= KEYS[1]
+                   and redis.call('HGET', previous, 'push_token') == ARGV[1] then
+                  redis.call('HDEL', previous, 'push_token')
+                end
+                if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+                redis.call('HSET', KEYS[1], 'push_token', ARGV[1])
+                redis.call('SET', owner, KEYS[1], 'EX', ARGV[2])
+                return 1
                 ",
             ),
         }
@@ -269,9 +296,6 @@ impl SessionStore {
                 flag(new.must_change_password).to_owned(),
             ),
         ];
-        if let Some(push) = new.device.push_token {
-            fields.push(("push_token", push.as_str().to_owned()));
-        }
         if let Some(ip) = new.ip {
             fields.push(("ip", ip));
         }
@@ -285,7 +309,13 @@ impl SessionStore {
             call.arg(field).arg(value);
         }
         let created: i64 = call.invoke_async(&mut self.redis.clone()).await?;
-        Ok((created == 1).then_some((id, token)))
+        if created != 1 {
+            return Ok(None);
+        }
+        if let Some(push) = &new.device.push_token {
+            self.set_push_token(id, push).await?;
+        }
+        Ok(Some((id, token)))
     }
 
     /// The per-request check: one round trip that also records when the device was last seen.
@@ -421,9 +451,18 @@ impl SessionStore {
         Ok(ended)
     }
 
-    /// `false` when the session has ended meanwhile.
+    /// Gives the device's push token to session `id`, taking it from any other session that
+    /// held it. `false` when the session has ended meanwhile.
     pub async fn set_push_token(&self, id: Uuid, token: &PushToken) -> Result<bool, RedisError> {
-        self.set_field(id, "push_token", token.as_str()).await
+        let set: i64 = self
+            .claim_push
+            .key(self.session_key(id))
+            .arg(token.as_str())
+            .arg(self.ttl())
+            .arg(&self.prefix)
+            .invoke_async(&mut self.redis.clone())
+            .await?;
+        Ok(set == 1)
     }
 
     /// Forgets the device's push token after FCM called it dead, unless the app has sent a
