@@ -13,6 +13,7 @@ on_both_databases!(
     another_organisation_cannot_see_the_document,
     search_finds_words_without_diacritics_within_what_i_may_see,
     a_retried_upload_with_the_same_key_stores_one_document,
+    an_upload_cut_short_does_not_hold_its_key,
 );
 
 fn draft(confidentiality: &str) -> Value {
@@ -292,4 +293,61 @@ async fn a_retried_upload_with_the_same_key_stores_one_document(db: Backend) {
     // Another upload is another key.
     let other = send("upload-8d01").await;
     assert_ne!(other.ok()["id"], first.body["id"]);
+}
+
+async fn an_upload_cut_short_does_not_hold_its_key(db: Backend) {
+    use tokio::io::AsyncWriteExt;
+
+    let app = spawn_app(db).await;
+    let admin = app.admin().await;
+    let (_, password) = app
+        .active_user(&admin, "chuyenvien.mang", &["specialist"])
+        .await;
+    let me = app.login_ok("chuyenvien.mang", &password, "phone").await;
+    // The phone loses its network half-way through the file.
+    let boundary = "ranh-gioi-7c1e";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"to-trinh.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n",
+        draft("none")
+    );
+    let mut partial = head.into_bytes();
+    partial.extend_from_slice(&pdf("To trinh")[..200]);
+    let addr = app.base.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST /api/v1/documents HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Idempotency-Key: upload-mat-mang\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: 500000\r\n\r\n",
+        me.access
+    );
+    socket.write_all(request.as_bytes()).await.unwrap();
+    socket.write_all(&partial).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    drop(socket);
+
+    // Back online, the app sends the same upload again with the same key: it is stored,
+    // neither refused as "in use" nor answered with the broken attempt's error.
+    let mut retry = None;
+    for _ in 0..50 {
+        let sent = app
+            .upload_keyed(
+                &me.access,
+                draft("none"),
+                vec![("to-trinh.pdf", pdf("To trinh"))],
+                Some("upload-mat-mang"),
+            )
+            .await;
+        if sent.body["code"] != "idempotency_key_in_use" {
+            retry = Some(sent);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let retry = retry.expect("the key was freed");
+    assert_eq!(retry.status, 201, "{}", retry.body);
+    assert!(retry.headers.get("idempotent-replayed").is_none());
+    let mine = app.get("/api/v1/documents", &me.access).await;
+    assert_eq!(mine.ok()["items"].as_array().unwrap().len(), 1);
 }

@@ -15,6 +15,7 @@ on_both_databases!(
     thirty_wrong_pins_at_once_get_five_tries_and_the_password_cannot_lift_the_lock,
     a_pin_is_changed_with_the_current_pin_never_with_the_password,
     a_confirm_signs_only_the_bytes_the_leader_was_shown,
+    a_kept_answer_reveals_nothing_of_the_pin_it_was_for,
 );
 
 async fn set_pin(app: &TestApp, o: &Office, body: Value) -> crate::helpers::Reply {
@@ -172,4 +173,55 @@ async fn a_confirm_signs_only_the_bytes_the_leader_was_shown(db: Backend) {
         .await;
     assert_eq!(document.ok()["state"], "in_review");
     assert_eq!(document.ok()["files"].as_array().unwrap().len(), 1);
+}
+
+/// Runs `redis-cli` with `args` against the tests' Redis.
+fn redis_cli(args: &[&str]) -> String {
+    let out = std::process::Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "--raw"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+async fn a_kept_answer_reveals_nothing_of_the_pin_it_was_for(db: Backend) {
+    use sha2::{Digest, Sha256};
+
+    let app = spawn_app_with(db, &[("DEV_CA", "true")]).await;
+    let o = office(&app).await;
+    let key = "dat-ma-pin-7c1e";
+    let body = serde_json::to_vec(&json!({"current_password": o.leader_password, "pin": "246810"}))
+        .unwrap();
+    let set = app
+        .http
+        .put(format!("{}/api/v1/me/signing-pin", app.base))
+        .bearer_auth(&o.leader.1.access)
+        .header("idempotency-key", key)
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 204);
+
+    // Someone reading Redis (a backup, a shared instance) cannot test PIN guesses against what
+    // is kept: neither the body's nor the key's plain hash is there.
+    let pattern = format!("{}idem:*", app.world.redis_prefix);
+    let kept = redis_cli(&["--scan", "--pattern", &pattern]);
+    let kept: Vec<&str> = kept.lines().collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let value = redis_cli(&["get", kept[0]]);
+    for secret in [
+        hex::encode(Sha256::digest(&body)),
+        hex::encode(Sha256::digest(key.as_bytes())),
+        key.to_owned(),
+        "246810".to_owned(),
+    ] {
+        assert!(
+            !kept[0].contains(&secret) && !value.contains(&secret),
+            "{secret} in {value}"
+        );
+    }
 }

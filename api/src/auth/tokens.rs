@@ -17,6 +17,7 @@ use ed25519_dalek::{
     SigningKey,
     pkcs8::{DecodePrivateKey, EncodePrivateKey, spki::der::pem::LineEnding},
 };
+use hmac::{Hmac, Mac, digest::KeyInit};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -58,6 +59,9 @@ pub enum KeyError {
 }
 
 pub struct TokenKeys {
+    /// Derived from the private key, so every instance that shares the key shares the secrets
+    /// derived from it (see [`TokenKeys::derived_mac`]) with nothing more to configure.
+    derivation: [u8; 32],
     encoding: EncodingKey,
     decoding: DecodingKey,
     kid: String,
@@ -94,12 +98,26 @@ impl TokenKeys {
         let pem = signing.to_pkcs8_pem(LineEnding::LF).ok()?;
         let public = signing.verifying_key();
         let kid = hex::encode(&Sha256::digest(public.as_bytes())[..8]);
+        let derivation = Sha256::new()
+            .chain_update(b"vanban key derivation\0")
+            .chain_update(signing.to_bytes())
+            .finalize()
+            .into();
         Some(Self {
+            derivation,
             encoding: EncodingKey::from_ed_pem(pem.as_bytes()).ok()?,
             decoding: DecodingKey::from_ed_der(public.as_bytes()),
             kid,
             ttl,
         })
+    }
+
+    /// An HMAC-SHA256 under a server secret of its own for `purpose`: for values that must
+    /// match across instances yet reveal nothing of what they were computed from.
+    pub fn derived_mac(&self, purpose: &str) -> Hmac<Sha256> {
+        let mut secret = hmac_keyed(&self.derivation);
+        secret.update(purpose.as_bytes());
+        hmac_keyed(&secret.finalize().into_bytes().into())
     }
 
     pub fn ttl(&self) -> Duration {
@@ -148,6 +166,13 @@ impl TokenKeys {
 
 /// Writes a new key next to `path` and links it into place, so two instances starting
 /// together on one data directory end up sharing whichever key was linked first.
+/// HMAC pads a key shorter than its block with zeros, so this is HMAC keyed with `key`.
+fn hmac_keyed(key: &[u8; 32]) -> Hmac<Sha256> {
+    let mut block = [0u8; 64];
+    block[..32].copy_from_slice(key);
+    <Hmac<Sha256> as KeyInit>::new(&block.into())
+}
+
 fn generate(path: &Path) -> Result<(), KeyError> {
     let write_err = |source| KeyError::Write {
         path: path.to_owned(),
@@ -187,6 +212,23 @@ mod tests {
 
     fn at(secs: i64) -> DateTime<Utc> {
         Utc.timestamp_opt(1_800_000_000 + secs, 0).unwrap()
+    }
+
+    #[test]
+    fn a_derived_secret_is_shared_by_the_same_key_and_by_nothing_else() {
+        let signing = SigningKey::generate(&mut rand::rngs::OsRng);
+        let one = TokenKeys::from_signing_key(&signing, Duration::from_secs(900)).unwrap();
+        let two = TokenKeys::from_signing_key(&signing, Duration::from_secs(60)).unwrap();
+        let mac = |keys: &TokenKeys, purpose: &str| {
+            let mut mac = keys.derived_mac(purpose);
+            mac.update(b"246810");
+            mac.finalize().into_bytes()
+        };
+        assert_eq!(mac(&one, "idempotency"), mac(&two, "idempotency"));
+        assert_ne!(mac(&one, "idempotency"), mac(&one, "other"));
+        assert_ne!(mac(&one, "idempotency"), mac(&keys(), "idempotency"));
+        // Not the plain hash someone could test guesses against.
+        assert_ne!(mac(&one, "idempotency")[..], Sha256::digest(b"246810")[..]);
     }
 
     #[test]

@@ -6,13 +6,22 @@
 //! failure really retries. The caller is authenticated before anything is looked up, so a key
 //! never replays someone else's answer. An upload streams to storage and may be large, so it
 //! is matched on its operation alone and a replayed retry is never read.
+//!
+//! Bodies carry PINs and passwords, so what is kept identifies them only by an HMAC under a
+//! server secret, never by a plain hash someone could test guesses against. A request that
+//! ends without an answer to keep (a panic, a client that hung up, a body that never arrived
+//! whole) frees its key, so the retry runs instead of hearing "in use" for a day.
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 
+use futures_util::StreamExt;
+use hmac::Mac;
 use poem::{Body, Endpoint, IntoResponse, Request, Response, http::Method};
-use redis::AsyncCommands;
+use redis::{AsyncCommands, Script, aio::ConnectionManager};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::{
     error::{ApiError, ErrorCode},
@@ -73,20 +82,38 @@ pub async fn idempotency<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::R
         // Not authenticated: the operation itself answers why.
         return next.call(req).await.map(IntoResponse::into_response);
     };
-    let mut fingerprint = Sha256::new()
-        .chain_update(req.method().as_str())
-        .chain_update(req.uri().path());
-    if !req.content_type().is_some_and(is_multipart_form_data) {
+    let mac = state.tokens.derived_mac("idempotency");
+    let mut fingerprint = mac.clone();
+    fingerprint.update(b"request\0");
+    fingerprint.update(req.method().as_str().as_bytes());
+    fingerprint.update(b"\0");
+    fingerprint.update(req.uri().path().as_bytes());
+    fingerprint.update(b"\0");
+    // Set when the body stops short (the client hung up): the answer to a request that never
+    // arrived whole is not kept.
+    let cut_short = Arc::new(AtomicBool::new(false));
+    if req.content_type().is_some_and(is_multipart_form_data) {
+        let flag = cut_short.clone();
+        let body = req.take_body().into_bytes_stream().inspect(move |chunk| {
+            if chunk.is_err() {
+                flag.store(true, Ordering::Relaxed);
+            }
+        });
+        req.set_body(Body::from_bytes_stream(body));
+    } else {
         let body = req.take_body().into_bytes().await?;
         fingerprint.update(&body);
         req.set_body(Body::from_bytes(body));
     }
-    let fingerprint = hex::encode(fingerprint.finalize());
+    let fingerprint = hex::encode(fingerprint.finalize().into_bytes());
+    let mut named = mac;
+    named.update(b"key\0");
+    named.update(who.user_id.as_bytes());
+    named.update(key.as_bytes());
     let redis_key = format!(
-        "{}idem:{}:{}",
+        "{}idem:{}",
         state.redis_key_prefix,
-        who.user_id,
-        hex::encode(Sha256::digest(key.as_bytes()))
+        hex::encode(named.finalize().into_bytes())
     );
     let mut redis = state.redis.clone();
     let claim = serde_json::to_string(&Kept {
@@ -127,12 +154,17 @@ pub async fn idempotency<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::R
             .into()),
         };
     }
+    let claim = Claim {
+        redis: redis.clone(),
+        key: redis_key.clone(),
+        value: claim,
+        kept: false,
+    };
     let resp = match next.call(req).await {
         Ok(resp) => resp.into_response(),
         Err(err) => err.into_response(),
     };
-    if resp.status().is_server_error() {
-        let _: Result<(), _> = redis.del(&redis_key).await;
+    if resp.status().is_server_error() || cut_short.load(Ordering::Relaxed) {
         return Ok(resp);
     }
     let (parts, body) = resp.into_parts();
@@ -151,11 +183,55 @@ pub async fn idempotency<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::R
     };
     if let Ok(kept) = serde_json::to_string(&kept) {
         let stored: Result<(), _> = redis.set_ex(&redis_key, kept, KEEP_SECS).await;
-        if let Err(e) = stored {
-            tracing::warn!(error = %e, "could not keep an idempotent response");
+        match stored {
+            Ok(()) => claim.keep(),
+            Err(e) => tracing::warn!(error = %e, "could not keep an idempotent response"),
         }
     }
     Ok(Response::from_parts(parts, Body::from_bytes(bytes)))
+}
+
+/// A key claimed for a request in progress. Unless the answer was kept, dropping it frees the
+/// key: after a 5xx, a panic unwinding through the middleware, or a request future dropped
+/// because the client went away.
+struct Claim {
+    redis: ConnectionManager,
+    key: String,
+    /// What the claim wrote: only that is removed, never an answer kept meanwhile.
+    value: String,
+    kept: bool,
+}
+
+impl Claim {
+    fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let mut redis = self.redis.clone();
+        let key = std::mem::take(&mut self.key);
+        let value = std::mem::take(&mut self.value);
+        runtime.spawn(async move {
+            let freed: Result<i64, _> = Script::new(
+                "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+            )
+            .key(&key)
+            .arg(&value)
+            .invoke_async(&mut redis)
+            .await;
+            if let Err(e) = freed {
+                tracing::warn!(error = %e, "could not free an idempotency key");
+            }
+        });
+    }
 }
 
 fn replay(kept: KeptResponse) -> Response {
