@@ -28,6 +28,7 @@ mod names;
 mod object_store;
 mod ops;
 mod people;
+mod proxies;
 mod push;
 mod redis_down;
 mod reports;

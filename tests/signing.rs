@@ -17,6 +17,7 @@ on_both_databases!(
     five_wrong_pins_lock_signing_until_an_admin_unlocks,
     an_expired_request_is_refused_and_the_task_keeps_waiting,
     the_organisation_list_shows_where_each_seal_stands,
+    fifty_readers_at_once_have_the_signatures_checked_once,
 );
 
 pub(crate) struct Office {
@@ -805,4 +806,33 @@ async fn the_organisation_list_shows_where_each_seal_stands(db: Backend) {
         )
         .await;
     assert_eq!(updated.ok()["seal"], "certified");
+async fn fifty_readers_at_once_have_the_signatures_checked_once(db: Backend) {
+    let app = spawn_app_with(db, &[("DEV_CA", "true")]).await;
+    let o = office(&app).await;
+    let (doc, task, file) = at_the_sign_step(&app, &o).await;
+    provision(&app, &o).await;
+    let req = request(&app, &o, &task, &file).await;
+    confirm(&app, &o, &req, "246810").await.ok();
+
+    let path = format!("/api/v1/documents/{doc}/signatures");
+    let readers = (0..50).map(|_| app.get(&path, &o.leader.1.access));
+    let answers = futures_util::future::join_all(readers).await;
+    let first = answers[0].ok().clone();
+    assert_eq!(first["items"][0]["valid"], true, "{first}");
+    assert!(answers.iter().all(|a| a.ok() == &first));
+    let checks = |m: &str| crate::helpers::metric(m, "signature_checks_total");
+    assert_eq!(
+        checks(&app.metrics().await),
+        Some(1.0),
+        "parsed and checked once"
+    );
+
+    // Another instance behind the balancer finds the verdict kept.
+    let twin = app.second_instance();
+    twin.get(&path, &o.leader.1.access).await.ok();
+    assert_eq!(
+        checks(&twin.metrics().await),
+        None,
+        "kept, not checked again"
+    );
 }

@@ -1,8 +1,14 @@
 //! Typed settings from the environment (and a `.env` file when present). Every key is
 //! documented in `.env.example`; secrets are held as `SecretString` so `Debug` never prints them.
 
-use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    str::FromStr,
+    time::Duration,
+};
 
+use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +38,9 @@ pub struct Settings {
     pub redis_key_prefix: String,
     pub bind_addr: SocketAddr,
     pub public_url: Option<String>,
+    /// Load balancers and reverse proxies whose `X-Forwarded-For` names the client; from
+    /// anyone else the header is ignored, so a client cannot choose its own address.
+    pub trusted_proxies: Vec<IpNet>,
     pub jwt_private_key_file: Option<PathBuf>,
     pub access_token_ttl: Duration,
     /// A device session that makes no refresh for this long ends by itself.
@@ -42,6 +51,8 @@ pub struct Settings {
     /// Password (and PIN) checks that may wait for a hashing worker, per lane; more are
     /// refused with 503 `busy`.
     pub password_queue_max: usize,
+    /// Signature checks that may wait for a worker; more are refused with 503 `busy`.
+    pub verify_queue_max: usize,
     pub max_json_body_bytes: usize,
     /// Where uploaded files are kept, content-addressed; with an object store, where this
     /// instance stages its uploads.
@@ -148,6 +159,7 @@ impl Settings {
             redis_key_prefix: var("REDIS_KEY_PREFIX").unwrap_or_else(|| "vanban:".into()),
             bind_addr: parse(&var, "BIND_ADDR", "127.0.0.1:8080")?,
             public_url: var("PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
+            trusted_proxies: trusted_proxies(&var)?,
             jwt_private_key_file: var("JWT_PRIVATE_KEY_FILE").map(PathBuf::from),
             access_token_ttl: Duration::from_secs(parse(&var, "ACCESS_TOKEN_TTL_SECONDS", "900")?),
             session_idle_ttl: Duration::from_secs(parse(
@@ -159,6 +171,7 @@ impl Settings {
             login_ip_max_failures: parse(&var, "LOGIN_IP_MAX_FAILURES", "50")?,
             login_lock: Duration::from_secs(parse(&var, "LOGIN_LOCK_SECONDS", "900")?),
             password_queue_max: parse(&var, "PASSWORD_QUEUE_MAX", "32")?,
+            verify_queue_max: parse(&var, "VERIFY_QUEUE_MAX", "16")?,
             max_json_body_bytes: parse(&var, "MAX_JSON_BODY_BYTES", "65536")?,
             storage_dir: var("STORAGE_DIR")
                 .map(PathBuf::from)
@@ -225,6 +238,25 @@ impl Settings {
     pub fn is_sqlite(&self) -> bool {
         self.database_url.expose_secret().starts_with("sqlite:")
     }
+}
+
+/// `TRUSTED_PROXIES`: comma-separated CIDRs or single addresses.
+fn trusted_proxies(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<IpNet>, ConfigError> {
+    let Some(list) = var("TRUSTED_PROXIES") else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| ConfigError {
+                    key: "TRUSTED_PROXIES",
+                    reason: format!("`{s}` is not an address or a CIDR block"),
+                })
+        })
+        .collect()
 }
 
 fn object_store(

@@ -28,6 +28,7 @@ use crate::{
         reminders::Reminders,
         worker::Worker,
     },
+    services::signing::Verdicts,
     signing::{
         Hsm, HsmError, NoHsm, SigningSetup,
         ca::{CaError, DevCa},
@@ -126,6 +127,8 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         settings.access_token_ttl,
     )?;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let signing = signing(settings).await?;
+    let verdicts = Verdicts::new(&signing.trust_anchors(), cores, settings.verify_queue_max);
     Ok(AppState {
         sessions: SessionStore::new(
             redis.clone(),
@@ -143,12 +146,14 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         tokens: Arc::new(tokens),
         clock: Arc::new(SystemClock),
         files: files(settings).await.map_err(StartupError::Storage)?,
-        signing: Arc::new(signing(settings).await?),
+        signing: Arc::new(signing),
+        verdicts: Arc::new(verdicts),
         max_upload_bytes: settings.max_upload_bytes,
         metrics: telemetry::init_metrics(),
         redis_key_prefix: settings.redis_key_prefix.clone(),
         push: Push::new(settings.push.urge_interval),
         allow_test_codes: settings.exchange_allow_test_codes,
+        trusted_proxies: settings.trusted_proxies.clone().into(),
         db,
         redis,
     })

@@ -11,6 +11,7 @@ use crate::{
     clock::Clock,
     files::FileStore,
     push::Push,
+    services::signing::Verdicts,
     signing::SigningSetup,
 };
 
@@ -25,6 +26,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub files: Arc<dyn FileStore>,
     pub signing: Arc<SigningSetup>,
+    /// Signature verdicts, computed once per file content.
+    pub verdicts: Arc<Verdicts>,
     /// The largest file an upload may carry, in bytes.
     pub max_upload_bytes: u64,
     pub metrics: Option<PrometheusHandle>,
@@ -34,4 +37,6 @@ pub struct AppState {
     pub push: Push,
     /// Organisation codes outside QCVN 102 are accepted (test axes' `vxp.saas.03`).
     pub allow_test_codes: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
 }

@@ -58,7 +58,7 @@ fn not_pdf(reason: impl Into<String>) -> PdfError {
     PdfError::NotPdf(reason.into())
 }
 
-fn check_file(file: &File) -> Result<PdfInfo, PdfError> {
+pub(crate) fn check_file(file: &File) -> Result<PdfInfo, PdfError> {
     let len = usize::try_from(file.metadata()?.len()).map_err(io::Error::other)?;
     if len == 0 {
         return Err(not_pdf("it is empty"));

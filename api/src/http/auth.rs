@@ -1,6 +1,6 @@
 //! `/auth`: logging in, refreshing, logging out, changing the password.
 
-use poem::web::{Data, RemoteAddr};
+use poem::web::Data;
 use poem_openapi::{Enum, Object, OpenApi, payload::Json, types::Example};
 use secrecy::SecretString;
 use uuid::Uuid;
@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::{
     ApiTags,
     error::{Problems, problem_set},
+    middleware::ClientAddress,
     security::CallerPendingPassword,
     types::{NoContent, PlatformDto, redacted_debug},
 };
@@ -168,7 +169,7 @@ impl AuthApi {
     async fn login(
         &self,
         state: Data<&AppState>,
-        remote: &RemoteAddr,
+        client: Data<&ClientAddress>,
         body: Json<LoginRequest>,
     ) -> Result<Json<TokenResponse>, Problems<LoginProblems>> {
         let body = body.0;
@@ -189,7 +190,7 @@ impl AuthApi {
             username: body.username,
             password: SecretString::from(body.password),
             device,
-            ip: remote.as_socket_addr().map(|a| a.ip()),
+            ip: client.0.0,
         };
         Ok(Json(auth::login(&state, input).await?.into()))
     }
@@ -203,12 +204,11 @@ impl AuthApi {
     async fn refresh(
         &self,
         state: Data<&AppState>,
-        remote: &RemoteAddr,
+        client: Data<&ClientAddress>,
         body: Json<RefreshRequest>,
     ) -> Result<Json<TokenResponse>, Problems<RefreshProblems>> {
         let token = SecretString::from(body.0.refresh_token);
-        let ip = remote.as_socket_addr().map(|a| a.ip());
-        Ok(Json(auth::refresh(&state, token, ip).await?.into()))
+        Ok(Json(auth::refresh(&state, token, client.0.0).await?.into()))
     }
 
     /// Log out

@@ -126,7 +126,7 @@ error_codes! {
     InternalError => 500, "internal_error", "Something went wrong on our side";
     HsmUnavailable => 503, "hsm_unavailable", "The signing HSM is not available; try again later";
     TsaUnavailable => 503, "tsa_unavailable", "The time-stamping authority did not give a timestamp; nothing was signed, try again later";
-    Busy => 503, "busy", "Too many password checks are waiting; try again in a moment";
+    Busy => 503, "busy", "The server has too much of this work waiting; try again in a moment";
     SessionStoreUnavailable => 503, "session_store_unavailable", "The session store is not reachable; try again later";
 }
 
@@ -417,6 +417,12 @@ impl From<SigningError> for ApiError {
                     "wrong signing PIN"
                 };
                 return ApiError::new(ErrorCode::SigningPinInvalid, detail);
+            }
+            SigningError::Busy => {
+                return ApiError {
+                    retry_after: Some(BUSY_RETRY_AFTER_SECS),
+                    ..ApiError::new(ErrorCode::Busy, detail)
+                };
             }
             SigningError::Locked => ErrorCode::SigningLocked,
             SigningError::NoCredential => ErrorCode::SigningCredentialMissing,

@@ -1,8 +1,11 @@
 //! What wraps every request: a request id (taken from `X-Request-Id` when the client sends a
 //! sane one) in a tracing span so every log line carries it, request metrics, a cap on body
-//! size, and the conversion of any error that escaped a handler into problem+json.
+//! size, the client's address, and the conversion of any error that escaped a handler into
+//! problem+json.
 
-use std::{sync::Arc, time::Instant};
+use std::{net::IpAddr, sync::Arc, time::Instant};
+
+use ipnet::IpNet;
 
 use futures_util::StreamExt;
 use poem::{
@@ -18,6 +21,57 @@ use super::{
 use crate::signing::images::MAX_PNG_BYTES;
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The address the request came from, as the throttles and the audit trail see it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+/// The peer's address; when the peer is a trusted proxy, the nearest address in
+/// `X-Forwarded-For` that is not itself a trusted proxy. Everything left of that address was
+/// written by the client and may be made up, so it is never read.
+fn client_address(peer: Option<IpAddr>, forwarded: &[&str], trusted: &[IpNet]) -> Option<IpAddr> {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let mut client = peer?;
+    if !is_trusted(&client) {
+        return Some(client);
+    }
+    let hops = forwarded
+        .iter()
+        .flat_map(|header| header.split(','))
+        .map(str::trim)
+        .rev();
+    for hop in hops {
+        let Ok(ip) = hop.parse::<IpAddr>() else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    Some(client)
+}
+
+pub async fn client<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result<Response> {
+    let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
+    let trusted = req
+        .data::<crate::state::AppState>()
+        .map(|s| s.trusted_proxies.clone());
+    let address = match trusted {
+        Some(trusted) if !trusted.is_empty() => {
+            let forwarded: Vec<&str> = req
+                .headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            client_address(peer, &forwarded, &trusted)
+        }
+        _ => peer,
+    };
+    req.set_data(ClientAddress(address));
+    next.call(req).await.map(IntoResponse::into_response)
+}
 
 tokio::task_local! {
     static REQUEST_ID: String;
@@ -127,4 +181,47 @@ pub async fn limit_body<E: Endpoint>(
         req.set_body(Body::from_bytes_stream(body));
     }
     next.call(req).await.map(IntoResponse::into_response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> Option<IpAddr> {
+        s.parse().ok()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let spoofed = ["203.0.113.7"];
+        assert_eq!(
+            client_address(ip("198.51.100.2"), &spoofed, &trusted),
+            ip("198.51.100.2")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.5"), &spoofed, &trusted),
+            ip("203.0.113.7")
+        );
+    }
+
+    #[test]
+    fn the_client_is_the_nearest_untrusted_hop() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        // The client wrote the first entry itself; the proxies appended the rest.
+        let chain = ["1.2.3.4, 203.0.113.7", "10.0.0.9"];
+        assert_eq!(
+            client_address(ip("10.0.0.5"), &chain, &trusted),
+            ip("203.0.113.7")
+        );
+        let garbled = ["203.0.113.7, not-an-address"];
+        assert_eq!(
+            client_address(ip("10.0.0.5"), &garbled, &trusted),
+            ip("10.0.0.5")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.5"), &[], &trusted),
+            ip("10.0.0.5")
+        );
+    }
 }

@@ -145,6 +145,7 @@ pub fn app(state: AppState, max_json_body_bytes: usize, console_dir: PathBuf) ->
         .around(idempotency::idempotency)
         .around(move |ep, req| middleware::limit_body(ep, req, max_json_body_bytes))
         .with(CatchPanic::new().with_handler(answer_panic))
+        .around(middleware::client)
         .data(state)
         .around(middleware::request_context)
 }

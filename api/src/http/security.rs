@@ -5,7 +5,10 @@
 use poem::Request;
 use poem_openapi::{SecurityScheme, auth::Bearer};
 
-use super::error::{ApiError, ErrorCode};
+use super::{
+    error::{ApiError, ErrorCode},
+    middleware::ClientAddress,
+};
 use crate::{
     services::{Principal, auth::authenticate},
     state::AppState,
@@ -43,7 +46,7 @@ async fn check(req: &Request, bearer: &Bearer, allow_pending: bool) -> poem::Res
     let state = req
         .data::<AppState>()
         .ok_or_else(|| ApiError::new(ErrorCode::InternalError, "application state missing"))?;
-    let ip = req.remote_addr().as_socket_addr().map(|a| a.ip());
+    let ip = req.data::<ClientAddress>().and_then(|a| a.0);
     authenticate(state, &bearer.token, allow_pending, ip)
         .await
         .map_err(|e| ApiError::from(e).into())

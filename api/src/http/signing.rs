@@ -59,7 +59,7 @@ impl PngImage {
         }
     }
 }
-problem_set!(VerifyProblems: authenticated, NotFound, PdfNotSignable, PdfTooComplex);
+problem_set!(VerifyProblems: authenticated, NotFound, PdfNotSignable, PdfTooComplex, Busy);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename = "KeyAlgorithm", rename_all = "snake_case")]
@@ -906,7 +906,8 @@ impl SigningApi {
     /// Verifies every signature in the current version of the main PDF: byte ranges exactly
     /// around the signature, CMS signature, certificate chain through CAs to the trust anchors,
     /// validity at the signing time, and that nothing but later signatures changed the document
-    /// after each one; says why one fails.
+    /// after each one; says why one fails. Checked once per file version and kept; while too
+    /// many checks wait, 503 `busy` with Retry-After.
     #[oai(
         path = "/documents/:id/signatures",
         method = "get",

@@ -20,6 +20,8 @@ pub mod tsa;
 pub mod verify;
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod tests;
 
 pub use hsm::{Hsm, HsmError, KeyAlgorithm, NoHsm, PublicKeyInfo};

@@ -26,10 +26,10 @@ use super::{
 
 pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 
-struct Fixture {
+pub(super) struct Fixture {
     dir: PathBuf,
     hsm: Pkcs11Hsm,
-    ca: DevCa,
+    pub(super) ca: DevCa,
     font: Font,
 }
 
@@ -57,7 +57,7 @@ fn seal_look() -> Look {
 
 /// A fresh token in a directory of its own. nextest runs each test in its own process, so
 /// pointing SOFTHSM2_CONF at it affects this test only.
-async fn fixture() -> Fixture {
+pub(super) async fn fixture() -> Fixture {
     let dir = std::env::temp_dir().join(format!("vanban-signing-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(dir.join("tokens")).unwrap();
     let conf = dir.join("softhsm2.conf");
@@ -140,7 +140,7 @@ impl Fixture {
     }
 
     /// A PDF showing `text` signed by a leader, then sealed by the organisation.
-    async fn issued(&self, text: &str) -> Vec<u8> {
+    pub(super) async fn issued(&self, text: &str) -> Vec<u8> {
         let leader = self
             .credential("leader", KeyAlgorithm::Rsa2048, "Nguyễn Văn An")
             .await;

@@ -9,6 +9,7 @@ mod credentials;
 mod images;
 mod pin;
 mod seal;
+mod verdicts;
 mod verification;
 
 use std::io::Cursor;
@@ -28,6 +29,7 @@ pub use self::{
     credentials::{install_certificate, provision_organization, provision_user},
     images::{ImageOf, set_image},
     pin::{PinProof, set_pin},
+    verdicts::Verdicts,
     verification::{DocumentSignatures, signatures, trust_anchors},
 };
 use super::{admin::AdminError, auth::AuthError, documents::DocumentError, flow::FlowError};
@@ -73,6 +75,8 @@ pub enum SigningError {
         "the file to sign is not the one shown: its digest differs; make a new signing request"
     )]
     DigestMismatch,
+    #[error("too many signature checks are waiting; try again in a moment")]
+    Busy,
     #[error("wrong signing PIN")]
     PinInvalid { locked: bool },
     #[error("signing is locked after {MAX_PIN_FAILURES} wrong PINs; an admin can unlock it")]

@@ -3,10 +3,10 @@
 use anyhow::Context;
 use uuid::Uuid;
 
-use super::{SigningError, pem, read_file};
+use super::{SigningError, pem};
 use crate::{
     services::{Principal, documents::visible},
-    signing::verify::{self, Verdict},
+    signing::verify::Verdict,
     state::AppState,
     store,
 };
@@ -31,15 +31,10 @@ pub async fn signatures(
         .filter(|f| f.slot == 0)
         .max_by_key(|f| f.version)
         .context("a document without its main file")?;
-    let bytes = read_file(state, main).await?;
-    let anchors = state.signing.trust_anchors();
-    // Parsing a large PDF and checking signatures is CPU work: off the async runtime.
-    let verdicts = tokio::task::spawn_blocking(move || verify::verify_pdf(&bytes, &anchors))
-        .await
-        .context("checking signatures")??;
+    let verdicts = state.verdicts.of(state, main).await?;
     Ok(DocumentSignatures {
         file_id: main.id,
-        verdicts,
+        verdicts: verdicts.as_ref().clone(),
     })
 }
 
