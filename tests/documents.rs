@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ADMIN_PASSWORD, Backend, append_update, next_object_number, on_both_databases, pdf, spawn_app,
+    ADMIN_PASSWORD, Backend, TestApp, Tokens, append_update, next_object_number, on_both_databases,
+    pdf, spawn_app,
 };
 
 on_both_databases!(
@@ -16,6 +17,13 @@ on_both_databases!(
     an_upload_cut_short_does_not_hold_its_key,
 );
 
+/// A specialist of the admin's organisation, signed in on their phone.
+async fn specialist(app: &TestApp, username: &str) -> Tokens {
+    let admin = app.admin().await;
+    let (_, password) = app.active_user(&admin, username, &["specialist"]).await;
+    app.login_ok(username, &password, "phone").await
+}
+
 fn draft(confidentiality: &str) -> Value {
     json!({
         "direction": "outgoing", "doc_type": "TTr", "urgency": "urgent",
@@ -26,11 +34,7 @@ fn draft(confidentiality: &str) -> Value {
 
 async fn a_draft_is_uploaded_read_back_and_downloaded_whole_or_in_part(db: Backend) {
     let app = spawn_app(db).await;
-    let admin = app.admin().await;
-    let (_, password) = app
-        .active_user(&admin, "chuyenvien.binh", &["specialist"])
-        .await;
-    let me = app.login_ok("chuyenvien.binh", &password, "phone").await;
+    let me = specialist(&app, "chuyenvien.binh").await;
     let main = pdf("To trinh");
     let appendix = pdf("Phu luc");
     let created = app
@@ -267,11 +271,7 @@ async fn search_finds_words_without_diacritics_within_what_i_may_see(db: Backend
 
 async fn a_retried_upload_with_the_same_key_stores_one_document(db: Backend) {
     let app = spawn_app(db).await;
-    let admin = app.admin().await;
-    let (_, password) = app
-        .active_user(&admin, "chuyenvien.mang", &["specialist"])
-        .await;
-    let me = app.login_ok("chuyenvien.mang", &password, "phone").await;
+    let me = specialist(&app, "chuyenvien.mang").await;
     let send = |key| {
         app.upload_keyed(
             &me.access,
@@ -299,11 +299,7 @@ async fn an_upload_cut_short_does_not_hold_its_key(db: Backend) {
     use tokio::io::AsyncWriteExt;
 
     let app = spawn_app(db).await;
-    let admin = app.admin().await;
-    let (_, password) = app
-        .active_user(&admin, "chuyenvien.mang", &["specialist"])
-        .await;
-    let me = app.login_ok("chuyenvien.mang", &password, "phone").await;
+    let me = specialist(&app, "chuyenvien.mang").await;
     // The phone loses its network half-way through the file.
     let boundary = "ranh-gioi-7c1e";
     let head = format!(
