@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{InvalidInput, OrgCode};
 
+pub mod edxml;
 pub mod status;
 
 pub use status::DeliveryStatus;
