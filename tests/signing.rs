@@ -806,6 +806,8 @@ async fn the_organisation_list_shows_where_each_seal_stands(db: Backend) {
         )
         .await;
     assert_eq!(updated.ok()["seal"], "certified");
+}
+
 async fn fifty_readers_at_once_have_the_signatures_checked_once(db: Backend) {
     let app = spawn_app_with(db, &[("DEV_CA", "true")]).await;
     let o = office(&app).await;
