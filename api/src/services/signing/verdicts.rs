@@ -66,15 +66,8 @@ impl Verdicts {
             "{}verdicts:{}:{}",
             state.redis_key_prefix, self.anchors, file.sha256
         );
-        let kept: Option<String> = state
-            .redis
-            .clone()
-            .get(&key)
-            .await
-            .context("reading kept verdicts")?;
-        // Verdicts kept by an older version that no longer parse are computed again.
-        if let Some(kept) = kept.and_then(|k| serde_json::from_str::<Vec<Verdict>>(&k).ok()) {
-            return Ok(Arc::new(kept));
+        if let Some(kept) = kept(state, &key).await? {
+            return Ok(kept);
         }
         let cell = self.in_flight().entry(key.clone()).or_default().clone();
         let computed = cell
@@ -101,6 +94,10 @@ impl Verdicts {
         file: &DocumentFile,
         key: &str,
     ) -> Result<Shared, SigningError> {
+        // Kept by a computation that finished between our first look and this one.
+        if let Some(kept) = kept(state, key).await? {
+            return Ok(kept);
+        }
         let _permit = self.permit().await?;
         let bytes = read_file(state, file).await?;
         let anchors = state.signing.trust_anchors();
@@ -133,6 +130,19 @@ impl Verdicts {
         drop(waiting);
         Ok(permit)
     }
+}
+
+async fn kept(state: &AppState, key: &str) -> Result<Option<Shared>, SigningError> {
+    let kept: Option<String> = state
+        .redis
+        .clone()
+        .get(key)
+        .await
+        .context("reading kept verdicts")?;
+    // Verdicts kept by an older version that no longer parse are computed again.
+    Ok(kept
+        .and_then(|k| serde_json::from_str::<Vec<Verdict>>(&k).ok())
+        .map(Arc::new))
 }
 
 /// A place in the queue for a check, given back however the wait ends.
