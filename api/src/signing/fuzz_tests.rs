@@ -144,8 +144,9 @@ async fn mutated_pdfs_are_answered_or_refused_never_a_panic() {
     // Some mutants must still parse, or the mutations only test the first bytes' check.
     assert!(verified > 0);
     // nextest runs each test in its own process: its peak is this test's own.
+    // SAFETY: rusage is plain integers, for which all zeroes is a value; getrusage only
+    // writes into the struct it is given.
     let mut usage = unsafe { std::mem::zeroed::<libc::rusage>() };
-    // SAFETY: getrusage writes into the struct it is given.
     assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) }, 0);
     let peak_mib = usage.ru_maxrss / 1024;
     assert!(peak_mib < 512, "peak memory {peak_mib} MiB");

@@ -572,6 +572,7 @@ impl Out {
         ));
         self.open("edXMLHeader");
         header(&mut self);
+        self.close("edXMLHeader");
         rest(&mut self);
         self.0.push_str("</edXML>");
         self.0
@@ -610,7 +611,6 @@ fn write_status(s: &StatusReport) -> String {
             o.close("MessageHeader");
         },
         |o| {
-            o.close("edXMLHeader");
             o.close("edXMLEnvelope");
         },
     )
@@ -691,7 +691,6 @@ fn write_edoc(e: &Edoc) -> String {
             o.close("TraceHeaderList");
         },
         |o| {
-            o.close("edXMLHeader");
             o.open("edXMLBody");
             o.0.push_str(r#"<edXML:edXMLManifest version="1.0">"#);
             for a in &e.attachments {
