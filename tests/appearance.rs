@@ -1,8 +1,9 @@
 //! What a person sees on a signed document, judged on the pages poppler renders (`pdftoppm` at
 //! 72 dpi, so one pixel is one point) and the text it extracts: the leader's signature image
 //! (blue) where the app placed it, the organisation's seal (red) over its left third with the
-//! organisation's name and the signing time, and the stamp top right of an appendix's first
-//! page with the document's number and the signing time. Every signature stays valid for pyHanko and pdfsig. The pages
+//! organisation's name and the signing time, and the stamp top right of the first page of each
+//! attachment (an appendix file, or one bound into the main PDF) with the document's number
+//! and the signing time. Every signature stays valid for pyHanko and pdfsig. The pages
 //! of the demo document are kept in `<target>/test-output/appearance/`.
 
 use std::{
@@ -47,6 +48,46 @@ fn png_image(width: u32, height: u32, dpi: u32, ink: impl Fn(u32, u32) -> [u8; 4
 }
 
 const CLEAR: [u8; 4] = [0, 0, 0, 0];
+
+/// An A4 PDF of one page per text, each showing its text near the top left.
+fn pages_pdf(texts: &[&str]) -> Vec<u8> {
+    let n = texts.len();
+    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 3 + 2 * i)).collect();
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")),
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        let content = format!("BT /F1 12 Tf 72 712 Td ({text}) Tj ET");
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R \
+             /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Times-Roman \
+             >> >> >> >>",
+            4 + 2 * i
+        ));
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        ));
+    }
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        out.extend(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    let trailer = format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    );
+    out.extend(trailer.as_bytes());
+    out
+}
 
 /// A handwritten signature: a thick blue wave across a transparent 400 x 160 image.
 fn signature_png() -> Vec<u8> {
@@ -333,14 +374,14 @@ async fn a_signed_and_issued_document_shows_the_signature_the_seal_and_the_stamp
         "direction": "outgoing", "doc_type": "QĐ", "urgency": "normal", "confidentiality": "none",
         "summary": "Quyết định ban hành quy chế làm việc",
     });
-    let files = vec![
-        ("quyet-dinh.pdf", pdf("Quyet dinh")),
-        ("phu-luc.pdf", pdf("Phu luc I")),
-    ];
+    // The decision on page 1, with the rules it issues bound in from page 2 (a văn bản kèm
+    // theo in the same file), and an appendix uploaded as a file of its own.
+    let main = pages_pdf(&["Quyet dinh", "Quy che lam viec", "Quy che, trang 2"]);
+    let files = vec![("quyet-dinh.pdf", main), ("phu-luc.pdf", pdf("Phu luc I"))];
     let (doc, task, file) = draft_with_files(&app, &o, metadata, files).await;
 
     // A rectangle off the page, or on a page the file does not have, is refused before the PIN.
-    for (page, x) in [(1, 500.0), (2, 60.0)] {
+    for (page, x) in [(1, 500.0), (4, 60.0)] {
         let position = json!({"page": page, "x": x, "y": 60.0, "width": 170.0, "height": 70.0});
         ask_to_sign(
             &app,
@@ -380,19 +421,40 @@ async fn a_signed_and_issued_document_shows_the_signature_the_seal_and_the_stamp
     assert_eq!(page.count((0.0, 0.0, 595.0, 590.0), blue), 0);
     assert_eq!(page.count((0.0, 0.0, 595.0, 842.0), red), 0);
 
-    // The clerk issues: the appendix, a file of its own, gets the stamp top right of its first
-    // page, with the number and symbol and the signing time in Vietnam time.
+    // The clerk issues, saying the rules bound into the decision begin on page 2: that page
+    // and the appendix (a file of its own) get the stamp top right, with the number and
+    // symbol and the signing time in Vietnam time. A page the file does not have, or page 1
+    // (the decision itself), is refused, and nothing is numbered.
     let (_, clerk_password) = app.active_user(&o.admin, "vanthu.hoa", &["clerk"]).await;
     let clerk = app.login_ok("vanthu.hoa", &clerk_password, "desk").await;
-    let issued = app
-        .post(
-            &format!("/api/v1/documents/{doc}/issue"),
-            Some(&clerk.access),
-            json!({}),
-        )
-        .await;
+    let issue = |pages: Value| {
+        let (app, clerk) = (&app, &clerk);
+        let path = format!("/api/v1/documents/{doc}/issue");
+        async move {
+            app.post(
+                &path,
+                Some(&clerk.access),
+                json!({"attachment_pages": pages}),
+            )
+            .await
+        }
+    };
+    for pages in [json!([4]), json!([2, 9]), json!([1]), json!([0])] {
+        let refused = issue(pages).await;
+        refused.problem(422, "validation_failed");
+        assert!(
+            refused.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("attachment_pages"),
+            "{}",
+            refused.body
+        );
+    }
+    let issued = issue(json!([2])).await;
     let symbol = issued.ok()["symbol"].as_str().unwrap().to_owned();
     assert!(symbol.contains("QĐ"), "{symbol}");
+    assert_eq!(issued.body["number"], 1, "a refused issuance took a number");
     let document = app
         .get(&format!("/api/v1/documents/{doc}"), &o.leader.1.access)
         .await;
@@ -438,20 +500,34 @@ async fn a_signed_and_issued_document_shows_the_signature_the_seal_and_the_stamp
         "{under_seal}"
     );
     Page::render(&appendix_path, 1, &out.join("issued-appendix-page-1"));
-    let stamp = text_in(&appendix_path, 1, (395, 0, 200, 80));
-    assert!(stamp.contains(&symbol), "{stamp}");
-    let time = stamp
-        .split_whitespace()
-        .find(|w| w.ends_with("+07:00"))
-        .unwrap_or_else(|| panic!("no signing time in the stamp: {stamp}"));
-    assert!(
-        chrono::DateTime::parse_from_rfc3339(time).is_ok(),
-        "{time} is not ISO 8601"
+    Page::render(&sealed_path, 2, &out.join("issued-page-2"));
+    let mut times = Vec::new();
+    for (file, page) in [(&appendix_path, 1), (&sealed_path, 2)] {
+        let stamp = text_in(file, page, (395, 0, 200, 80));
+        assert!(stamp.contains(&symbol), "page {page}: {stamp}");
+        let time = stamp
+            .split_whitespace()
+            .find(|w| w.ends_with("+07:00"))
+            .unwrap_or_else(|| panic!("no signing time in the stamp: {stamp}"))
+            .to_owned();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(&time).is_ok(),
+            "{time} is not ISO 8601"
+        );
+        times.push(time);
+    }
+    assert_eq!(
+        times[0], times[1],
+        "one signing time for the whole issuance"
     );
-    assert!(
-        !text_in(&sealed_path, 1, (395, 0, 200, 80)).contains(&symbol),
-        "the stamp is only on appendices"
-    );
+    for page in [1, 3] {
+        assert!(
+            !text_in(&sealed_path, page, (395, 0, 200, 80)).contains(&symbol),
+            "the stamp is only on the first page of an attachment, not on page {page}"
+        );
+    }
+    // The page's own content is untouched: the stamp lives in the signature's widget.
+    assert!(text_in(&sealed_path, 2, (0, 0, 595, 842)).contains("Quy che lam viec"));
 
     let anchors = app
         .get("/api/v1/signing/trust-anchors", &o.leader.1.access)

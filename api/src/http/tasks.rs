@@ -31,6 +31,7 @@ use crate::{
         tabs::{self, Row},
         urge, workflow,
     },
+    signing::appearance::AttachmentPages,
     state::AppState,
 };
 
@@ -418,12 +419,20 @@ pub struct IssueRequest {
     /// The unit below the organisation that drafted it (đơn vị soạn thảo): a Công văn of a
     /// state organisation carries its abbreviation after the organisation's, `215/UBND-VX`.
     pub drafting_unit_id: Option<Uuid>,
+    /// Where attachments bound into the main PDF (văn bản kèm theo cùng tệp tin) begin: page
+    /// numbers from 1, as a PDF reader shows them; page 1 starts the document itself, so from 2.
+    /// The seal's signature stamps the top right of each with the number and symbol and the
+    /// signing time; the attachments are not signed apart. A page the file does not have is a
+    /// 422 `validation_failed`, and nothing is numbered. Appendices uploaded as files of their
+    /// own are stamped without this.
+    pub attachment_pages: Option<Vec<u32>>,
 }
 
 impl Example for IssueRequest {
     fn example() -> Self {
         Self {
             drafting_unit_id: Some(Uuid::from_u128(0x0e60_0000_0000_4000_8000_0000_0000_0002)),
+            attachment_pages: Some(vec![3]),
         }
     }
 }
@@ -608,7 +617,8 @@ impl TasksApi {
     /// For clerks of the document's organisation: gives a signed outgoing document the next
     /// number of the year's outgoing register (số, ký hiệu, in the organisation's style) and
     /// today's date, adds the organisation's own signature (its seal) to the main PDF on top of
-    /// the leader's, and tells the author. An organisation without a seal certificate gets 409
+    /// the leader's, stamps the first page of each attachment (appendix files, and the pages of
+    /// the main PDF in `attachment_pages`), and tells the author. An organisation without a seal certificate gets 409
     /// `organization_seal_missing`, and nothing is numbered.
     #[oai(
         path = "/documents/:id/issue",
@@ -622,7 +632,10 @@ impl TasksApi {
         id: Path<Uuid>,
         body: Json<IssueRequest>,
     ) -> Result<Json<IssuedDocument>, Problems<IssueProblems>> {
-        let issued = workflow::issue(&state, caller.0, id.0, body.0.drafting_unit_id).await?;
+        let body = body.0;
+        let attachments = AttachmentPages::parse(body.attachment_pages.unwrap_or_default())?;
+        let issued =
+            workflow::issue(&state, caller.0, id.0, body.drafting_unit_id, &attachments).await?;
         Ok(Json(IssuedDocument {
             id: issued.document,
             state: DocumentState::Issued,

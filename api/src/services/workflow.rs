@@ -23,6 +23,7 @@ use crate::{
         numbering::{format_number, issuer_symbol, local_date, numbering_year},
         workflow::{self, Decision, Step, Task, TaskAction, WorkflowError},
     },
+    signing::appearance::AttachmentPages,
     state::AppState,
     store::{self, registers::Book, tasks::InboxKey},
 };
@@ -132,12 +133,14 @@ pub async fn register(
 /// A clerk issues a signed outgoing document (phát hành): it takes the next number of the
 /// organisation's outgoing register for the year, written in the organisation's style, and
 /// the issuing date, Vietnam time. The symbol names the organisation by its abbreviation and,
-/// for a Công văn, `drafting_unit` (a unit below it) by its own.
+/// for a Công văn, `drafting_unit` (a unit below it) by its own. The seal stamps the first
+/// page of each attachment bound into the main PDF (`attachments`).
 pub async fn issue(
     state: &AppState,
     who: Principal,
     document: Uuid,
     drafting_unit: Option<Uuid>,
+    attachments: &AttachmentPages,
 ) -> Result<Issued, WorkflowServiceError> {
     let (clerk, document) = clerks_document(state, who, document, Direction::Outgoing).await?;
     let tasks = load_tasks(state, document.id).await?;
@@ -185,6 +188,7 @@ pub async fn issue(
         clerk.id,
         &organization.name,
         &symbol,
+        attachments,
         now,
     )
     .await

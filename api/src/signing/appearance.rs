@@ -2,14 +2,17 @@
 //! Appendix I) lays it out: the signer's handwritten signature image (or their name and title)
 //! at the position the app chose; the organisation's seal at its real size over the left third
 //! of the signer's image, with the organisation's name and the signing time; and, on
-//! attachments, a text stamp top right of the first page with the document's number and the
-//! signing time. [`Look::place`] decides where on which page; [`Look::draw`] writes the
-//! appearance stream (a form XObject, the widget's `/AP /N`) so the page content stays untouched.
+//! attachments, a text stamp top right of their first page with the document's number and the
+//! signing time: page 1 of an appendix uploaded as a file of its own, or the page where an
+//! attachment bound into the main PDF begins ([`AttachmentPages`]). [`Look::place`] decides
+//! where on which page; [`Look::draw`] writes the appearance stream (a form XObject, the
+//! widget's `/AP /N`) so the page content stays untouched.
 
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
 use super::{
+    super::domain::InvalidInput,
     fonts::{Font, FontError, Subset},
     images::Png,
 };
@@ -132,6 +135,37 @@ impl Position {
     }
 }
 
+/// The pages of the main PDF where attachments bound into it (văn bản kèm theo cùng tệp tin)
+/// begin, each to get the stamp: from 2 (page 1 starts the document itself), ascending, each
+/// once. Whether each exists is known only against the file ([`AppearanceError::NoSuchPage`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AttachmentPages(Vec<u32>);
+
+impl AttachmentPages {
+    /// More than any real document binds in: a list past it is a mistake, not a document.
+    pub const MAX: usize = 200;
+
+    pub fn parse(mut pages: Vec<u32>) -> Result<Self, InvalidInput> {
+        let invalid = |reason: String| InvalidInput::new("attachment_pages", reason);
+        if pages.len() > Self::MAX {
+            return Err(invalid(format!("lists more than {} pages", Self::MAX)));
+        }
+        if let Some(first) = pages.iter().find(|p| **p < 2) {
+            return Err(invalid(format!(
+                "page {first} cannot start an attachment: pages count from 1, and page 1 starts \
+                 the document itself"
+            )));
+        }
+        pages.sort_unstable();
+        pages.dedup();
+        Ok(Self(pages))
+    }
+
+    pub fn pages(&self) -> &[u32] {
+        &self.0
+    }
+}
+
 /// One signature's appearance.
 #[derive(Clone, Debug)]
 pub enum Look {
@@ -148,10 +182,12 @@ pub enum Look {
         organization: String,
         signed_at: DateTime<Utc>,
     },
-    /// On an attachment: the document's number and symbol and the signing time.
+    /// On an attachment's first page (from 1): the document's number and symbol and the
+    /// signing time.
     Stamp {
         reference: String,
         signed_at: DateTime<Utc>,
+        page: u32,
     },
 }
 
@@ -228,11 +264,15 @@ impl Look {
                     rect: seal.union(&below).pushed_into(&page),
                 })
             }
-            Look::Stamp { .. } => {
-                let page = page_rect(1).ok_or_else(no_page)?;
+            Look::Stamp { page: number, .. } => {
+                let page = usize::try_from(*number)
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .and_then(page_rect)
+                    .ok_or(AppearanceError::NoSuchPage(*number, last))?;
                 let (_, (width, height)) = self.text_block(font)?;
                 Ok(Placed {
-                    page: 1,
+                    page: *number,
                     rect: Rect {
                         x: page.right() - STAMP_MARGIN - width,
                         y: page.top() - STAMP_MARGIN - height,
@@ -257,6 +297,7 @@ impl Look {
             Look::Stamp {
                 reference,
                 signed_at,
+                ..
             } => vec![reference.clone(), iso_time(*signed_at)],
         };
         let lines: Vec<String> = lines.into_iter().filter(|l| !l.is_empty()).collect();

@@ -1,6 +1,6 @@
 //! PAdES embedding: a signature is appended to the PDF as an incremental update (so the bytes
 //! of earlier revisions, and the signatures over them, stay untouched) holding a signature
-//! field whose widget shows the signature's [`Look`] through its own appearance stream, a new
+//! field whose widgets show the signature's [`Look`]s through their own appearance streams, a new
 //! catalog whose /AcroForm lists the field, and a signature dictionary whose /Contents is a
 //! placeholder. [`prepare`] writes the update and computes the digest of everything but that
 //! placeholder; [`Prepared::finish`] puts the CMS in.
@@ -166,6 +166,13 @@ fn latest_visible_signature(
                 .and_then(Object::as_name)
                 .is_ok_and(|n| n == b"Sig")
         })
+        // A field with several widgets (a seal with stamps) shows its signature on the first.
+        .filter_map(
+            |field| match field.get(b"Kids").and_then(Object::as_array) {
+                Ok(kids) => document.dereference(kids.first()?).ok()?.1.as_dict().ok(),
+                Err(_) => Some(field),
+            },
+        )
         .filter_map(|widget| {
             let corners: Vec<f32> = widget
                 .get(b"Rect")
@@ -191,12 +198,14 @@ fn latest_visible_signature(
         .next()
 }
 
-/// Appends a signature field, widget and placeholder to `pdf` as an incremental update; the
-/// widget shows `look` (written in `font`), or nothing without one.
+/// Appends a signature field, its widgets and placeholder to `pdf` as an incremental update.
+/// Each of `looks` (written in `font`) is a widget of the field: the first is the signature's
+/// own, beside which a later seal goes; more are stamps on attachments bound into the file.
+/// Without looks the field has one widget that shows nothing.
 pub fn prepare(
     pdf: Vec<u8>,
     info: &SignatureInfo,
-    look: Option<(&Look, &Font)>,
+    appearance: Option<(&[Look], &Font)>,
 ) -> Result<Prepared, PadesError> {
     let unreadable = |e: lopdf::Error| PadesError::Unreadable(e.to_string());
     let previous = pdf_limits::load(&pdf)?;
@@ -206,17 +215,14 @@ pub fn prepare(
         .and_then(Object::as_reference)
         .map_err(unreadable)?;
     let pages = previous.get_pages();
-    let placed = match look {
-        Some((look, font)) => Some(look.place(
-            font,
-            &visible_areas(&previous),
-            latest_visible_signature(&previous, catalog_id, &pages),
-        )?),
-        None => None,
-    };
-    let page_id = *pages
-        .get(&placed.map_or(1, |p| p.page))
-        .ok_or(PadesError::NoPages)?;
+    let mut placed = Vec::new();
+    if let Some((looks, font)) = appearance {
+        let areas = visible_areas(&previous);
+        let earlier = latest_visible_signature(&previous, catalog_id, &pages);
+        for look in looks {
+            placed.push((look, font, look.place(font, &areas, earlier)?));
+        }
+    }
     let field_name = unused_field_name(&previous, catalog_id);
     let original_len = pdf.len();
     let mut update = IncrementalDocument::create_from(pdf, previous);
@@ -255,36 +261,65 @@ pub fn prepare(
     if let Some(location) = &info.location {
         signature.set("Location", text(location));
     }
-    let new = &mut update.new_document;
-    let signature_id = new.add_object(signature);
+    let signature_id = update.new_document.add_object(signature);
 
-    let mut widget = Dictionary::new();
-    widget.set("Type", Object::Name(b"Annot".to_vec()));
-    widget.set("Subtype", Object::Name(b"Widget".to_vec()));
-    widget.set("FT", Object::Name(b"Sig".to_vec()));
-    widget.set("T", text(&field_name));
-    widget.set("V", Object::Reference(signature_id));
-    // Print + Locked.
-    widget.set("F", Object::Integer(132));
-    widget.set("P", Object::Reference(page_id));
-    match (placed, look) {
-        (Some(placed), Some((look, font))) => {
-            let form = look.draw(font, &placed.rect, &mut update.new_document)?;
-            widget.set("Rect", placed.rect.to_pdf());
-            widget.set(
-                "AP",
-                Object::Dictionary(Dictionary::from_iter([("N", Object::Reference(form))])),
-            );
-        }
-        _ => widget.set(
+    let mut field = Dictionary::new();
+    field.set("FT", Object::Name(b"Sig".to_vec()));
+    field.set("T", text(&field_name));
+    field.set("V", Object::Reference(signature_id));
+    let widget = |page_id: ObjectId| {
+        let mut widget = Dictionary::new();
+        widget.set("Type", Object::Name(b"Annot".to_vec()));
+        widget.set("Subtype", Object::Name(b"Widget".to_vec()));
+        // Print + Locked.
+        widget.set("F", Object::Integer(132));
+        widget.set("P", Object::Reference(page_id));
+        widget
+    };
+    let page_of = |number: u32| pages.get(&number).copied().ok_or(PadesError::NoPages);
+    let mut widgets = Vec::with_capacity(placed.len().max(1));
+    for (look, font, at) in placed {
+        let mut widget = widget(page_of(at.page)?);
+        let form = look.draw(font, &at.rect, &mut update.new_document)?;
+        widget.set("Rect", at.rect.to_pdf());
+        widget.set(
+            "AP",
+            Object::Dictionary(Dictionary::from_iter([("N", Object::Reference(form))])),
+        );
+        widgets.push(widget);
+    }
+    if widgets.is_empty() {
+        let mut unseen = widget(page_of(1)?);
+        unseen.set(
             "Rect",
             Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]),
-        ),
+        );
+        widgets.push(unseen);
     }
-    let widget_id = update.new_document.add_object(widget);
-
-    add_annotation(&mut update, page_id, widget_id)?;
-    add_field(&mut update, catalog_id, widget_id)?;
+    let field_id = if let [only] = &widgets[..] {
+        // One widget: the field and its widget are one dictionary, as signing tools write it.
+        let mut merged = only.clone();
+        merged.extend(&field);
+        let id = update.new_document.add_object(merged);
+        add_annotation(&mut update, widget_page(only)?, id)?;
+        id
+    } else {
+        // Several: one field, its widgets as kids (ISO 32000-1, 12.7.3.1). They carry no
+        // /Parent: poppler (22.x, as Debian ships it) takes a kid with one for a field of its
+        // own and reports the signature unsigned; pyHanko and readers know them by /Kids.
+        let field_id = update.new_document.new_object_id();
+        let mut kids = Vec::with_capacity(widgets.len());
+        for widget in widgets {
+            let page = widget_page(&widget)?;
+            let id = update.new_document.add_object(widget);
+            add_annotation(&mut update, page, id)?;
+            kids.push(Object::Reference(id));
+        }
+        field.set("Kids", Object::Array(kids));
+        update.new_document.set_object(field_id, field);
+        field_id
+    };
+    add_field(&mut update, catalog_id, field_id)?;
 
     let mut bytes = Vec::with_capacity(original_len + CONTENTS_CAPACITY * 2 + 4096);
     update
@@ -293,6 +328,14 @@ pub fn prepare(
     let contents = find_placeholder(&bytes, original_len)?;
     patch_byte_range(&mut bytes, original_len, contents)?;
     Ok(Prepared { bytes, contents })
+}
+
+/// The page a widget of ours is on.
+fn widget_page(widget: &Dictionary) -> Result<ObjectId, PadesError> {
+    widget
+        .get(b"P")
+        .and_then(Object::as_reference)
+        .map_err(|e| PadesError::Write(e.to_string()))
 }
 
 /// A PDF text string in UTF-16BE with its byte-order mark: names are Vietnamese.

@@ -166,10 +166,12 @@ impl<'a> Compare<'a> {
     /// A page's annotations, signature widgets left out (those are checked as form fields).
     fn annotations(&mut self, a: &'a Dictionary, b: &'a Dictionary, path: &str) -> bool {
         let others = |document: &'a Document, page: &'a Dictionary| -> Vec<&'a Object> {
+            let kids = signature_kids(document);
             array(document, entry(document, page, b"Annots"))
                 .iter()
                 .filter(|annotation| {
-                    !dictionary(document, annotation).is_some_and(|annotation| {
+                    let kid = annotation.as_reference().is_ok_and(|id| kids.contains(&id));
+                    !kid && !dictionary(document, annotation).is_some_and(|annotation| {
                         annotation.get(b"Subtype").and_then(Object::as_name).ok()
                             == Some(b"Widget".as_slice())
                             && is_signature_field(document, annotation)
@@ -212,6 +214,26 @@ fn dictionary<'a>(document: &'a Document, object: &'a Object) -> Option<&'a Dict
 
 fn is_page(dict: &Dictionary) -> bool {
     dict.get(b"Type").and_then(Object::as_name).ok() == Some(b"Page".as_slice())
+}
+
+/// The widgets listed as /Kids of the form's signature fields (a seal with its attachment
+/// stamps has several), which may not point back with /Parent.
+fn signature_kids(document: &Document) -> HashSet<ObjectId> {
+    let root = entry(document, &document.trailer, b"Root");
+    let Some(form) = root
+        .as_dict()
+        .ok()
+        .and_then(|root| dictionary(document, entry(document, root, b"AcroForm")))
+    else {
+        return HashSet::new();
+    };
+    array(document, entry(document, form, b"Fields"))
+        .iter()
+        .filter_map(|field| dictionary(document, field))
+        .filter(|field| is_signature_field(document, field))
+        .flat_map(|field| array(document, entry(document, field, b"Kids")))
+        .filter_map(|kid| kid.as_reference().ok())
+        .collect()
 }
 
 /// A signature field, or the widget of one (whose field type its parent holds).

@@ -20,7 +20,7 @@ use super::{
     images::Png,
     pades::{self, SignatureInfo},
     pkcs11::Pkcs11Hsm,
-    sample::{minimal_pdf as pdf, seal_png, signature_png},
+    sample::{self, minimal_pdf as pdf, seal_png, signature_png},
     verify::{self, ProblemKind},
 };
 
@@ -132,7 +132,8 @@ impl Fixture {
             location: Some("Đà Lạt".into()),
             signing_time: SystemClock.now(),
         };
-        let prepared = pades::prepare(pdf, &info, Some((look, &self.font))).unwrap();
+        let prepared =
+            pades::prepare(pdf, &info, Some((std::slice::from_ref(look), &self.font))).unwrap();
         let cms = cms::sign_detached(&self.hsm, signer, prepared.digest())
             .await
             .unwrap();
@@ -689,6 +690,7 @@ async fn without_an_image_the_signer_shows_as_name_and_title_and_a_stamp_tops_an
     let stamp = Look::Stamp {
         reference: "1945-QĐ/TU".into(),
         signed_at: SystemClock.now(),
+        page: 1,
     };
     let stamped = fx.sign_with(&org, pdf("Phu luc", 0), &stamp).await;
     let file = fx.write("stamped.pdf", &stamped);
@@ -705,4 +707,60 @@ async fn without_an_image_the_signer_shows_as_name_and_title_and_a_stamp_tops_an
         corner.contains("1945-QĐ/TU") && corner.contains("+07:00"),
         "{corner}"
     );
+}
+
+#[tokio::test]
+async fn a_seal_stamps_the_attachments_bound_into_the_file_as_widgets_of_its_one_signature() {
+    let fx = fixture().await;
+    let leader = fx
+        .credential("leader", KeyAlgorithm::Rsa2048, "Nguyễn Văn An")
+        .await;
+    let org = fx.organization().await;
+    let signed = fx.sign(&leader, sample::scan_pdf(3, 64)).await;
+    let stamp = |page| Look::Stamp {
+        reference: "1945-QĐ/TU".into(),
+        signed_at: SystemClock.now(),
+        page,
+    };
+    let info = SignatureInfo {
+        signer_name: "Sở Nội vụ".into(),
+        reason: None,
+        location: None,
+        signing_time: SystemClock.now(),
+    };
+    // A page the file does not have is refused before anything is signed.
+    let beyond = [seal_look(), stamp(4)];
+    assert!(matches!(
+        pades::prepare(signed.clone(), &info, Some((&beyond, &fx.font))),
+        Err(pades::PadesError::Appearance(
+            super::appearance::AppearanceError::NoSuchPage(4, 3)
+        ))
+    ));
+    let looks = [seal_look(), stamp(2), stamp(3)];
+    let prepared = pades::prepare(signed, &info, Some((&looks, &fx.font))).unwrap();
+    let cms = cms::sign_detached(&fx.hsm, &org, prepared.digest())
+        .await
+        .unwrap();
+    let sealed = prepared.finish(&cms).unwrap();
+    let file = fx.write("bound-attachments.pdf", &sealed);
+    // Two signatures, the leader's and the seal: the stamps are the seal's, not signatures.
+    fx.assert_valid(&file, 2);
+    let corner = |page: u32| {
+        let out = Command::new("pdftotext")
+            .args(["-layout", "-x", "380", "-y", "0", "-W", "215", "-H", "60"])
+            .args(["-f", &page.to_string(), "-l", &page.to_string()])
+            .arg(&file)
+            .arg("-")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for page in [2, 3] {
+        let text = corner(page);
+        assert!(
+            text.contains("1945-QĐ/TU") && text.contains("+07:00"),
+            "page {page}: {text}"
+        );
+    }
+    assert!(!corner(1).contains("1945"), "{}", corner(1));
 }

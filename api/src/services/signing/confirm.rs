@@ -235,7 +235,7 @@ async fn sign_request(
         title: user.title.clone(),
         position: request.position,
     };
-    let signed = sign_file(state, &file, &signer, info, Some(look)).await?;
+    let signed = sign_file(state, &file, &signer, info, vec![look]).await?;
 
     let signature_id = Uuid::now_v7();
     let pushes = devices(state, &transition).await?;

@@ -188,7 +188,7 @@ pub(super) struct SignedFile {
     pub timestamped: bool,
 }
 
-/// Signs one stored PDF, showing `look`, with a timestamp when an authority is configured:
+/// Signs one stored PDF, showing `looks` (see [`pades::prepare`]), with a timestamp when an authority is configured:
 /// returns the stored signed bytes. Nothing references them until the caller's transaction
 /// commits; content addressing makes an unreferenced copy harmless.
 pub(super) async fn sign_file(
@@ -196,7 +196,7 @@ pub(super) async fn sign_file(
     file: &DocumentFile,
     signer: &SignerCredential,
     info: SignatureInfo,
-    look: Option<Look>,
+    looks: Vec<Look>,
 ) -> Result<SignedFile, SigningError> {
     let bytes = read_file(state, file).await?;
     let pinned = file.sha256.clone();
@@ -207,8 +207,8 @@ pub(super) async fn sign_file(
         if !hex::encode(Sha256::digest(&bytes)).eq_ignore_ascii_case(&pinned) {
             return Err(SigningError::DigestMismatch);
         }
-        let look = look.as_ref().zip(font.as_ref());
-        Ok(pades::prepare(bytes, &info, look)?)
+        let appearance = font.as_ref().map(|font| (&looks[..], font));
+        Ok(pades::prepare(bytes, &info, appearance)?)
     })
     .await
     .context("preparing the PDF")??;

@@ -9,8 +9,11 @@ use uuid::Uuid;
 
 use super::{SigningError, images::image_of, sign_file, signed_version, signer_of};
 use crate::{
-    domain::document::Document,
-    signing::{appearance::Look, pades::SignatureInfo},
+    domain::{InvalidInput, document::Document},
+    signing::{
+        appearance::{AppearanceError, AttachmentPages, Look},
+        pades::{PadesError, SignatureInfo},
+    },
     state::AppState,
     store::{
         self,
@@ -18,9 +21,12 @@ use crate::{
     },
 };
 
-/// Adds the organisation's seal (its own signature) to the main PDF and each appendix at issuance, within the
-/// issuing transaction `txn`. An organisation without a seal certificate cannot issue: the
-/// rules on electronic documents ask for both the signer's and the organisation's signature.
+/// Adds the organisation's seal (its own signature) to the main PDF and each appendix at
+/// issuance, within the issuing transaction `txn`; the seal's signature on the main PDF also
+/// stamps the first page of each attachment bound into it (`attachments`). An organisation
+/// without a seal certificate cannot issue: the rules on electronic documents ask for both the
+/// signer's and the organisation's signature.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn seal(
     state: &AppState,
     txn: &DatabaseTransaction,
@@ -28,6 +34,7 @@ pub(crate) async fn seal(
     clerk: Uuid,
     organization_name: &str,
     symbol: &str,
+    attachments: &AttachmentPages,
     now: DateTime<Utc>,
 ) -> Result<SignatureRecord, SigningError> {
     let owner = Owner::Organization(document.organization_id);
@@ -55,16 +62,24 @@ pub(crate) async fn seal(
         signed_at: now,
     });
     let mut main_seal = None;
-    // The main PDF carries the seal beside the leader's signature; each appendix (a file of
-    // its own) is signed too, with the stamp naming the document it belongs to.
+    let stamp = |page| Look::Stamp {
+        reference: symbol.to_owned(),
+        signed_at: now,
+        page,
+    };
+    // The main PDF carries the seal beside the leader's signature and, as the same signature's
+    // widgets, the stamps of the attachments bound into it (the decree has them signed only
+    // with the document); each appendix (a file of its own) is signed too, with the stamp
+    // naming the document it belongs to.
     for (slot, file) in current {
-        let look = if slot == 0 {
-            seal_look.clone()
+        let looks: Vec<Look> = if slot == 0 {
+            seal_look
+                .iter()
+                .cloned()
+                .chain(attachments.pages().iter().map(|p| stamp(*p)))
+                .collect()
         } else {
-            Some(Look::Stamp {
-                reference: symbol.to_owned(),
-                signed_at: now,
-            })
+            vec![stamp(1)]
         };
         let info = SignatureInfo {
             signer_name: organization_name.to_owned(),
@@ -72,7 +87,19 @@ pub(crate) async fn seal(
             location: None,
             signing_time: now,
         };
-        let signed = sign_file(state, &file, &signer, info, look).await?;
+        let signed = sign_file(state, &file, &signer, info, looks)
+            .await
+            .map_err(|e| match e {
+                SigningError::Pdf(PadesError::Appearance(AppearanceError::NoSuchPage(
+                    page,
+                    of,
+                ))) if slot == 0 && attachments.pages().contains(&page) => InvalidInput::new(
+                    "attachment_pages",
+                    format!("page {page} is not in the main PDF, which has {of} pages"),
+                )
+                .into(),
+                other => other,
+            })?;
         let new_file = signed_version(txn, &file, &signed.stored, clerk, now).await?;
         let signature = SignatureRecord {
             id: Uuid::now_v7(),
