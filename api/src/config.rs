@@ -86,6 +86,8 @@ pub struct Settings {
     pub push: PushSettings,
     /// Accept test environments' agency codes outside the QCVN 102 pattern (`vxp.saas.03`).
     pub exchange_allow_test_codes: bool,
+    /// The exchange axis; without it documents go only to organisations on this server.
+    pub exchange: Option<ExchangeSettings>,
     /// The built admin console, served at `/console`.
     pub console_dir: PathBuf,
 }
@@ -103,12 +105,27 @@ pub struct ObjectStoreSettings {
     pub prefix: String,
 }
 
-/// Where pushes go and how the outbox worker paces itself.
+/// The exchange axis this server sends through and polls (`EXCHANGE_URL` set).
 #[derive(Clone, Debug)]
-pub struct PushSettings {
-    /// The Google service-account JSON; without it pushes are recorded but not sent.
-    pub service_account_file: Option<PathBuf>,
-    pub fcm_base_url: String,
+pub struct ExchangeSettings {
+    pub url: String,
+    /// Who this server is to the axis, and the secret its calls are signed with.
+    pub system_id: String,
+    pub secret: SecretString,
+    /// Our agency code on the axis (QCVN 102; a test axis's `vxp.saas.03` is accepted with a
+    /// warning).
+    pub agency_code: String,
+    /// How often one instance asks the axis what waits for us.
+    pub poll_interval: Duration,
+    /// Bounds every call to the axis.
+    pub timeout: Duration,
+    /// How the exchange outbox's sender paces itself.
+    pub outbox: Pacing,
+}
+
+/// How an outbox worker paces itself.
+#[derive(Clone, Debug)]
+pub struct Pacing {
     /// How long a claimed row stays reserved for its sender; after that it is due again.
     pub lease: Duration,
     /// How often the worker looks for rows due for a retry (new rows wake it at once).
@@ -119,6 +136,15 @@ pub struct PushSettings {
     pub max_attempts: u32,
     /// Sends in flight at once per instance.
     pub concurrency: usize,
+}
+
+/// Where pushes go and how the outbox worker paces itself.
+#[derive(Clone, Debug)]
+pub struct PushSettings {
+    /// The Google service-account JSON; without it pushes are recorded but not sent.
+    pub service_account_file: Option<PathBuf>,
+    pub fcm_base_url: String,
+    pub pacing: Pacing,
     /// How long before a task's deadline its assignee gets `deadline_soon`.
     pub reminder_lead: Duration,
     /// How often each instance looks for tasks due a deadline reminder.
@@ -186,16 +212,7 @@ impl Settings {
                     .unwrap_or_else(|| "https://fcm.googleapis.com".into())
                     .trim_end_matches('/')
                     .to_owned(),
-                lease: Duration::from_secs(parse(&var, "PUSH_LEASE_SECONDS", "60")?),
-                poll_interval: Duration::from_millis(parse(&var, "PUSH_POLL_MS", "5000")?),
-                retry_base: Duration::from_millis(parse(&var, "PUSH_RETRY_BASE_MS", "2000")?),
-                max_retry_delay: Duration::from_secs(parse(
-                    &var,
-                    "PUSH_MAX_RETRY_DELAY_SECONDS",
-                    "900",
-                )?),
-                max_attempts: parse(&var, "PUSH_MAX_ATTEMPTS", "10")?,
-                concurrency: parse(&var, "PUSH_CONCURRENCY", "32")?,
+                pacing: pacing(&var, PUSH_PACING, ["60", "5000", "2000", "900", "10", "32"])?,
                 reminder_lead: Duration::from_secs(parse(
                     &var,
                     "DEADLINE_REMINDER_LEAD_SECONDS",
@@ -209,6 +226,7 @@ impl Settings {
             pkcs11_pin: var("PKCS11_PIN").map(SecretString::from),
             dev_ca: parse(&var, "DEV_CA", "false")?,
             exchange_allow_test_codes: parse(&var, "EXCHANGE_ALLOW_TEST_CODES", "false")?,
+            exchange: exchange(&var)?,
             signing_trust_anchors_file: var("SIGNING_TRUST_ANCHORS_FILE").map(PathBuf::from),
             signing_request_ttl: Duration::from_secs(parse(
                 &var,
@@ -281,6 +299,81 @@ fn object_store(
     }))
 }
 
+/// The keys of one worker's [`Pacing`]: lease (s), poll (ms), retry base (ms), retry cap (s),
+/// attempts, concurrency.
+type PacingKeys = [&'static str; 6];
+
+const PUSH_PACING: PacingKeys = [
+    "PUSH_LEASE_SECONDS",
+    "PUSH_POLL_MS",
+    "PUSH_RETRY_BASE_MS",
+    "PUSH_MAX_RETRY_DELAY_SECONDS",
+    "PUSH_MAX_ATTEMPTS",
+    "PUSH_CONCURRENCY",
+];
+
+const EXCHANGE_PACING: PacingKeys = [
+    "EXCHANGE_LEASE_SECONDS",
+    "EXCHANGE_SEND_POLL_MS",
+    "EXCHANGE_RETRY_BASE_MS",
+    "EXCHANGE_MAX_RETRY_DELAY_SECONDS",
+    "EXCHANGE_MAX_ATTEMPTS",
+    "EXCHANGE_CONCURRENCY",
+];
+
+fn pacing(
+    var: &impl Fn(&str) -> Option<String>,
+    [lease, poll, base, cap, attempts, concurrency]: PacingKeys,
+    defaults: [&str; 6],
+) -> Result<Pacing, ConfigError> {
+    Ok(Pacing {
+        lease: Duration::from_secs(parse(var, lease, defaults[0])?),
+        poll_interval: Duration::from_millis(parse(var, poll, defaults[1])?),
+        retry_base: Duration::from_millis(parse(var, base, defaults[2])?),
+        max_retry_delay: Duration::from_secs(parse(var, cap, defaults[3])?),
+        max_attempts: parse(var, attempts, defaults[4])?,
+        concurrency: parse(var, concurrency, defaults[5])?,
+    })
+}
+
+/// All of `EXCHANGE_URL`, `EXCHANGE_SYSTEM_ID`, `EXCHANGE_SECRET` and `EXCHANGE_AGENCY_CODE`,
+/// or none.
+fn exchange(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<ExchangeSettings>, ConfigError> {
+    const KEYS: [&str; 4] = [
+        "EXCHANGE_URL",
+        "EXCHANGE_SYSTEM_ID",
+        "EXCHANGE_SECRET",
+        "EXCHANGE_AGENCY_CODE",
+    ];
+    let given = KEYS.map(var);
+    if given.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    if let Some((key, _)) = KEYS.iter().zip(&given).find(|(_, v)| v.is_none()) {
+        return Err(ConfigError {
+            key,
+            reason: "required with the other EXCHANGE_ settings".to_owned(),
+        });
+    }
+    let [url, system_id, secret, agency_code] = given.map(Option::unwrap_or_default);
+    Ok(Some(ExchangeSettings {
+        url: url.trim_end_matches('/').to_owned(),
+        system_id: system_id.trim().to_owned(),
+        secret: SecretString::from(secret),
+        agency_code: agency_code.trim().to_owned(),
+        poll_interval: Duration::from_secs(parse(var, "EXCHANGE_POLL_SECONDS", "30")?)
+            .max(Duration::from_secs(1)),
+        timeout: Duration::from_secs(parse(var, "EXCHANGE_TIMEOUT_SECONDS", "30")?),
+        outbox: pacing(
+            var,
+            EXCHANGE_PACING,
+            ["120", "5000", "5000", "3600", "30", "4"],
+        )?,
+    }))
+}
+
 fn parse<T>(
     var: &impl Fn(&str) -> Option<String>,
     key: &'static str,
@@ -338,6 +431,24 @@ mod tests {
         .unwrap();
         let printed = format!("{s:?}");
         assert!(!printed.contains("hunter2") && !printed.contains("s3cr3t-k3y"));
+    }
+
+    #[test]
+    fn the_axis_needs_all_four_keys_and_none_means_no_axis() {
+        assert!(settings(&[]).unwrap().exchange.is_none());
+        let err = settings(&[("EXCHANGE_URL", "https://axis.example")]).unwrap_err();
+        assert_eq!(err.key, "EXCHANGE_SYSTEM_ID");
+        let s = settings(&[
+            ("EXCHANGE_URL", "https://axis.example/"),
+            ("EXCHANGE_SYSTEM_ID", "vanban-a52"),
+            ("EXCHANGE_SECRET", "axis-s3cret"),
+            ("EXCHANGE_AGENCY_CODE", "000.00.00.A52"),
+        ])
+        .unwrap();
+        let axis = s.exchange.as_ref().unwrap();
+        assert_eq!(axis.url, "https://axis.example");
+        assert_eq!(axis.poll_interval, Duration::from_secs(30));
+        assert!(!format!("{s:?}").contains("axis-s3cret"));
     }
 
     #[test]

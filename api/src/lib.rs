@@ -10,7 +10,8 @@
 //! - [`store`]: sea-orm queries and entity <-> domain conversions.
 //! - [`auth`]: passwords, access tokens, Redis device sessions, login throttling.
 //! - [`files`]: content-addressed file storage behind a trait.
-//! - [`push`]: the push outbox, its worker and the FCM HTTP v1 client.
+//! - [`outbox`]: the sender every transactional outbox shares (leases, retries, backoff).
+//! - [`push`]: the push outbox, its channel and the FCM HTTP v1 client.
 //! - [`signing`]: the HSM connector (PKCS#11), PAdES signatures, their verification.
 //! - [`cli`]: the `api` subcommands other than `serve`.
 
@@ -21,6 +22,7 @@ pub mod config;
 pub mod domain;
 pub mod files;
 pub mod http;
+pub mod outbox;
 pub mod push;
 pub mod services;
 pub mod signing;

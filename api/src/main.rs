@@ -1,4 +1,5 @@
-//! The `api` binary: `serve` (default), `migrate`, `openapi`, `create-admin`, `demo`.
+//! The `api` binary: `serve` (default), `migrate`, `openapi`, `create-admin`, `demo`,
+//! `exchange-send`.
 
 use std::process::ExitCode;
 
@@ -34,6 +35,9 @@ enum Command {
     CreateAdmin(cli::CreateAdminArgs),
     /// Seed a demo organisation with a leader, a clerk, a specialist and an admin, then serve.
     Demo,
+    /// Queue an .edxml file for the exchange axis; a running server sends it. Prints the
+    /// outbox row's id.
+    ExchangeSend(cli::ExchangeSendArgs),
 }
 
 #[tokio::main]
@@ -62,6 +66,7 @@ async fn main() -> ExitCode {
             Ok(()) => serve(settings).await,
             Err(e) => Err(e),
         },
+        Command::ExchangeSend(args) => cli::exchange_send(&settings, args).await,
         Command::Openapi => Ok(()),
     };
     match outcome {

@@ -26,9 +26,19 @@ use crate::{
         Push,
         fcm::{Fcm, FcmSetupError},
         reminders::Reminders,
-        worker::Worker,
+        worker::{PushChannel, Worker},
     },
-    services::signing::Verdicts,
+    services::{
+        exchange::{
+            axis::{
+                self,
+                poller::Poller,
+                sender::{ExchangeChannel, Sender},
+            },
+            directory,
+        },
+        signing::Verdicts,
+    },
     signing::{
         Hsm, HsmError, NoHsm, SigningSetup,
         ca::{CaError, DevCa},
@@ -76,6 +86,8 @@ pub enum StartupError {
     Storage(#[source] crate::files::FileError),
     #[error(transparent)]
     Fcm(#[from] FcmSetupError),
+    #[error(transparent)]
+    Axis(#[from] axis::LinkError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -129,6 +141,16 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let signing = signing(settings).await?;
     let verdicts = Verdicts::new(&signing.trust_anchors(), cores, settings.verify_queue_max);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let axis = match &settings.exchange {
+        Some(exchange) => Some(axis::Link::vdxp(exchange, clock.clone())?),
+        None => {
+            tracing::info!(
+                "EXCHANGE_URL is not set: documents go only to organisations on this server"
+            );
+            None
+        }
+    };
     Ok(AppState {
         sessions: SessionStore::new(
             redis.clone(),
@@ -144,7 +166,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         ),
         passwords: Passwords::new(cores, settings.password_queue_max).await?,
         tokens: Arc::new(tokens),
-        clock: Arc::new(SystemClock),
+        clock,
         files: files(settings).await.map_err(StartupError::Storage)?,
         signing: Arc::new(signing),
         verdicts: Arc::new(verdicts),
@@ -152,6 +174,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         metrics: telemetry::init_metrics(),
         redis_key_prefix: settings.redis_key_prefix.clone(),
         push: Push::new(settings.push.urge_interval),
+        axis,
         allow_test_codes: settings.exchange_allow_test_codes,
         trusted_proxies: settings.trusted_proxies.clone().into(),
         db,
@@ -160,7 +183,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
 }
 
 /// The local directory, or the shared bucket when one is configured (staging in the directory).
-async fn files(settings: &Settings) -> Result<Arc<dyn FileStore>, FileError> {
+pub async fn files(settings: &Settings) -> Result<Arc<dyn FileStore>, FileError> {
     let local = LocalFileStore::new(&settings.storage_dir).await?;
     Ok(match &settings.object_store {
         None => Arc::new(local),
@@ -259,6 +282,19 @@ pub struct Application {
     state: AppState,
     settings: Settings,
     worker: Option<Worker>,
+    sender: Option<Sender>,
+}
+
+/// The exchange sender, when an axis is configured; without one, queued messages wait.
+fn exchange_sender(settings: &Settings, state: &AppState) -> Option<Sender> {
+    let (exchange, link) = settings.exchange.as_ref().zip(state.axis.as_ref())?;
+    Some(Sender::new(
+        state.db.clone(),
+        state.clock.clone(),
+        exchange.outbox.clone(),
+        link.waker(),
+        ExchangeChannel::new(link.clone(), state.files.clone(), state.clock.clone()),
+    ))
 }
 
 /// The push worker, when FCM is configured; without it queued pushes wait in the outbox.
@@ -270,11 +306,10 @@ fn push_worker(settings: &Settings, state: &AppState) -> Result<Option<Worker>, 
     let fcm = Fcm::from_file(file, &settings.push.fcm_base_url)?;
     Ok(Some(Worker::new(
         state.db.clone(),
-        state.sessions.clone(),
         state.clock.clone(),
-        fcm,
-        settings.push.clone(),
+        settings.push.pacing.clone(),
         state.push.waker(),
+        PushChannel::new(state.sessions.clone(), state.clock.clone(), fcm),
     )))
 }
 
@@ -282,6 +317,7 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let state = build_state(&settings).await?;
         let worker = push_worker(&settings, &state)?;
+        let sender = exchange_sender(&settings, &state);
         let acceptor = TcpListener::bind(settings.bind_addr)
             .into_acceptor()
             .await
@@ -294,6 +330,7 @@ impl Application {
             state,
             settings,
             worker,
+            sender,
         })
     }
 
@@ -318,6 +355,9 @@ impl Application {
         if let Some(worker) = self.worker {
             background.push(tokio::spawn(worker.run_until_stopped(stopped.clone())));
         }
+        if let Some(sender) = self.sender {
+            background.push(tokio::spawn(sender.run_until_stopped(stopped.clone())));
+        }
         let reminders = Reminders::new(
             self.state.db.clone(),
             self.state.sessions.clone(),
@@ -326,7 +366,16 @@ impl Application {
             self.settings.push.reminder_lead,
             self.settings.push.reminder_scan,
         );
-        background.push(tokio::spawn(reminders.run_until_stopped(stopped)));
+        background.push(tokio::spawn(reminders.run_until_stopped(stopped.clone())));
+        if let Some(exchange) = &self.settings.exchange
+            && let Some(poller) = Poller::new(self.state.clone(), exchange.poll_interval)
+        {
+            background.push(tokio::spawn(poller.run_until_stopped(stopped.clone())));
+            background.push(tokio::spawn(directory::run_until_stopped(
+                self.state.clone(),
+                stopped,
+            )));
+        }
         let app = http::app(
             self.state,
             self.settings.max_json_body_bytes,

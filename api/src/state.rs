@@ -11,7 +11,7 @@ use crate::{
     clock::Clock,
     files::FileStore,
     push::Push,
-    services::signing::Verdicts,
+    services::{exchange::axis, signing::Verdicts},
     signing::SigningSetup,
 };
 
@@ -35,6 +35,8 @@ pub struct AppState {
     pub redis_key_prefix: String,
     /// Wakes this instance's push worker once queued rows are committed.
     pub push: Push,
+    /// The exchange axis, when one is configured (`EXCHANGE_URL`).
+    pub axis: Option<axis::Link>,
     /// Organisation codes outside QCVN 102 are accepted (test axes' `vxp.saas.03`).
     pub allow_test_codes: bool,
     /// Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).

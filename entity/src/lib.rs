@@ -1,9 +1,11 @@
 //! sea-orm entities and nothing else: conversions to domain types live in the api's store layer.
 
+pub mod agency;
 pub mod audit_log;
 pub mod document;
 pub mod document_detail;
 pub mod document_file;
+pub mod exchange_outbox;
 pub mod organization;
 pub mod push_outbox;
 pub mod recipient;

@@ -32,6 +32,8 @@ mod m20261201_500003_index_documents_author;
 mod m20261201_500004_index_tasks_decided;
 mod m20261201_600001_add_credential_image;
 mod m20261201_600002_add_signature_timestamped;
+mod m20261201_700001_create_agencies;
+mod m20261201_700002_create_exchange_outbox;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -69,6 +71,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_500004_index_tasks_decided::Migration),
             Box::new(m20261201_600001_add_credential_image::Migration),
             Box::new(m20261201_600002_add_signature_timestamped::Migration),
+            Box::new(m20261201_700001_create_agencies::Migration),
+            Box::new(m20261201_700002_create_exchange_outbox::Migration),
         ]
     }
 }

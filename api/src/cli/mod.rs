@@ -1,6 +1,9 @@
-//! The `api` subcommands that prepare data: `create-admin` and `demo`.
+//! The `api` subcommands that prepare data: `create-admin` and `demo`; and `exchange-send`.
 
 mod demo_day;
+mod exchange;
+
+pub use exchange::{ExchangeSendArgs, exchange_send};
 
 use std::io::{BufRead, IsTerminal};
 

@@ -28,8 +28,16 @@ use crate::{
     domain::{InvalidInput, PasswordPolicyError, workflow::WorkflowError},
     files::PdfError,
     services::{
-        admin::AdminError, auth::AuthError, auth::AuthnError, documents::DocumentError,
-        flow::FlowError, me::MeError, people::PeopleError, signing::SigningError, urge::UrgeError,
+        admin::AdminError,
+        auth::AuthError,
+        auth::AuthnError,
+        documents::DocumentError,
+        exchange::{axis::AxisError, directory::DirectoryError},
+        flow::FlowError,
+        me::MeError,
+        people::PeopleError,
+        signing::SigningError,
+        urge::UrgeError,
         workflow::WorkflowServiceError,
     },
     signing::{HsmError, images::ImageError, pades::PadesError, tsa},
@@ -89,6 +97,7 @@ error_codes! {
     NotFound => 404, "not_found", "Not found";
     MethodNotAllowed => 405, "method_not_allowed", "The method is not allowed here";
     UsernameTaken => 409, "username_taken", "The username is taken";
+    ExchangeNotConfigured => 409, "exchange_not_configured", "No exchange axis is configured on this server";
     OrganizationCodeTaken => 409, "organization_code_taken", "The organisation code is taken";
     IdempotencyKeyInUse => 409, "idempotency_key_in_use", "The first request with this Idempotency-Key is still being processed";
     TaskAlreadyDecided => 409, "task_already_decided", "The task has already been decided";
@@ -124,9 +133,11 @@ error_codes! {
     TooManyAttempts => 429, "too_many_attempts", "Too many failed attempts; try again later";
     UrgedTooSoon => 429, "urged_too_soon", "This task was urged a moment ago; try again later";
     InternalError => 500, "internal_error", "Something went wrong on our side";
+    AxisRefused => 502, "axis_refused", "The exchange axis refused the call";
     HsmUnavailable => 503, "hsm_unavailable", "The signing HSM is not available; try again later";
     TsaUnavailable => 503, "tsa_unavailable", "The time-stamping authority did not give a timestamp; nothing was signed, try again later";
     Busy => 503, "busy", "The server has too much of this work waiting; try again in a moment";
+    AxisUnavailable => 503, "axis_unavailable", "The exchange axis did not answer; try again later";
     SessionStoreUnavailable => 503, "session_store_unavailable", "The session store is not reachable; try again later";
 }
 
@@ -378,8 +389,27 @@ into_problems!(
     WorkflowServiceError,
     UrgeError,
     SigningError,
-    PeopleError
+    PeopleError,
+    DirectoryError
 );
+
+impl From<DirectoryError> for ApiError {
+    fn from(err: DirectoryError) -> Self {
+        let detail = err.to_string();
+        let code = match &err {
+            DirectoryError::NotClerk | DirectoryError::NotAdmin => ErrorCode::Forbidden,
+            DirectoryError::NotConfigured => ErrorCode::ExchangeNotConfigured,
+            DirectoryError::Axis(AxisError::Unavailable(_) | AxisError::Timeout(_)) => {
+                ErrorCode::AxisUnavailable
+            }
+            DirectoryError::Axis(AxisError::Unauthorized(_) | AxisError::Rejected(_)) => {
+                ErrorCode::AxisRefused
+            }
+            DirectoryError::Unexpected(e) => return ApiError::unexpected(e),
+        };
+        ApiError::new(code, detail)
+    }
+}
 
 impl From<UrgeError> for ApiError {
     fn from(err: UrgeError) -> Self {

@@ -2,6 +2,7 @@
 //! middleware. The only module that knows poem.
 
 mod admin;
+mod agencies;
 mod anchors;
 mod audit;
 mod auth;
@@ -50,6 +51,8 @@ pub enum ApiTags {
     People,
     /// Signing keys, the signing PIN, signing on the phone with a key kept in the HSM.
     Signing,
+    /// Exchange between agencies: whom documents can be sent to.
+    Exchange,
     /// Health and metrics for operators.
     Operations,
 }
@@ -80,6 +83,7 @@ type Apis = spec::Documented<(
     auth::AuthApi,
     me::MeApi,
     admin::AdminApi,
+    agencies::AgencySyncApi,
     audit::AuditApi,
     reports::ReportsApi,
     documents::DocumentsApi,
@@ -88,6 +92,7 @@ type Apis = spec::Documented<(
     tabs::TabsApi,
     sync::SyncApi,
     people::PeopleApi,
+    agencies::AgenciesApi,
     signing::SigningApi,
     ops::OpsApi,
 )>;
@@ -98,6 +103,7 @@ pub fn api() -> OpenApiService<Apis, ()> {
             auth::AuthApi,
             me::MeApi,
             admin::AdminApi,
+            agencies::AgencySyncApi,
             audit::AuditApi,
             reports::ReportsApi,
             documents::DocumentsApi,
@@ -106,6 +112,7 @@ pub fn api() -> OpenApiService<Apis, ()> {
             tabs::TabsApi,
             sync::SyncApi,
             people::PeopleApi,
+            agencies::AgenciesApi,
             signing::SigningApi,
             ops::OpsApi,
         )),

@@ -1,11 +1,14 @@
 //! sea-orm queries over the `entity` crate, and the conversions between entities and domain
 //! types. Nothing above this module sees an entity.
 
+pub mod agencies;
 pub mod audit;
 pub mod deliveries;
 pub mod document_details;
 pub mod documents;
+pub mod exchange_outbox;
 pub mod history;
+pub mod leased;
 pub mod organizations;
 pub mod outbox;
 pub mod people;

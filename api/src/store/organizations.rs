@@ -84,6 +84,16 @@ pub async fn tree(db: &impl ConnectionTrait) -> Result<OrgTree, DbErr> {
     Ok(OrgTree::new(links))
 }
 
+/// Every organisation on this server.
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Organization>, DbErr> {
+    Organizations::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
+}
+
 /// Organisations among `ids`, by code, after the code `after`.
 pub async fn page(
     db: &impl ConnectionTrait,

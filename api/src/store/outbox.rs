@@ -1,13 +1,12 @@
 //! The push outbox: rows written with the change they announce, claimed by a sender under a
-//! lease, and finished with what FCM answered.
+//! lease ([`super::leased`]), and finished with what FCM answered.
 
 use chrono::{DateTime, Utc};
 use entity::push_outbox::{self, Column, Entity as Outbox};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, Set,
-    sea_query::{Expr, LockBehavior, LockType, Order, Query},
-};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use uuid::Uuid;
+
+use super::leased::{self, LeasedTable};
 
 /// Where a row stands. Only `queued` rows are ever claimed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,11 +23,11 @@ pub enum Status {
 impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Queued => "queued",
+            Self::Queued => leased::QUEUED,
             Self::Sent => "sent",
             Self::Dropped => "dropped",
             Self::DeadToken => "dead_token",
-            Self::GivenUp => "given_up",
+            Self::GivenUp => leased::GIVEN_UP,
         }
     }
 }
@@ -69,73 +68,20 @@ pub async fn insert(
     Ok(())
 }
 
-/// Claims up to `limit` due rows for `claim` until `lease_until`, counting the attempt. On
-/// PostgreSQL the due rows are picked `FOR UPDATE SKIP LOCKED`, so concurrent claimers never
-/// take the same row; SQLite runs one writer at a time, so the single statement is atomic.
-pub async fn claim(
-    db: &impl ConnectionTrait,
-    claim: Uuid,
-    now: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
-    limit: u64,
-) -> Result<Vec<push_outbox::Model>, DbErr> {
-    let due = Query::select()
-        .column(Column::Id)
-        .from(Outbox)
-        .and_where(Column::Status.eq(Status::Queued.as_str()))
-        .and_where(Column::DueAt.lte(now))
-        .order_by(Column::DueAt, Order::Asc)
-        .limit(limit)
-        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .to_owned();
-    Outbox::update_many()
-        .col_expr(Column::ClaimId, Expr::value(claim))
-        .col_expr(Column::DueAt, Expr::value(lease_until))
-        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
-        .filter(Column::Id.in_subquery(due))
-        .exec_with_returning(db)
-        .await
-}
+impl LeasedTable for Outbox {
+    const ID: Column = Column::Id;
+    const STATUS: Column = Column::Status;
+    const DUE_AT: Column = Column::DueAt;
+    const CLAIM_ID: Column = Column::ClaimId;
+    const ATTEMPTS: Column = Column::Attempts;
+    const LAST_ERROR: Column = Column::LastError;
+    const FINISHED_AT: Column = Column::FinishedAt;
 
-/// Records a final outcome, if the row is still ours (its lease may have run out and another
-/// sender claimed it meanwhile). Returns whether it was.
-pub async fn finish(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    claim: Uuid,
-    status: Status,
-    fcm_name: Option<String>,
-    error: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let done = Outbox::update_many()
-        .col_expr(Column::Status, Expr::value(status.as_str()))
-        .col_expr(Column::FcmName, Expr::value(fcm_name))
-        .col_expr(Column::LastError, Expr::value(error))
-        .col_expr(Column::FinishedAt, Expr::value(now))
-        .col_expr(Column::ClaimId, Expr::value(Option::<Uuid>::None))
-        .filter(Column::Id.eq(id))
-        .filter(Column::ClaimId.eq(claim))
-        .exec(db)
-        .await?;
-    Ok(done.rows_affected == 1)
-}
+    fn id(row: &push_outbox::Model) -> Uuid {
+        row.id
+    }
 
-/// Releases a claimed row to be tried again at `due_at`.
-pub async fn retry_at(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    claim: Uuid,
-    due_at: DateTime<Utc>,
-    error: String,
-) -> Result<bool, DbErr> {
-    let done = Outbox::update_many()
-        .col_expr(Column::DueAt, Expr::value(due_at))
-        .col_expr(Column::LastError, Expr::value(error))
-        .col_expr(Column::ClaimId, Expr::value(Option::<Uuid>::None))
-        .filter(Column::Id.eq(id))
-        .filter(Column::ClaimId.eq(claim))
-        .exec(db)
-        .await?;
-    Ok(done.rows_affected == 1)
+    fn attempts(row: &push_outbox::Model) -> i32 {
+        row.attempts
+    }
 }

@@ -10,6 +10,7 @@ use super::{InvalidInput, OrgCode};
 
 pub mod edxml;
 pub mod status;
+pub mod transport;
 
 pub use status::DeliveryStatus;
 
