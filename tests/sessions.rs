@@ -43,6 +43,8 @@ async fn an_admin_revokes_one_device_and_only_that_device_is_refused(db: Backend
     assert_eq!(phone_row["push_enabled"], true);
     assert_eq!(phone_row["device_id"], "phone");
 
+    // Accepted just before: the server now knows the token's signature is good.
+    app.get("/api/v1/me", &phone.access).await.ok();
     let revoke = app
         .delete(
             &format!("/api/v1/admin/users/{id}/sessions/{}", phone.session_id),

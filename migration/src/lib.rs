@@ -34,6 +34,8 @@ mod m20261201_600001_add_credential_image;
 mod m20261201_600002_add_signature_timestamped;
 mod m20261201_700001_create_agencies;
 mod m20261201_700002_create_exchange_outbox;
+mod m20261201_800001_index_tasks_unread;
+mod m20261201_800002_index_documents_author_state;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -73,6 +75,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_600002_add_signature_timestamped::Migration),
             Box::new(m20261201_700001_create_agencies::Migration),
             Box::new(m20261201_700002_create_exchange_outbox::Migration),
+            Box::new(m20261201_800001_index_tasks_unread::Migration),
+            Box::new(m20261201_800002_index_documents_author_state::Migration),
         ]
     }
 }

@@ -121,6 +121,7 @@ pub struct SessionStore {
     set_if_live: Script,
     clear_if_same: Script,
     claim_push: Script,
+    list: Script,
 }
 
 impl SessionStore {
@@ -219,6 +220,17 @@ impl SessionStore {
                 redis.call('HSET', KEYS[1], 'push_token', ARGV[1])
                 redis.call('SET', owner, KEYS[1], 'EX', ARGV[2])
                 return 1
+                ",
+            ),
+            // KEYS: the user's index; ARGV: the key prefix. Each session with its fields, in
+            // one round trip (a session that expired on its own comes back empty).
+            list: Script::new(
+                r"
+                local out = {}
+                for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+                  out[#out + 1] = {id, redis.call('HGETALL', ARGV[1] .. 'session:' .. id)}
+                end
+                return out
                 ",
             ),
         }
@@ -398,22 +410,21 @@ impl SessionStore {
     /// own are pruned on the way.
     pub async fn list(&self, user: Uuid) -> Result<Vec<Session>, RedisError> {
         let mut redis = self.redis.clone();
-        let ids: Vec<String> = redis.smembers(self.user_key(user)).await?;
-        let ids: Vec<Uuid> = ids.iter().filter_map(|s| Uuid::try_parse(s).ok()).collect();
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut pipe = redis::pipe();
-        for id in &ids {
-            pipe.hgetall(self.session_key(*id));
-        }
-        let all: Vec<HashMap<String, String>> = pipe.query_async(&mut redis).await?;
+        let all: Vec<(String, HashMap<String, String>)> = self
+            .list
+            .key(self.user_key(user))
+            .arg(&self.prefix)
+            .invoke_async(&mut redis)
+            .await?;
         let mut sessions = Vec::new();
         let mut gone = Vec::new();
-        for (id, fields) in ids.into_iter().zip(all) {
-            match parse_session(id, &fields) {
+        for (raw, fields) in all {
+            match Uuid::try_parse(&raw)
+                .ok()
+                .and_then(|id| parse_session(id, &fields))
+            {
                 Some(s) if s.user_id == user => sessions.push(s),
-                _ => gone.push(id.to_string()),
+                _ => gone.push(raw),
             }
         }
         if !gone.is_empty() {

@@ -4,11 +4,18 @@
 //! start into the data directory (mode 0600) and reused after, so restarts and several
 //! instances sharing the directory accept each other's tokens. The `kid` is derived from the
 //! public key, so a rotated key makes old tokens fail cleanly instead of verifying wrongly.
+//!
+//! A token whose signature was checked once is remembered until it expires, so an app calling
+//! many times with the same token pays for the Ed25519 check once. Only the signature is
+//! remembered: whether the session is still alive is asked of Redis on every request (see
+//! `auth::sessions`), so a revoked session is refused at once all the same.
 
 use std::{
+    collections::HashMap,
     fs,
     io::Write,
     path::{Path, PathBuf},
+    sync::RwLock,
     time::Duration,
 };
 
@@ -24,6 +31,10 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 const ISSUER: &str = "vanban";
+
+/// Tokens whose signatures were checked; past this many, the expired ones are dropped, and if
+/// that is not enough, all of them (they are checked again on their next use).
+const VERIFIED_CAPACITY: usize = 16_384;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AccessClaims {
@@ -66,6 +77,8 @@ pub struct TokenKeys {
     decoding: DecodingKey,
     kid: String,
     ttl: Duration,
+    verified: RwLock<HashMap<Box<str>, AccessClaims>>,
+    verified_capacity: usize,
 }
 
 impl TokenKeys {
@@ -109,6 +122,8 @@ impl TokenKeys {
             decoding: DecodingKey::from_ed_der(public.as_bytes()),
             kid,
             ttl,
+            verified: RwLock::new(HashMap::new()),
+            verified_capacity: VERIFIED_CAPACITY,
         })
     }
 
@@ -143,8 +158,44 @@ impl TokenKeys {
         jsonwebtoken::encode(&header, &claims, &self.encoding)
     }
 
-    /// Checks signature, algorithm, key id and issuer, then expiry against `now`.
+    /// Checks signature, algorithm, key id and issuer (once per token), then expiry against `now`.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, TokenError> {
+        let known = self
+            .verified
+            .read()
+            .ok()
+            .and_then(|verified| verified.get(token).cloned());
+        let claims = match known {
+            Some(claims) => claims,
+            None => {
+                let claims = self.check_signature(token)?;
+                self.remember(token, &claims, now);
+                claims
+            }
+        };
+        if claims.exp <= now.timestamp() {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+
+    fn remember(&self, token: &str, claims: &AccessClaims, now: DateTime<Utc>) {
+        // A poisoned lock only means a panic elsewhere mid-insert: the map is still sound.
+        let mut verified = self
+            .verified
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if verified.len() >= self.verified_capacity {
+            let now = now.timestamp();
+            verified.retain(|_, c| c.exp > now);
+            if verified.len() >= self.verified_capacity {
+                verified.clear();
+            }
+        }
+        verified.insert(token.into(), claims.clone());
+    }
+
+    fn check_signature(&self, token: &str) -> Result<AccessClaims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         if header.kid.as_deref() != Some(self.kid.as_str()) {
             return Err(TokenError::Invalid);
@@ -154,13 +205,9 @@ impl TokenKeys {
         validation.validate_exp = false;
         validation.required_spec_claims = ["exp", "sub", "iss"].map(String::from).into();
         validation.set_issuer(&[ISSUER]);
-        let claims = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &validation)
-            .map_err(|_| TokenError::Invalid)?
-            .claims;
-        if claims.exp <= now.timestamp() {
-            return Err(TokenError::Expired);
-        }
-        Ok(claims)
+        jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|_| TokenError::Invalid)
     }
 }
 
@@ -250,6 +297,33 @@ mod tests {
         token.insert(token.len() - 3, 'A');
         token.pop();
         assert_eq!(keys.verify(&token, at(1)), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires_and_its_forgeries_are_still_refused() {
+        let keys = keys();
+        let token = keys.issue(Uuid::new_v4(), Uuid::new_v4(), at(0)).unwrap();
+        keys.verify(&token, at(1)).unwrap();
+        let mut forged = token.clone();
+        forged.insert(forged.len() - 3, 'A');
+        forged.pop();
+        assert_eq!(keys.verify(&forged, at(2)), Err(TokenError::Invalid));
+        assert_eq!(keys.verify(&token, at(900)), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn remembered_tokens_stay_bounded() {
+        let mut keys = keys();
+        keys.verified_capacity = 8;
+        let tokens: Vec<String> = (0..20)
+            .map(|_| keys.issue(Uuid::new_v4(), Uuid::new_v4(), at(0)).unwrap())
+            .collect();
+        for token in &tokens {
+            keys.verify(token, at(1)).unwrap();
+            assert!(keys.verified.read().unwrap().len() <= 8);
+        }
+        // Forgotten ones are checked again, and still pass.
+        keys.verify(&tokens[0], at(2)).unwrap();
     }
 
     #[test]

@@ -36,28 +36,18 @@ pub struct Profile {
 }
 
 pub async fn profile(state: &AppState, who: Principal) -> Result<Profile, MeError> {
-    let user = store::users::find(&state.db, who.user_id)
-        .await
-        .context("loading the account")?
-        .context("the caller's account no longer exists")?;
-    let organization = store::organizations::find(&state.db, user.organization_id)
-        .await
-        .context("loading the organisation")?
-        .context("the caller's organisation no longer exists")?;
-    let (waiting_tasks, overdue_tasks) =
-        store::tasks::counts(&state.db, who.user_id, state.clock.now())
+    let (user, organization, badges) =
+        store::profile::load(&state.db, who.user_id, state.clock.now())
             .await
-            .context("counting waiting tasks")?;
-    let (unread_fyi, returned_drafts) = store::tabs::badges(&state.db, who.user_id)
-        .await
-        .context("counting the badges")?;
+            .context("loading the profile")?
+            .context("the caller's account no longer exists")?;
     Ok(Profile {
         user,
         organization,
-        waiting_tasks,
-        overdue_tasks,
-        unread_fyi,
-        returned_drafts,
+        waiting_tasks: badges.waiting,
+        overdue_tasks: badges.overdue,
+        unread_fyi: badges.unread_fyi,
+        returned_drafts: badges.returned_drafts,
     })
 }
 

@@ -363,21 +363,10 @@ pub async fn inbox(
             key.id
         ))
     });
-    let ids: Vec<Uuid> = rows.iter().map(|(_, _, document)| *document).collect();
-    let documents = store::documents::find_many(&state.db, &ids)
-        .await
-        .context("loading the inbox documents")?;
     let items = rows
         .into_iter()
-        .map(|(_, task, id)| {
-            let document = documents
-                .iter()
-                .find(|d| d.id == id)
-                .cloned()
-                .context("a task's document is missing")?;
-            Ok(InboxItem { task, document })
-        })
-        .collect::<Result<Vec<_>, anyhow::Error>>()?;
+        .map(|(_, task, document)| InboxItem { task, document })
+        .collect();
     Ok(InboxPage { items, next })
 }
 

@@ -192,7 +192,7 @@ pub async fn visible_to(
     Ok(mine.is_some())
 }
 
-fn to_domain(m: document::Model) -> Result<Document, DbErr> {
+pub(super) fn to_domain(m: document::Model) -> Result<Document, DbErr> {
     Ok(Document {
         direction: Direction::parse(&m.direction)
             .map_err(|_| corrupt("direction", &m.direction))?,

@@ -12,6 +12,7 @@ pub mod leased;
 pub mod organizations;
 pub mod outbox;
 pub mod people;
+pub mod profile;
 pub mod registers;
 pub mod reminders;
 pub mod reports;

@@ -111,7 +111,7 @@ pub async fn page(
     query.all(db).await?.into_iter().map(to_domain).collect()
 }
 
-fn to_domain(m: organization::Model) -> Result<Organization, DbErr> {
+pub(super) fn to_domain(m: organization::Model) -> Result<Organization, DbErr> {
     Ok(Organization {
         numbering_style: NumberingStyle::parse(&m.numbering_style)
             .map_err(|_| corrupt("numbering style", &m.numbering_style))?,

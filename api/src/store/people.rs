@@ -9,11 +9,12 @@ use entity::{
     user_role::{self, Entity as UserRoles},
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, sea_query::Query,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
+    sea_query::Query,
 };
 use uuid::Uuid;
 
-use super::corrupt;
+use super::users;
 use crate::domain::{
     Role,
     person::{Listing, Person},
@@ -54,8 +55,11 @@ pub async fn active_in(
         .collect())
 }
 
+/// Id, name, title, organisation, its name, roles (see [`users::roles_column`]).
+type PersonRow = (Uuid, String, String, Uuid, Option<String>, Option<String>);
+
 /// The people with these ids, active or not (someone who left still signed what they signed),
-/// by id. Three queries, whatever the number of ids.
+/// by id, with their roles and organisation's name: one query, whatever the number of ids.
 pub async fn find_many(
     db: &impl ConnectionTrait,
     ids: &HashSet<Uuid>,
@@ -63,43 +67,40 @@ pub async fn find_many(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let users: Vec<(Uuid, String, String, Uuid)> = Users::find()
+    let rows: Vec<PersonRow> = Users::find()
         .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .join(
+            JoinType::LeftJoin,
+            Users::belongs_to(Organizations)
+                .from(user::Column::OrganizationId)
+                .to(organization::Column::Id)
+                .into(),
+        )
         .select_only()
         .column(user::Column::Id)
         .column(user::Column::FullName)
         .column(user::Column::Title)
         .column(user::Column::OrganizationId)
+        .column(organization::Column::Name)
+        .expr(users::roles_column(db.get_database_backend()))
         .into_tuple()
         .all(db)
         .await?;
-    let mut roles: HashMap<Uuid, Vec<Role>> = HashMap::new();
-    for r in UserRoles::find()
-        .filter(user_role::Column::UserId.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-    {
-        let role = Role::parse(&r.role).map_err(|_| corrupt("role", &r.role))?;
-        roles.entry(r.user_id).or_default().push(role);
-    }
-    let orgs: HashSet<Uuid> = users.iter().map(|u| u.3).collect();
-    let names = organization_names(db, &orgs).await?;
-    Ok(users
-        .into_iter()
-        .map(|(id, full_name, title, organization_id)| {
-            let mut roles = roles.remove(&id).unwrap_or_default();
+    rows.into_iter()
+        .map(|(id, full_name, title, organization_id, name, roles)| {
+            let mut roles = users::parse_roles(roles)?;
             roles.sort();
             let person = Person {
                 id,
                 full_name,
                 title,
                 organization_id,
-                organization_name: names.get(&organization_id).cloned().unwrap_or_default(),
+                organization_name: name.unwrap_or_default(),
                 roles,
             };
-            (id, person)
+            Ok((id, person))
         })
-        .collect())
+        .collect()
 }
 
 /// The names of these organisations, by id, in one query.

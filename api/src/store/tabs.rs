@@ -8,8 +8,8 @@ use entity::{
     task::{self, Entity as Tasks},
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -174,23 +174,6 @@ fn window<C: ColumnTrait>(at: C, id: C, filter: &Filter, after: Option<Key>) -> 
         );
     }
     all
-}
-
-/// The badges besides the inbox's: reading tasks not opened yet, my drafts returned to me.
-pub async fn badges(db: &impl ConnectionTrait, user: Uuid) -> Result<(u64, u64), DbErr> {
-    let unread = Tasks::find()
-        .filter(task::Column::AssigneeId.eq(user))
-        .filter(task::Column::Status.eq(TaskStatus::Waiting.as_str()))
-        .filter(task::Column::Action.eq(TaskAction::Fyi.as_str()))
-        .filter(task::Column::ReadAt.is_null())
-        .count(db)
-        .await?;
-    let returned = Documents::find()
-        .filter(document::Column::AuthorId.eq(user))
-        .filter(document::Column::State.eq(DocumentState::Returned.as_str()))
-        .count(db)
-        .await?;
-    Ok((unread, returned))
 }
 
 /// Which of a reader's tasks an opening marks read.

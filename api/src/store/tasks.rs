@@ -8,7 +8,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -145,16 +145,21 @@ async fn insert(
     Ok(())
 }
 
-/// `user`'s waiting tasks with their documents, in inbox order, after `after`.
+/// The tasks waiting for `user`: a range of the inbox index.
+pub(super) fn waiting_for(user: Uuid) -> Select<Tasks> {
+    Tasks::find()
+        .filter(task::Column::AssigneeId.eq(user))
+        .filter(task::Column::Status.eq(TaskStatus::Waiting.as_str()))
+}
+
+/// `user`'s waiting tasks with their documents, in inbox order, after `after`: one query.
 pub async fn inbox(
     db: &impl ConnectionTrait,
     user: Uuid,
     after: Option<InboxKey>,
     limit: u64,
-) -> Result<Vec<(InboxKey, Task, Uuid)>, DbErr> {
-    let mut query = Tasks::find()
-        .filter(task::Column::AssigneeId.eq(user))
-        .filter(task::Column::Status.eq(TaskStatus::Waiting.as_str()))
+) -> Result<Vec<(InboxKey, Task, Document)>, DbErr> {
+    let mut query = waiting_for(user)
         .order_by_asc(task::Column::UrgencyRank)
         .order_by_asc(task::Column::SortDeadline)
         .order_by_asc(task::Column::Id)
@@ -178,16 +183,18 @@ pub async fn inbox(
         );
     }
     query
+        .find_also_related(Documents)
         .all(db)
         .await?
         .into_iter()
-        .map(|m| {
+        .map(|(m, document)| {
             let key = InboxKey {
                 urgency_rank: m.urgency_rank,
                 sort_deadline: m.sort_deadline,
                 id: m.id,
             };
-            Ok((key, to_domain(&m)?, m.document_id))
+            let document = document.ok_or_else(|| corrupt("task's document", &m.id.to_string()))?;
+            Ok((key, to_domain(&m)?, super::documents::to_domain(document)?))
         })
         .collect()
 }
@@ -219,13 +226,8 @@ pub async fn counts(
     user: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(u64, u64), DbErr> {
-    let waiting = || {
-        Tasks::find()
-            .filter(task::Column::AssigneeId.eq(user))
-            .filter(task::Column::Status.eq(TaskStatus::Waiting.as_str()))
-    };
-    let all = waiting().count(db).await?;
-    let overdue = waiting()
+    let all = waiting_for(user).count(db).await?;
+    let overdue = waiting_for(user)
         .filter(task::Column::Deadline.lt(now))
         .count(db)
         .await?;

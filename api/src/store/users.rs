@@ -6,8 +6,9 @@ use entity::{
     user_role::{self, Entity as UserRoles},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set, TransactionSession, TransactionTrait,
+    sea_query::{Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
@@ -213,11 +214,38 @@ async fn with_roles(db: &impl ConnectionTrait, model: user::Model) -> Result<Use
     Ok(to_domain(model, roles))
 }
 
+/// The roles of the `users` row at hand, as one comma-separated column: a person with their
+/// roles in one query.
+pub(super) fn roles_column(backend: DbBackend) -> Expr {
+    let roles = Query::select()
+        .expr(Expr::cust(match backend {
+            DbBackend::Postgres => "string_agg(user_roles.role, ',')",
+            _ => "group_concat(user_roles.role, ',')",
+        }))
+        .from(UserRoles)
+        .and_where(
+            Expr::col((UserRoles, user_role::Column::UserId)).equals((Users, user::Column::Id)),
+        )
+        .to_owned();
+    Expr::SubQuery(None, Box::new(roles.into()))
+}
+
+/// What [`roles_column`] read.
+pub(super) fn parse_roles(column: Option<String>) -> Result<Vec<Role>, DbErr> {
+    column
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter(|r| !r.is_empty())
+        .map(parse_role)
+        .collect()
+}
+
 fn parse_role(raw: &str) -> Result<Role, DbErr> {
     Role::parse(raw).map_err(|_| corrupt("role", raw))
 }
 
-fn to_domain(m: user::Model, mut roles: Vec<Role>) -> User {
+pub(super) fn to_domain(m: user::Model, mut roles: Vec<Role>) -> User {
     roles.sort();
     User {
         id: m.id,
