@@ -312,6 +312,12 @@ impl TestApp {
             .expect("a figure in kB")
     }
 
+    /// Starts the server's peak memory (VmHWM) afresh from what it holds now.
+    pub fn reset_peak_memory(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5")
+            .expect("the server's /proc clear_refs");
+    }
+
     /// The server's `/metrics` text.
     pub async fn metrics(&self) -> String {
         self.http

@@ -39,9 +39,13 @@ async fn sign_pdf(
         #[allow(clippy::disallowed_methods)]
         signing_time: Utc::now(),
     };
-    let prepared = tokio::task::spawn_blocking(move || pades::prepare(pdf, &info, None)).await??;
+    let (prepared, original) = tokio::task::spawn_blocking(move || {
+        Ok::<_, Error>((pades::prepare(&pdf, &info, None)?, pdf.len()))
+    })
+    .await??;
     let signed = cms::sign_detached(hsm, signer, prepared.digest()).await?;
-    Ok(prepared.finish(&signed)?.len())
+    // The signed file is the original followed by the update.
+    Ok(original + prepared.finish(&signed)?.len())
 }
 
 /// Runs `tasks` loops of `work` side by side for `RUN_FOR`; answers the total rate per second.

@@ -87,6 +87,14 @@ impl FileStore for LocalFileStore {
     fn local_path(&self, hash: &ContentHash) -> PathBuf {
         self.path(hash)
     }
+
+    async fn local_copy(&self, hash: &ContentHash) -> Result<PathBuf, FileError> {
+        let path = self.path(hash);
+        if !fs::try_exists(&path).await? {
+            return Err(FileError::NotFound(hash.as_str().to_owned()));
+        }
+        Ok(path)
+    }
 }
 
 /// Copies `body` into a new file at `path`, hashing as it goes; durable before it returns.

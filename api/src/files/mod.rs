@@ -94,4 +94,8 @@ pub trait FileStore: Send + Sync + 'static {
     /// Where this instance keeps its own copy of a file it has just stored, for checks that
     /// want the file itself (see [`check_pdf`]).
     fn local_path(&self, hash: &ContentHash) -> PathBuf;
+
+    /// This instance's own copy of a stored file, fetched first when only the shared store has
+    /// it: for work that maps the file rather than reading it into memory (signing).
+    async fn local_copy(&self, hash: &ContentHash) -> Result<PathBuf, FileError>;
 }

@@ -131,6 +131,23 @@ impl FileStore for ObjectFileStore {
     fn local_path(&self, hash: &ContentHash) -> PathBuf {
         self.local.path(hash)
     }
+
+    async fn local_copy(&self, hash: &ContentHash) -> Result<PathBuf, FileError> {
+        match self.local.local_copy(hash).await {
+            Err(FileError::NotFound(_)) => {}
+            found => return found,
+        }
+        // Staged through the local store, which hashes what the bucket sends.
+        let (body, _) = self.open(hash, None).await?;
+        let stored = self.local.put(body, u64::MAX).await?;
+        if stored.hash != *hash {
+            return Err(FileError::Io(std::io::Error::other(format!(
+                "the bucket's {} holds other bytes",
+                hash.as_str()
+            ))));
+        }
+        Ok(self.local.path(hash))
+    }
 }
 
 fn unavailable(e: object_store::Error) -> FileError {

@@ -45,20 +45,38 @@ pub enum LoadError {
 
 /// The whole document, loaded within the caps.
 pub fn load(bytes: &[u8]) -> Result<Document, LoadError> {
-    let document = load_with(bytes, true)?;
+    unencrypted(load_with(bytes, Keep::Everything)?)
+}
+
+/// The document without the data of its streams, each stream kept as its dictionary alone:
+/// what signing reads (the catalog, the page tree, the form) at a small fraction of a scan's
+/// size, where [`load`] holds every image and content stream.
+pub fn load_structure(bytes: &[u8]) -> Result<Document, LoadError> {
+    unencrypted(load_with(bytes, Keep::Structure)?)
+}
+
+/// Reads every object once within the caps and keeps none: the upload check, which must not
+/// hold a 100 MB scan in memory to learn that it is sound.
+pub fn scan(bytes: &[u8]) -> Result<(), LoadError> {
+    load_with(bytes, Keep::Nothing).map(drop)
+}
+
+fn unencrypted(document: Document) -> Result<Document, LoadError> {
     if document.encryption_state.is_some() {
         return Err(LoadError::Encrypted);
     }
     Ok(document)
 }
 
-/// Reads every object once within the caps and keeps none: the upload check, which must not
-/// hold a 100 MB scan in memory to learn that it is sound.
-pub fn scan(bytes: &[u8]) -> Result<(), LoadError> {
-    load_with(bytes, false).map(drop)
+/// What a load keeps of the objects it reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Nothing,
+    Structure,
+    Everything,
 }
 
-fn load_with(bytes: &[u8], keep: bool) -> Result<Document, LoadError> {
+fn load_with(bytes: &[u8], keep: Keep) -> Result<Document, LoadError> {
     let _budget = Budget::install(keep);
     let options = LoadOptions {
         filter: Some(account),
@@ -85,7 +103,7 @@ fn load_with(bytes: &[u8], keep: bool) -> Result<Document, LoadError> {
 /// What the current load on this thread has used. lopdf's filter is a plain function, and
 /// this crate builds lopdf without its parallel loader, so the load runs on the calling thread.
 struct Budget {
-    keep: bool,
+    keep: Keep,
     objects: usize,
     inflated: usize,
     exceeded: Option<Exceeded>,
@@ -99,7 +117,7 @@ thread_local! {
 struct Installed;
 
 impl Budget {
-    fn install(keep: bool) -> Installed {
+    fn install(keep: Keep) -> Installed {
         BUDGET.set(Some(Budget {
             keep,
             objects: 0,
@@ -155,8 +173,17 @@ fn account(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
                 // Kept even by a scan: lopdf expands it and hands each member here.
                 Some((id, Object::Null))
             }
-            Object::Stream(_) => budget.keep.then_some((id, Object::Null)),
-            _ => budget.keep.then(|| (id, object.clone())),
+            Object::Stream(stream) => match budget.keep {
+                Keep::Nothing => None,
+                Keep::Structure => {
+                    // lopdf keeps what the filter leaves in `object`: the data goes now, and a
+                    // dictionary is never re-read for data as an empty stream would be.
+                    *object = Object::Dictionary(std::mem::take(&mut stream.dict));
+                    Some((id, Object::Null))
+                }
+                Keep::Everything => Some((id, Object::Null)),
+            },
+            _ => (budget.keep != Keep::Nothing).then(|| (id, object.clone())),
         }
     })
 }
@@ -204,7 +231,7 @@ mod tests {
             signing_time: chrono::DateTime::UNIX_EPOCH,
         };
         assert!(matches!(
-            pades::prepare(bomb.to_vec(), &info, None),
+            pades::prepare(bomb, &info, None),
             Err(PadesError::TooComplex(c)) if c == cap
         ));
     }
@@ -216,6 +243,10 @@ mod tests {
         scan(&scan_bytes).unwrap();
         let document = load(&scan_bytes).unwrap();
         assert_eq!(document.get_pages().len(), 500);
+        // Signing reads the structure alone: the pages, without a byte of their images.
+        let structure = load_structure(&scan_bytes).unwrap();
+        assert_eq!(structure.get_pages().len(), 500);
+        assert!(structure.objects.values().all(|o| o.as_stream().is_err()));
     }
 
     #[test]

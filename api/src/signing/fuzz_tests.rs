@@ -133,7 +133,7 @@ async fn mutated_pdfs_are_answered_or_refused_never_a_panic() {
             let parsed = catch_unwind(AssertUnwindSafe(|| {
                 let uploaded = std::fs::File::open(&scratch).map(|f| check_file(&f).is_ok());
                 let verdicts = verify::verify_pdf(&mutant, &anchors);
-                let prepared = pades::prepare(mutant.clone(), &info, None);
+                let prepared = pades::prepare(&mutant, &info, None);
                 (uploaded.is_ok(), verdicts.is_ok(), prepared.is_ok())
             }));
             let (_, ok, _) = parsed.unwrap_or_else(|_| panic!("a parse panicked: {replay}"));

@@ -17,6 +17,7 @@ pub mod pkcs11;
 pub mod revisions;
 pub mod sample;
 pub mod tsa;
+pub mod update;
 pub mod verify;
 
 #[cfg(test)]

@@ -3,7 +3,10 @@
 //! field whose widgets show the signature's [`Look`]s through their own appearance streams, a new
 //! catalog whose /AcroForm lists the field, and a signature dictionary whose /Contents is a
 //! placeholder. [`prepare`] writes the update and computes the digest of everything but that
-//! placeholder; [`Prepared::finish`] puts the CMS in.
+//! placeholder; [`Prepared::finish`] puts the CMS in. The update is written apart from the
+//! original ([`super::update`]) and reads only its structure, never its streams' data: the
+//! signed file is the stored original followed by the update, streamed, so signing a 50 MB
+//! scan holds the update (kilobytes) and the parsed structure, never copies of the file.
 
 use chrono::{DateTime, Utc};
 use lopdf::{Dictionary, Document, IncrementalDocument, Object, ObjectId, StringFormat};
@@ -12,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::{
     appearance::{AppearanceError, Look, Placed, Rect},
     fonts::Font,
+    update,
 };
 use crate::files::pdf_limits::{self, Exceeded, LoadError};
 
@@ -54,38 +58,45 @@ pub struct SignatureInfo {
     pub signing_time: DateTime<Utc>,
 }
 
-/// A PDF with its signature placeholder, waiting for the CMS.
+/// The update that signs a PDF, with its signature placeholder waiting for the CMS. The signed
+/// file is the original followed by [`Prepared::finish`]'s bytes.
 pub struct Prepared {
-    bytes: Vec<u8>,
-    /// Offsets of the `<` and one past the `>` of the /Contents hex string.
+    /// SHA-256 of the original: what was signed is what was pinned.
+    original_sha256: [u8; 32],
+    /// SHA-256 over the signed byte ranges: everything but the /Contents hex string.
+    digest: [u8; 32],
+    update: Vec<u8>,
+    /// Offsets in `update` of the `<` and one past the `>` of the /Contents hex string.
     contents: (usize, usize),
 }
 
 impl Prepared {
-    /// SHA-256 over the signed byte ranges: everything but the /Contents hex string.
-    pub fn digest(&self) -> [u8; 32] {
-        let mut hasher = Sha256::new();
-        hasher.update(&self.bytes[..self.contents.0]);
-        hasher.update(&self.bytes[self.contents.1..]);
-        hasher.finalize().into()
+    pub fn original_sha256(&self) -> [u8; 32] {
+        self.original_sha256
     }
 
-    /// The signed PDF, with `cms` (DER SignedData) hex-encoded into the placeholder.
+    /// SHA-256 over the signed byte ranges: everything but the /Contents hex string.
+    pub fn digest(&self) -> [u8; 32] {
+        self.digest
+    }
+
+    /// The bytes to append to the original, with `cms` (DER SignedData) hex-encoded into the
+    /// placeholder.
     pub fn finish(mut self, cms: &[u8]) -> Result<Vec<u8>, PadesError> {
         let hex = hex::encode_upper(cms);
         let (start, end) = self.contents;
-        let room = &mut self.bytes[start + 1..end - 1];
+        let room = &mut self.update[start + 1..end - 1];
         if hex.len() > room.len() {
             return Err(PadesError::SignatureTooLarge(cms.len()));
         }
         room[..hex.len()].copy_from_slice(hex.as_bytes());
-        Ok(self.bytes)
+        Ok(self.update)
     }
 }
 
 /// The visible area (CropBox, else MediaBox) of each page of `pdf`, in page order.
 pub fn page_areas(pdf: &[u8]) -> Result<Vec<Rect>, PadesError> {
-    let document = pdf_limits::load(pdf)?;
+    let document = pdf_limits::load_structure(pdf)?;
     Ok(visible_areas(&document))
 }
 
@@ -198,17 +209,19 @@ fn latest_visible_signature(
         .next()
 }
 
-/// Appends a signature field, its widgets and placeholder to `pdf` as an incremental update.
+/// The incremental update that appends a signature field, its widgets and placeholder to `pdf`.
 /// Each of `looks` (written in `font`) is a widget of the field: the first is the signature's
 /// own, beside which a later seal goes; more are stamps on attachments bound into the file.
 /// Without looks the field has one widget that shows nothing.
 pub fn prepare(
-    pdf: Vec<u8>,
+    pdf: &[u8],
     info: &SignatureInfo,
     appearance: Option<(&[Look], &Font)>,
 ) -> Result<Prepared, PadesError> {
     let unreadable = |e: lopdf::Error| PadesError::Unreadable(e.to_string());
-    let previous = pdf_limits::load(&pdf)?;
+    let original = Sha256::new_with_prefix(pdf);
+    let previous = pdf_limits::load_structure(pdf)?;
+    let kind = previous.reference_table.cross_reference_type;
     let catalog_id = previous
         .trailer
         .get(b"Root")
@@ -224,8 +237,7 @@ pub fn prepare(
         }
     }
     let field_name = unused_field_name(&previous, catalog_id);
-    let original_len = pdf.len();
-    let mut update = IncrementalDocument::create_from(pdf, previous);
+    let mut update = IncrementalDocument::create_from(Vec::new(), previous);
 
     let mut signature = Dictionary::new();
     signature.set("Type", Object::Name(b"Sig".to_vec()));
@@ -321,13 +333,28 @@ pub fn prepare(
     };
     add_field(&mut update, catalog_id, field_id)?;
 
-    let mut bytes = Vec::with_capacity(original_len + CONTENTS_CAPACITY * 2 + 4096);
-    update
-        .save_to(&mut bytes)
-        .map_err(|e| PadesError::Write(e.to_string()))?;
-    let contents = find_placeholder(&bytes, original_len)?;
+    let original_len = pdf.len() as u64;
+    let mut bytes = update::write(
+        &update.new_document,
+        kind,
+        original_len,
+        pdf.last().copied(),
+    )
+    .map_err(|e| PadesError::Write(e.to_string()))?;
+    let contents = find_placeholder(&bytes)?;
     patch_byte_range(&mut bytes, original_len, contents)?;
-    Ok(Prepared { bytes, contents })
+    let digest = original
+        .clone()
+        .chain_update(&bytes[..contents.0])
+        .chain_update(&bytes[contents.1..])
+        .finalize()
+        .into();
+    Ok(Prepared {
+        original_sha256: original.finalize().into(),
+        digest,
+        update: bytes,
+        contents,
+    })
 }
 
 /// The page a widget of ours is on.
@@ -477,31 +504,35 @@ fn add_field(
     Ok(())
 }
 
-/// Finds the /Contents placeholder in the appended part (a page's own /Contents is a reference,
-/// never this long run of zeros).
-fn find_placeholder(bytes: &[u8], from: usize) -> Result<(usize, usize), PadesError> {
+/// Finds the /Contents placeholder in the update (a page's own /Contents is a reference, never
+/// this long run of zeros).
+fn find_placeholder(bytes: &[u8]) -> Result<(usize, usize), PadesError> {
     let mut needle = Vec::with_capacity(CONTENTS_CAPACITY * 2 + 2);
     needle.push(b'<');
     needle.resize(CONTENTS_CAPACITY * 2 + 1, b'0');
     needle.push(b'>');
-    let start = memchr::memmem::find(&bytes[from..], &needle)
-        .map(|i| i + from)
+    let start = memchr::memmem::find(bytes, &needle)
         .ok_or_else(|| PadesError::Write("no /Contents placeholder in the update".into()))?;
     Ok((start, start + needle.len()))
 }
 
-/// Writes the real /ByteRange over its placeholder, padded with spaces to the same width.
+/// Writes the real /ByteRange over its placeholder in `update` (which follows `original_len`
+/// bytes), padded with spaces to the same width.
 fn patch_byte_range(
-    bytes: &mut [u8],
-    from: usize,
+    update: &mut [u8],
+    original_len: u64,
     (start, end): (usize, usize),
 ) -> Result<(), PadesError> {
     let placeholder = format!("[0 {p} {p} {p}]", p = BYTE_RANGE_PLACEHOLDER);
-    let at = memchr::memmem::find(&bytes[from..], placeholder.as_bytes())
-        .map(|i| i + from)
+    let at = memchr::memmem::find(update, placeholder.as_bytes())
         .ok_or_else(|| PadesError::Write("no /ByteRange placeholder in the update".into()))?;
-    let actual = format!("[0 {start} {end} {}]", bytes.len() - end);
+    let (total, start, end) = (
+        original_len + update.len() as u64,
+        original_len + start as u64,
+        original_len + end as u64,
+    );
+    let actual = format!("[0 {start} {end} {}]", total - end);
     let padded = format!("{actual:<width$}", width = placeholder.len());
-    bytes[at..at + placeholder.len()].copy_from_slice(padded.as_bytes());
+    update[at..at + placeholder.len()].copy_from_slice(padded.as_bytes());
     Ok(())
 }

@@ -132,12 +132,12 @@ impl Fixture {
             location: Some("Đà Lạt".into()),
             signing_time: SystemClock.now(),
         };
-        let prepared =
-            pades::prepare(pdf, &info, Some((std::slice::from_ref(look), &self.font))).unwrap();
+        let looks = std::slice::from_ref(look);
+        let prepared = pades::prepare(&pdf, &info, Some((looks, &self.font))).unwrap();
         let cms = cms::sign_detached(&self.hsm, signer, prepared.digest())
             .await
             .unwrap();
-        prepared.finish(&cms).unwrap()
+        [pdf, prepared.finish(&cms).unwrap()].concat()
     }
 
     /// A PDF showing `text` signed by a leader, then sealed by the organisation.
@@ -731,17 +731,17 @@ async fn a_seal_stamps_the_attachments_bound_into_the_file_as_widgets_of_its_one
     // A page the file does not have is refused before anything is signed.
     let beyond = [seal_look(), stamp(4)];
     assert!(matches!(
-        pades::prepare(signed.clone(), &info, Some((&beyond, &fx.font))),
+        pades::prepare(&signed, &info, Some((&beyond, &fx.font))),
         Err(pades::PadesError::Appearance(
             super::appearance::AppearanceError::NoSuchPage(4, 3)
         ))
     ));
     let looks = [seal_look(), stamp(2), stamp(3)];
-    let prepared = pades::prepare(signed, &info, Some((&looks, &fx.font))).unwrap();
+    let prepared = pades::prepare(&signed, &info, Some((&looks, &fx.font))).unwrap();
     let cms = cms::sign_detached(&fx.hsm, &org, prepared.digest())
         .await
         .unwrap();
-    let sealed = prepared.finish(&cms).unwrap();
+    let sealed = [signed, prepared.finish(&cms).unwrap()].concat();
     let file = fx.write("bound-attachments.pdf", &sealed);
     // Two signatures, the leader's and the seal: the stamps are the seal's, not signatures.
     fx.assert_valid(&file, 2);

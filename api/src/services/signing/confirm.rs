@@ -6,7 +6,8 @@ use secrecy::SecretString;
 use uuid::Uuid;
 
 use super::{
-    SigningError, images::image_of, pin::check_pin, read_file, sign_file, signed_version, signer_of,
+    SigningError, images::image_of, local_copy, map, pin::check_pin, sign_file, signed_version,
+    signer_of,
 };
 use crate::{
     domain::{
@@ -82,10 +83,11 @@ async fn check_position(
     file: &DocumentFile,
     position: Position,
 ) -> Result<(), SigningError> {
-    let bytes = read_file(state, file).await?;
+    let source = local_copy(state, file).await?;
     // Parsing a large PDF is CPU work: off the async runtime.
     tokio::task::spawn_blocking(move || {
-        let pages = pades::page_areas(&bytes)?;
+        let source = std::fs::File::open(source).context("opening the stored file")?;
+        let pages = pades::page_areas(&map(&source)?)?;
         position
             .resolve(&pages)
             .map_err(|e| InvalidInput::new("position", e.to_string()))?;

@@ -18,7 +18,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use der::{DecodePem, EncodePem, pem::LineEnding};
 use sea_orm::DatabaseTransaction;
-use sha2::{Digest, Sha256};
+
 use tokio::io::AsyncReadExt;
 use uuid::Uuid;
 use x509_cert::Certificate;
@@ -188,9 +188,13 @@ pub(super) struct SignedFile {
     pub timestamped: bool,
 }
 
-/// Signs one stored PDF, showing `looks` (see [`pades::prepare`]), with a timestamp when an authority is configured:
-/// returns the stored signed bytes. Nothing references them until the caller's transaction
-/// commits; content addressing makes an unreferenced copy harmless.
+/// Signs one stored PDF, showing `looks` (see [`pades::prepare`]), with a timestamp when an
+/// authority is configured: returns the stored signed bytes. Nothing references them until the
+/// caller's transaction commits; content addressing makes an unreferenced copy harmless.
+///
+/// Memory stays near the file's size whatever it is: the file is mapped (the kernel pages it
+/// in and drops it), its structure parsed without its streams' data, and the signed version is
+/// the stored file streamed from disk followed by the update.
 pub(super) async fn sign_file(
     state: &AppState,
     file: &DocumentFile,
@@ -198,17 +202,20 @@ pub(super) async fn sign_file(
     info: SignatureInfo,
     looks: Vec<Look>,
 ) -> Result<SignedFile, SigningError> {
-    let bytes = read_file(state, file).await?;
+    let source = local_copy(state, file).await?;
     let pinned = file.sha256.clone();
     let font = state.signing.font.clone();
-    // Hashing, parsing and rewriting a large PDF is CPU work: off the async runtime.
-    let prepared = tokio::task::spawn_blocking(move || {
+    // Hashing, parsing and writing the update of a large PDF is CPU work: off the async runtime.
+    let (prepared, source, original_len) = tokio::task::spawn_blocking(move || {
+        let source = std::fs::File::open(source).context("opening the stored file")?;
+        let original = map(&source)?;
+        let appearance = font.as_ref().map(|font| (&looks[..], font));
+        let prepared = pades::prepare(&original, &info, appearance)?;
         // What is signed is what was pinned and shown: storage is checked, not trusted.
-        if !hex::encode(Sha256::digest(&bytes)).eq_ignore_ascii_case(&pinned) {
+        if !hex::encode(prepared.original_sha256()).eq_ignore_ascii_case(&pinned) {
             return Err(SigningError::DigestMismatch);
         }
-        let appearance = font.as_ref().map(|font| (&looks[..], font));
-        Ok(pades::prepare(bytes, &info, appearance)?)
+        Ok((prepared, source, original.len() as u64))
     })
     .await
     .context("preparing the PDF")??;
@@ -224,16 +231,40 @@ pub(super) async fn sign_file(
             }
         },
     };
-    let signed = prepared.finish(&cms)?;
+    let update = prepared.finish(&cms)?;
+    // The handle opened before the check: the bytes that were hashed, even if the local copy
+    // were pruned meanwhile.
+    let original = tokio::fs::File::from_std(source).take(original_len);
     let stored = state
         .files
-        .put(Box::pin(Cursor::new(signed)), u64::MAX)
+        .put(Box::pin(original.chain(Cursor::new(update))), u64::MAX)
         .await
         .context("storing the signed file")?;
     Ok(SignedFile {
         stored,
         timestamped,
     })
+}
+
+/// This instance's copy of a stored file, to be mapped.
+pub(super) async fn local_copy(
+    state: &AppState,
+    file: &DocumentFile,
+) -> Result<std::path::PathBuf, SigningError> {
+    let hash = ContentHash::parse(&file.sha256).context("a stored file hash is not SHA-256 hex")?;
+    Ok(state
+        .files
+        .local_copy(&hash)
+        .await
+        .context("fetching a stored file")?)
+}
+
+/// A stored file, mapped read-only.
+pub(super) fn map(file: &std::fs::File) -> Result<memmap2::Mmap, SigningError> {
+    // SAFETY: a mapping is undefined behaviour if the file changes underneath it. Stored files
+    // are content-addressed: written to a temporary name, synced, renamed into place and never
+    // written again; deleting one while it is mapped keeps its pages alive.
+    Ok(unsafe { memmap2::Mmap::map(file) }.context("mapping a stored file")?)
 }
 
 /// `cms` with the authority's timestamp over its signature value.
