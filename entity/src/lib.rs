@@ -1,7 +1,9 @@
 //! sea-orm entities and nothing else: conversions to domain types live in the api's store layer.
 
 pub mod agency;
+pub mod arrival;
 pub mod audit_log;
+pub mod delivery_event;
 pub mod document;
 pub mod document_detail;
 pub mod document_file;

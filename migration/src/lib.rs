@@ -36,6 +36,8 @@ mod m20261201_700001_create_agencies;
 mod m20261201_700002_create_exchange_outbox;
 mod m20261201_800001_index_tasks_unread;
 mod m20261201_800002_index_documents_author_state;
+mod m20261201_900001_create_delivery_events;
+mod m20261201_900002_create_arrivals;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -77,6 +79,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_700002_create_exchange_outbox::Migration),
             Box::new(m20261201_800001_index_tasks_unread::Migration),
             Box::new(m20261201_800002_index_documents_author_state::Migration),
+            Box::new(m20261201_900001_create_delivery_events::Migration),
+            Box::new(m20261201_900002_create_arrivals::Migration),
         ]
     }
 }

@@ -35,6 +35,14 @@ stored_enum! {
         Registered = "registered",
         TaskDecided = "task_decided",
         Issued = "issued",
+        /// An issued document was sent to its recipients.
+        DocumentSent = "document_sent",
+        /// A document another organisation sent arrived here.
+        DocumentReceived = "document_received",
+        /// A clerk refused to take in a document another organisation sent.
+        DocumentRefused = "document_refused",
+        /// A message from another system was not taken: malformed, not for us, no PDF.
+        MessageRefused = "message_refused",
         /// Whoever assigned a task sent its assignee a reminder.
         TaskUrged = "task_urged",
         /// A leader's digital signature was added to a file (the task is decided with it).

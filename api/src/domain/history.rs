@@ -25,7 +25,9 @@ pub struct TaskRecord {
 pub enum EventKind {
     Created,
     Submitted,
+    Arrived,
     Registered,
+    Refused,
     Approved,
     Returned,
     Forwarded,
@@ -83,6 +85,7 @@ pub fn events(
         deadline: None,
         named: Vec::new(),
     }];
+    out.extend(arrival(tasks));
     let rounds = tasks.iter().map(|t| t.task.round).max().unwrap_or(0);
     for round in 1..=rounds {
         if let Some(opening) = opening(tasks, round) {
@@ -109,8 +112,14 @@ pub fn events(
 }
 
 /// The tasks a round started with, created together: a submission's chain, or a registration.
+/// The clerks' tasks to take in a document another organisation sent open it on their own
+/// (see [`arrival`]).
 fn opening(tasks: &[TaskRecord], round: u32) -> Option<Event> {
-    let of_round = || tasks.iter().filter(move |t| t.task.round == round);
+    let of_round = || {
+        tasks
+            .iter()
+            .filter(move |t| t.task.round == round && t.task.action != TaskAction::Receive)
+    };
     let first = of_round().map(|t| t.created_at).min()?;
     let mut batch: Vec<&TaskRecord> = of_round().filter(|t| t.created_at == first).collect();
     batch.sort_by_key(|t| t.task.step);
@@ -128,6 +137,26 @@ fn opening(tasks: &[TaskRecord], round: u32) -> Option<Event> {
         comment: lead.note.clone(),
         deadline: lead.task.deadline,
         named: batch.iter().map(|t| named(&t.task)).collect(),
+    })
+}
+
+/// A document another organisation sent, arriving: its clerks asked to take it in.
+fn arrival(tasks: &[TaskRecord]) -> Option<Event> {
+    let receive = || {
+        tasks
+            .iter()
+            .filter(|t| t.task.action == TaskAction::Receive)
+    };
+    let first = receive().next()?;
+    Some(Event {
+        kind: EventKind::Arrived,
+        at: first.created_at,
+        actor: first.task.assigned_by,
+        task: None,
+        round: 1,
+        comment: None,
+        deadline: None,
+        named: receive().map(|t| named(&t.task)).collect(),
     })
 }
 
@@ -176,6 +205,8 @@ pub fn decision_kind(task: &Task) -> Option<EventKind> {
         (TaskStatus::Signed, _) => EventKind::Signed,
         (TaskStatus::Forwarded, _) => EventKind::Forwarded,
         (TaskStatus::Completed, TaskAction::Direct) => EventKind::Directed,
+        // Registering closes the clerks' tasks undecided; only a refusal is a decision.
+        (TaskStatus::Completed, TaskAction::Receive) => EventKind::Refused,
         (TaskStatus::Completed, _) => EventKind::Completed,
         _ => return None,
     })

@@ -18,6 +18,11 @@ pub fn local_date(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&VIETNAM).date_naive()
 }
 
+/// The wall-clock time in Vietnam at `now`, as edXML timestamps are written.
+pub fn local_time(now: DateTime<Utc>) -> chrono::NaiveDateTime {
+    now.with_timezone(&VIETNAM).naive_local()
+}
+
 /// The instant a Vietnam calendar day begins.
 pub fn start_of_day(date: NaiveDate) -> DateTime<Utc> {
     date.and_time(chrono::NaiveTime::MIN)

@@ -12,6 +12,7 @@ use poem_openapi::{
 use crate::domain::{
     Locale,
     audit::{AuditAction, BreakReason},
+    exchange::Route,
     workflow::{DocumentState, HandlerRole, TaskAction, TaskStatus},
 };
 
@@ -78,11 +79,13 @@ spec_enum! {
     DocumentState => "DocumentState",
         "Where a document stands. Outgoing: `draft` → `in_review` (→ `returned` → …) → \
         `approved` → `signed` → `issued`. Incoming: `draft` (waiting for the clerk) → \
-        `registered` → `in_progress` → `done`.";
+        `registered` → `in_progress` → `done`, or `refused` (the clerk refused to take in a \
+        document another organisation sent).";
     TaskAction => "TaskAction",
         "What a task asks: `review` a draft (ký nháy), `sign` it (ký ban hành, always the last \
         step), `direct` an incoming document (bút phê), `lead` its handling (chủ trì), \
-        `support` the lead (phối hợp), or read it (`fyi`, để biết).";
+        `support` the lead (phối hợp), read it (`fyi`, để biết), or `receive` a document \
+        another organisation sent (tiếp nhận: register or refuse it).";
     TaskStatus => "TaskStatus",
         "`pending` (a later step, not its turn yet), `waiting` (its turn), `approved`, \
         `signed`, `returned`, `forwarded` (someone else's task took its place), `completed` or \
@@ -96,4 +99,8 @@ spec_enum! {
         entry before it) or `missing` (entries are missing before it, or the newest ones were \
         removed).";
     Locale => "Language", "`vi` (Vietnamese, the default) or `en`.";
+    Route => "ArrivalRoute",
+        "How a document another organisation sent came in: from an organisation on this \
+        server (`local`), over the exchange axis (`axis`), or as an edXML file a clerk \
+        imported (`import`).";
 }

@@ -32,7 +32,7 @@ use crate::{
         auth::AuthError,
         auth::AuthnError,
         documents::DocumentError,
-        exchange::{axis::AxisError, directory::DirectoryError},
+        exchange::{arrival::ArrivalError, axis::AxisError, directory::DirectoryError},
         flow::FlowError,
         me::MeError,
         people::PeopleError,
@@ -120,6 +120,9 @@ error_codes! {
     ValidationFailed => 422, "validation_failed", "A value was refused";
     IdempotencyKeyReused => 422, "idempotency_key_reused", "The Idempotency-Key was used for a different request";
     CommentRequired => 422, "comment_required", "A comment (or directive) is required";
+    ReasonRequired => 422, "reason_required", "A reason is required: the sender reads it";
+    MessageMalformed => 422, "message_malformed", "The edXML message cannot be read";
+    MessageNotForUs => 422, "message_not_for_us", "The message is not addressed to an organisation here, or reports on a document not sent to its reporter";
     ClassifiedDocumentRefused => 422, "classified_document_refused", "Classified documents (Mật or above) may not enter this system";
     WeakPassword => 422, "weak_password", "The password does not meet the policy";
     CannotDisableSelf => 422, "cannot_disable_self", "An admin cannot disable their own account";
@@ -390,7 +393,8 @@ into_problems!(
     UrgeError,
     SigningError,
     PeopleError,
-    DirectoryError
+    DirectoryError,
+    ArrivalError
 );
 
 impl From<DirectoryError> for ApiError {
@@ -510,6 +514,7 @@ impl From<FlowError> for ApiError {
                 WorkflowError::CommentRequired | WorkflowError::DirectiveRequired => {
                     ErrorCode::CommentRequired
                 }
+                WorkflowError::ReasonRequired => ErrorCode::ReasonRequired,
                 WorkflowError::NotTheAuthor => ErrorCode::NotTheAuthor,
                 WorkflowError::WrongState(_) => ErrorCode::WrongDocumentState,
                 WorkflowError::DeadlinePassed
@@ -521,6 +526,23 @@ impl From<FlowError> for ApiError {
             FlowError::TaskNotFound => ErrorCode::NotFound,
             FlowError::Target { .. } => ErrorCode::InvalidAssignee,
             FlowError::Unexpected(e) => return ApiError::unexpected(&e),
+        };
+        ApiError::new(code, detail)
+    }
+}
+
+impl From<ArrivalError> for ApiError {
+    fn from(err: ArrivalError) -> Self {
+        let detail = err.to_string();
+        let code = match err {
+            ArrivalError::Malformed(_) => ErrorCode::MessageMalformed,
+            ArrivalError::Invalid(e) => return e.into(),
+            ArrivalError::NotOurs | ArrivalError::UnknownDelivery => ErrorCode::MessageNotForUs,
+            ArrivalError::NotAClerk => ErrorCode::Forbidden,
+            ArrivalError::NoPdf => ErrorCode::NotAPdf,
+            ArrivalError::Pdf(e) => return e.into(),
+            ArrivalError::Workflow(e) => return e.into(),
+            ArrivalError::Unexpected(e) => return ApiError::unexpected(&e),
         };
         ApiError::new(code, detail)
     }

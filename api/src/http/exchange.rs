@@ -2,13 +2,322 @@
 //! document screen shows of it (signer block, recipients and each one's delivery).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use poem_openapi::{Enum, Object};
+use poem::web::Data;
+use poem_openapi::{
+    ApiRequest, ApiResponse, Enum, Object, OpenApi,
+    param::Path,
+    payload::{Binary, Json},
+    types::Example,
+};
 use uuid::Uuid;
 
-use crate::{
-    domain::exchange::{DeliveryStatus, ExchangeRecord, Recipient, Signer},
-    services::exchange::{RecipientInput, particulars::SignerInput},
+use super::{
+    ApiTags,
+    error::{Problems, problem_set},
+    security::Caller,
+    types::example_time,
 };
+use crate::{
+    domain::{
+        exchange::{
+            Arrival, DeliveryEvent, DeliveryStatus, ExchangeRecord, Recipient, Route, Signer,
+        },
+        workflow::DocumentState,
+    },
+    services::{
+        exchange::{self, RecipientInput, particulars::SignerInput},
+        workflow,
+    },
+    state::AppState,
+};
+
+problem_set!(SendProblems: authenticated, Forbidden, NotFound, WrongDocumentState, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(DeliveriesProblems: authenticated, NotFound);
+problem_set!(ExportProblems: authenticated, NotFound, WrongDocumentState);
+problem_set!(ImportProblems: authenticated, InvalidRequest, UnsupportedMediaType, Forbidden, PayloadTooLarge, ValidationFailed, MessageNotForUs, NotAPdf, PdfPasswordProtected, PdfTooComplex, IdempotencyKeyInUse, IdempotencyKeyReused);
+
+pub(super) const APPLICATION_XML: &str = "application/xml";
+problem_set!(RefuseProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, ReasonRequired, IdempotencyKeyInUse, IdempotencyKeyReused);
+
+pub struct ExchangeApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Exchange")]
+impl ExchangeApi {
+    /// Send an issued document
+    ///
+    /// For clerks of the issuing organisation: sends the document to every recipient it was
+    /// not yet sent to, all in one go. A recipient on this server has it at once (status `01`)
+    /// and its clerks are asked to take it in. Sending again sends nothing twice: it answers
+    /// every recipient as it stands.
+    #[oai(
+        path = "/documents/:id/send",
+        method = "post",
+        operation_id = "sendDocument"
+    )]
+    async fn send(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+    ) -> Result<Json<Deliveries>, Problems<SendProblems>> {
+        exchange::send::send(&state, caller.0, id.0).await?;
+        Ok(Json(deliveries(&state, caller, id.0).await?))
+    }
+
+    /// Where each recipient stands
+    ///
+    /// For whoever may see the document: each recipient's latest status (QCVN 102 codes `01`
+    /// to `06`, `02` with the reason it gave) and every status it reported before, oldest
+    /// first.
+    #[oai(
+        path = "/documents/:id/deliveries",
+        method = "get",
+        operation_id = "getDeliveries"
+    )]
+    async fn deliveries(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+    ) -> Result<Json<Deliveries>, Problems<DeliveriesProblems>> {
+        Ok(Json(deliveries(&state, caller, id.0).await?))
+    }
+
+    /// The document as an edXML message
+    ///
+    /// An issued outgoing document as QCVN 102 edXML, addressed to its recipients, with its
+    /// PDF and appendices: for a system the exchange axis does not reach.
+    #[oai(
+        path = "/documents/:id/edxml",
+        method = "get",
+        operation_id = "exportEdxml"
+    )]
+    async fn export(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+    ) -> Result<EdxmlDownload, Problems<ExportProblems>> {
+        let (xml, name) = exchange::package::edoc(&state, caller.0, id.0).await?;
+        Ok(EdxmlDownload::Ok(
+            Binary(xml.into_bytes()),
+            format!("attachment; filename=\"{name}\""),
+        ))
+    }
+
+    /// Import an edXML message
+    ///
+    /// For clerks: a document another agency sent as a QCVN 102 edXML file (by e-mail, on a
+    /// disk) is taken in exactly as if it came over the exchange axis, for the clerk's own
+    /// organisation, which must be among its addressees. The same message imported again is
+    /// not stored twice: the answer names the documents it already made.
+    #[oai(
+        path = "/exchange/import",
+        method = "post",
+        operation_id = "importEdxml"
+    )]
+    async fn import(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        body: EdxmlBody,
+    ) -> Result<Json<Imported>, Problems<ImportProblems>> {
+        let EdxmlBody::Xml(bytes) = body;
+        let (document_id, duplicate) =
+            exchange::arrival::import(&state, caller.0, &bytes.0).await?;
+        Ok(Json(Imported {
+            document_id,
+            duplicate,
+        }))
+    }
+
+    /// Refuse a document another organisation sent
+    ///
+    /// For clerks of the receiving organisation, instead of registering it: wrong recipient,
+    /// signatures that do not verify. The document is closed here and its sender sees status
+    /// `02` with the reason.
+    #[oai(
+        path = "/documents/:id/refuse",
+        method = "post",
+        operation_id = "refuseDocument"
+    )]
+    async fn refuse(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<RefuseRequest>,
+    ) -> Result<Json<RefusedDocument>, Problems<RefuseProblems>> {
+        let document = workflow::refuse(&state, caller.0, id.0, body.0.reason).await?;
+        Ok(Json(RefusedDocument {
+            id: document.id,
+            state: document.state,
+        }))
+    }
+}
+
+async fn deliveries(
+    state: &AppState,
+    caller: Caller,
+    id: Uuid,
+) -> Result<Deliveries, super::error::ApiError> {
+    let (recipients, history) = exchange::send::deliveries(state, caller.0, id).await?;
+    Ok(Deliveries {
+        recipients: recipients
+            .into_iter()
+            .map(|r| {
+                let events = history
+                    .iter()
+                    .filter(|e| e.recipient == r.id)
+                    .cloned()
+                    .map(Into::into)
+                    .collect();
+                DeliveryView {
+                    recipient: r.into(),
+                    history: events,
+                }
+            })
+            .collect(),
+    })
+}
+
+#[derive(ApiResponse)]
+pub enum EdxmlDownload {
+    #[oai(status = 200, content_type = "application/xml")]
+    Ok(
+        Binary<Vec<u8>>,
+        #[oai(header = "Content-Disposition")] String,
+    ),
+}
+
+/// A QCVN 102 edXML message.
+#[derive(ApiRequest)]
+pub enum EdxmlBody {
+    #[oai(content_type = "application/xml")]
+    Xml(Binary<Vec<u8>>),
+}
+
+/// What an import made.
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct Imported {
+    /// The incoming document it became, waiting for a clerk to register it.
+    pub document_id: Uuid,
+    /// True when this message had been taken in before: nothing new was stored.
+    pub duplicate: bool,
+}
+
+impl Example for Imported {
+    fn example() -> Self {
+        Self {
+            document_id: Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0004),
+            duplicate: false,
+        }
+    }
+}
+
+/// Why the clerk will not take the document in; its sender reads it.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields, example)]
+pub struct RefuseRequest {
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub reason: String,
+}
+
+impl Example for RefuseRequest {
+    fn example() -> Self {
+        Self {
+            reason: "Gửi nhầm nơi nhận: văn bản không thuộc thẩm quyền của Sở".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct RefusedDocument {
+    pub id: Uuid,
+    /// `refused`.
+    pub state: DocumentState,
+}
+
+impl Example for RefusedDocument {
+    fn example() -> Self {
+        Self {
+            id: Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0003),
+            state: DocumentState::Refused,
+        }
+    }
+}
+
+/// Every recipient of a document, each with where it stands and how it got there.
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct Deliveries {
+    pub recipients: Vec<DeliveryView>,
+}
+
+impl Example for Deliveries {
+    fn example() -> Self {
+        let recipient = ExchangeView::example()
+            .recipients
+            .into_iter()
+            .next()
+            .map(|recipient| DeliveryView {
+                recipient,
+                history: vec![
+                    DeliveryEventView {
+                        status: DeliveryStatusDto::Arrived,
+                        status_label: DeliveryStatus::Arrived.label().to_owned(),
+                        reason: None,
+                        at: example_time(),
+                    },
+                    DeliveryEventView {
+                        status: DeliveryStatusDto::Registered,
+                        status_label: DeliveryStatus::Registered.label().to_owned(),
+                        reason: None,
+                        at: example_time(),
+                    },
+                ],
+            });
+        Self {
+            recipients: recipient.into_iter().collect(),
+        }
+    }
+}
+
+/// A recipient, where it stands, and every status it reported.
+#[derive(Debug, Object)]
+#[oai(rename = "Delivery")]
+pub struct DeliveryView {
+    #[oai(flatten)]
+    pub recipient: RecipientView,
+    /// Oldest first.
+    pub history: Vec<DeliveryEventView>,
+}
+
+/// A status a recipient reported.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "DeliveryEvent")]
+pub struct DeliveryEventView {
+    pub status: DeliveryStatusDto,
+    /// The status in words, `Đã tiếp nhận`.
+    pub status_label: String,
+    /// Why it refused (02).
+    #[oai(skip_serializing_if_is_none)]
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl From<DeliveryEvent> for DeliveryEventView {
+    fn from(e: DeliveryEvent) -> Self {
+        Self {
+            status: e.status.into(),
+            status_label: e.status.label().to_owned(),
+            reason: e.reason,
+            at: e.at,
+        }
+    }
+}
 
 /// The signer block under the signature (ND 30): `KT. CHỦ TỊCH` / `PHÓ CHỦ TỊCH` / the name.
 #[derive(Debug, Clone, Object)]
@@ -199,6 +508,34 @@ pub struct ExchangeView {
     /// Incoming: our arrival date.
     #[oai(skip_serializing_if_is_none)]
     pub received_on: Option<NaiveDate>,
+    /// Incoming: how it came, when another organisation sent it.
+    #[oai(skip_serializing_if_is_none)]
+    pub arrival: Option<ArrivalView>,
+}
+
+/// How a document another organisation sent came in, and whether its signatures hold.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "Arrival")]
+pub struct ArrivalView {
+    /// QCVN 102 `DocumentId` the sender names it by: `000.00.00.H41,2026/11/20,215/UBND-VX`.
+    pub sender_document_id: String,
+    pub route: Route,
+    pub arrived_at: DateTime<Utc>,
+    /// Whether every signature of its PDF holds: `false` flags it to the clerk, who may
+    /// refuse it. Absent until checked.
+    #[oai(skip_serializing_if_is_none)]
+    pub signatures_valid: Option<bool>,
+}
+
+impl From<Arrival> for ArrivalView {
+    fn from(a: Arrival) -> Self {
+        Self {
+            sender_document_id: a.sender_document_id,
+            route: a.route,
+            arrived_at: a.arrived_at,
+            signatures_valid: a.signatures_valid,
+        }
+    }
 }
 
 impl From<ExchangeRecord> for ExchangeView {
@@ -211,6 +548,7 @@ impl From<ExchangeRecord> for ExchangeView {
             places: p.places,
             issuer_code: p.issuer_code,
             received_on: p.received_on,
+            arrival: r.arrival.map(Into::into),
         }
     }
 }
@@ -228,12 +566,13 @@ impl ExchangeView {
                 status: Some(DeliveryStatusDto::Registered),
                 status_label: Some(DeliveryStatus::Registered.label().to_owned()),
                 reason: None,
-                sent_at: Some(super::types::example_time()),
-                updated_at: Some(super::types::example_time()),
+                sent_at: Some(example_time()),
+                updated_at: Some(example_time()),
             }],
             places: vec!["Lưu: VT, TH".to_owned()],
             issuer_code: None,
             received_on: None,
+            arrival: None,
         }
     }
 }

@@ -29,8 +29,13 @@ pub enum HistoryKind {
     /// Sent along a chain (`named`: the steps in order) with the author's note (`comment`);
     /// once per round.
     Submitted,
+    /// A document another organisation sent arrived; its clerks (`named`) are asked to take
+    /// it in.
+    Arrived,
     /// An incoming document registered (`received_no`), a leader asked for a directive.
     Registered,
+    /// A clerk refused to take it in; `comment` is the reason its sender reads.
+    Refused,
     Approved,
     /// Sent back to the author; `comment` says why.
     Returned,
@@ -50,7 +55,9 @@ impl From<EventKind> for HistoryKind {
         match k {
             EventKind::Created => Self::Created,
             EventKind::Submitted => Self::Submitted,
+            EventKind::Arrived => Self::Arrived,
             EventKind::Registered => Self::Registered,
+            EventKind::Refused => Self::Refused,
             EventKind::Approved => Self::Approved,
             EventKind::Returned => Self::Returned,
             EventKind::Forwarded => Self::Forwarded,

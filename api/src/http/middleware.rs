@@ -16,9 +16,10 @@ use tracing::Instrument;
 
 use super::{
     error::{ApiError, ErrorCode, from_framework},
+    exchange::APPLICATION_XML,
     signing::IMAGE_PNG,
 };
-use crate::signing::images::MAX_PNG_BYTES;
+use crate::{domain::exchange::edxml, signing::images::MAX_PNG_BYTES};
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -137,7 +138,8 @@ pub async fn request_context<E: Endpoint>(next: Arc<E>, req: Request) -> poem::R
 /// `multipart/form-data` bodies pass uncapped: they carry files of many megabytes, and the only
 /// reader of such bodies, the upload extractor (`http::upload`), streams them and bounds what it
 /// holds itself. Every other extractor refuses them by content type without reading them.
-/// `image/png` bodies (signature and seal images) may reach [`MAX_PNG_BYTES`].
+/// `image/png` bodies (signature and seal images) may reach [`MAX_PNG_BYTES`], `application/xml`
+/// ones (edXML messages) [`edxml::MAX_MESSAGE_BYTES`].
 pub async fn limit_body<E: Endpoint>(
     next: Arc<E>,
     mut req: Request,
@@ -149,11 +151,12 @@ pub async fn limit_body<E: Endpoint>(
     {
         return next.call(req).await.map(IntoResponse::into_response);
     }
-    // A signature or seal image is larger than any JSON body, within its own cap.
-    let max = if req.content_type() == Some(IMAGE_PNG) {
-        max.max(MAX_PNG_BYTES)
-    } else {
-        max
+    // A signature or seal image, an edXML message with its files, are larger than any JSON
+    // body, each within its own cap.
+    let max = match req.content_type() {
+        Some(IMAGE_PNG) => max.max(MAX_PNG_BYTES),
+        Some(APPLICATION_XML) => max.max(edxml::MAX_MESSAGE_BYTES),
+        _ => max,
     };
     let declared = req
         .headers()

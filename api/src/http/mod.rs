@@ -51,7 +51,8 @@ pub enum ApiTags {
     People,
     /// Signing keys, the signing PIN, signing on the phone with a key kept in the HSM.
     Signing,
-    /// Exchange between agencies: whom documents can be sent to.
+    /// Exchange between agencies: whom documents can be sent to, sending them, and each
+    /// recipient's status back.
     Exchange,
     /// Health and metrics for operators.
     Operations,
@@ -94,6 +95,7 @@ type Apis = spec::Documented<(
     people::PeopleApi,
     agencies::AgenciesApi,
     signing::SigningApi,
+    exchange::ExchangeApi,
     ops::OpsApi,
 )>;
 
@@ -114,6 +116,7 @@ pub fn api() -> OpenApiService<Apis, ()> {
             people::PeopleApi,
             agencies::AgenciesApi,
             signing::SigningApi,
+            exchange::ExchangeApi,
             ops::OpsApi,
         )),
         "Vanban API",

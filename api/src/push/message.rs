@@ -35,6 +35,9 @@ fn text(kind: NotificationKind, locale: Locale) -> &'static str {
         (Locale::Vi, K::Issued) => "Văn bản đã được ban hành",
         (Locale::Vi, K::DeadlineSoon) => "Văn bản sắp đến hạn xử lý",
         (Locale::Vi, K::Overdue) => "Văn bản đã quá hạn xử lý",
+        (Locale::Vi, K::Received) => "Có văn bản đến chờ tiếp nhận",
+        (Locale::Vi, K::DeliveryRefused) => "Nơi nhận đã từ chối tiếp nhận văn bản",
+        (Locale::Vi, K::DeliveryCompleted) => "Nơi nhận đã hoàn thành xử lý văn bản",
         (Locale::En, K::ReviewRequested) => "A document is waiting for your review",
         (Locale::En, K::Returned) => "Your document was returned",
         (Locale::En, K::Assigned) => "A document was assigned to you",
@@ -42,6 +45,9 @@ fn text(kind: NotificationKind, locale: Locale) -> &'static str {
         (Locale::En, K::Issued) => "A document was issued",
         (Locale::En, K::DeadlineSoon) => "A document is nearly due",
         (Locale::En, K::Overdue) => "A document is overdue",
+        (Locale::En, K::Received) => "A document arrived to be taken in",
+        (Locale::En, K::DeliveryRefused) => "A recipient refused a document you sent",
+        (Locale::En, K::DeliveryCompleted) => "A recipient completed a document you sent",
     }
 }
 

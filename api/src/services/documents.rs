@@ -122,6 +122,7 @@ pub async fn admit(
         .map(|i| i.trim().to_owned())
         .filter(|i| !i.is_empty());
     let document = NewDocument {
+        id: Uuid::now_v7(),
         organization_id: author.organization_id,
         direction: input.direction,
         doc_type: doc_type.as_str().to_owned(),

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{
     Principal, audit,
     documents::{DocumentError, visible},
-    people,
+    exchange, people,
 };
 use crate::{
     domain::{
@@ -123,22 +123,37 @@ pub(crate) async fn commit(
     decided: Option<(Uuid, Option<String>)>,
     entry: NewEntry,
 ) -> Result<(), FlowError> {
-    let pushes = devices(state, transition).await?;
+    let prepared = prepare(state, document.id, transition).await?;
     let txn = state.db.begin().await.context("starting a transaction")?;
-    let queued = apply(state, &txn, document, transition, decided, entry, &pushes).await?;
+    let queued = apply(state, &txn, document, transition, decided, entry, &prepared).await?;
     txn.commit().await.context("committing the decision")?;
     state.push.queued(queued);
     Ok(())
 }
 
-/// The devices to tell about `transition`, read before its transaction opens.
-pub(crate) async fn devices(
+/// What a transition needs read before its transaction opens, so that no database lock is held
+/// across a Redis call: the devices to tell, and the report its sender gets when the document
+/// came from another organisation.
+pub(crate) struct Prepared {
+    pushes: Vec<push::outbox::Planned>,
+    report: Option<exchange::report::Report>,
+}
+
+pub(crate) async fn prepare(
     state: &AppState,
+    document: Uuid,
     transition: &Transition,
-) -> Result<Vec<push::outbox::Planned>, FlowError> {
-    Ok(push::outbox::plan(&state.sessions, &transition.notify)
+) -> Result<Prepared, FlowError> {
+    let pushes = push::outbox::plan(&state.sessions, &transition.notify)
         .await
-        .context("reading the recipients' devices")?)
+        .context("reading the recipients' devices")?;
+    let report = match &transition.report {
+        Some((status, reason)) => {
+            exchange::report::prepare(state, document, *status, reason.clone()).await?
+        }
+        None => None,
+    };
+    Ok(Prepared { pushes, report })
 }
 
 /// Writes `transition` and its pushes in `txn`; returns how many pushes were queued, for
@@ -150,7 +165,7 @@ pub(crate) async fn apply(
     transition: &Transition,
     decided: Option<(Uuid, Option<String>)>,
     entry: NewEntry,
-    pushes: &[push::outbox::Planned],
+    prepared: &Prepared,
 ) -> Result<usize, FlowError> {
     let now = state.clock.now();
     match store::tasks::apply(txn, document, transition, decided, now).await {
@@ -161,9 +176,12 @@ pub(crate) async fn apply(
             return Err(anyhow::Error::new(e).context("writing the decision").into());
         }
     }
-    let queued = push::outbox::enqueue(txn, document, pushes, now)
+    let mut queued = push::outbox::enqueue(txn, document, &prepared.pushes, now)
         .await
         .context("queueing the pushes")?;
+    if let Some(report) = &prepared.report {
+        queued += exchange::report::write(txn, report, now).await?;
+    }
     // Last, so the audit head is held only for the moment before the commit.
     audit::record(state, txn, entry).await?;
     Ok(queued)

@@ -11,7 +11,8 @@ use uuid::Uuid;
 use super::{
     Principal,
     documents::{DocumentError, visible},
-    flow::{self, FlowError, Target, apply, devices, flow_of, load_tasks},
+    exchange,
+    flow::{self, FlowError, Target, apply, flow_of, load_tasks, prepare},
     people::{self, NamedTask},
     signing::{self, SigningError},
 };
@@ -107,7 +108,7 @@ pub async fn register(
     let transition = workflow::register(&flow, clerk.id, leader, deadline, &mut Uuid::now_v7)?;
     flow::check_targets(state, &document, &[Target::new("to_user_id", leader, true)]).await?;
     let now = state.clock.now();
-    let pushes = devices(state, &transition).await?;
+    let prepared = prepare(state, document.id, &transition).await?;
     let txn = state.db.begin().await.context("starting a transaction")?;
     let number = store::registers::next_number(
         &txn,
@@ -123,10 +124,41 @@ pub async fn register(
     let entry = entry(who, AuditAction::Registered, &document)
         .subject(leader)
         .detail("received_no", number);
-    let queued = apply(state, &txn, &document, &transition, None, entry, &pushes).await?;
+    let queued = apply(state, &txn, &document, &transition, None, entry, &prepared).await?;
     txn.commit().await.context("committing the registration")?;
     state.push.queued(queued);
     tracing::info!(document_id = %document.id, received_no = number, "registered");
+    reload(state, document.id).await
+}
+
+/// A clerk refuses a document another organisation sent (từ chối tiếp nhận): wrong recipient,
+/// signatures that do not verify. It is closed here, and the sender reads the reason (02).
+pub async fn refuse(
+    state: &AppState,
+    who: Principal,
+    document: Uuid,
+    reason: String,
+) -> Result<Document, WorkflowServiceError> {
+    let (_, document) = clerks_document(state, who, document, Direction::Incoming).await?;
+    let arrived = store::arrivals::of_document(&state.db, document.id)
+        .await
+        .context("loading where the document came from")?;
+    if arrived.is_none() {
+        // Typed in by a clerk from paper: there is no one to refuse it to.
+        return Err(WorkflowError::WrongState(document.state).into());
+    }
+    let tasks = load_tasks(state, document.id).await?;
+    let transition = workflow::refuse(&flow_of(&document, &tasks), &reason)?;
+    let reason = reason.trim().to_owned();
+    let entry =
+        entry(who, AuditAction::DocumentRefused, &document).detail("reason", reason.as_str());
+    // The reason is written on the clerk's own task to take it in, for the history.
+    let own = tasks
+        .iter()
+        .find(|t| t.assignee == who.user_id && t.action == TaskAction::Receive)
+        .map(|t| (t.id, Some(reason)));
+    flow::commit(state, &document, &transition, own, entry).await?;
+    tracing::info!(document_id = %document.id, "refused");
     reload(state, document.id).await
 }
 
@@ -154,7 +186,7 @@ pub async fn issue(
         None => None,
     };
     let now = state.clock.now();
-    let pushes = devices(state, &transition).await?;
+    let prepared = prepare(state, document.id, &transition).await?;
     let txn = state.db.begin().await.context("starting a transaction")?;
     let number =
         store::registers::next_number(&txn, organization.id, Book::Outgoing, numbering_year(now))
@@ -196,10 +228,15 @@ pub async fn issue(
     let entry = entry(who, AuditAction::Issued, &document)
         .detail("symbol", symbol.as_str())
         .detail("seal_signature_id", seal.id.to_string());
-    let queued = apply(state, &txn, &document, &transition, None, entry, &pushes).await?;
+    let queued = apply(state, &txn, &document, &transition, None, entry, &prepared).await?;
     txn.commit().await.context("committing the issuance")?;
     state.push.queued(queued);
     tracing::info!(document_id = %document.id, %symbol, "issued");
+    // Recipients set before issuance get it now. A failure here leaves them unsent for the
+    // clerk's send, and never undoes the issuance.
+    if let Err(e) = exchange::send::send(state, who, document.id).await {
+        tracing::warn!(document_id = %document.id, error = %e, "sending at issuance failed");
+    }
     Ok(Issued {
         document: document.id,
         number,
@@ -237,7 +274,7 @@ pub struct Issued {
 }
 
 /// The caller as a clerk, and a document of their own organisation going `direction`.
-async fn clerks_document(
+pub(crate) async fn clerks_document(
     state: &AppState,
     who: Principal,
     document: Uuid,

@@ -1,14 +1,18 @@
 //! Recipients of outgoing documents and their deliveries.
 
-use entity::recipient::{self, Entity as Recipients};
+use chrono::{DateTime, Utc};
+use entity::{
+    delivery_event::{self, Entity as Events},
+    recipient::{self, Entity as Recipients},
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    Set, sea_query::Expr,
 };
 use uuid::Uuid;
 
 use super::corrupt;
-use crate::domain::exchange::{Addressee, DeliveryStatus, Recipient};
+use crate::domain::exchange::{Addressee, DeliveryEvent, DeliveryStatus, Recipient};
 
 /// Replaces the recipients of `document` (before it is sent) with `addressees`, in order, each
 /// with the name printed for it.
@@ -59,6 +63,120 @@ pub async fn of_document(
         .await?
         .into_iter()
         .map(to_domain)
+        .collect()
+}
+
+/// Marks `recipient` sent, with the copy a recipient on this server received and its first
+/// status (01 there and then). Only once: false when another send got there first.
+pub async fn mark_sent(
+    db: &impl ConnectionTrait,
+    recipient: Uuid,
+    incoming: Option<Uuid>,
+    arrived: Option<DeliveryStatus>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let done = Recipients::update_many()
+        .col_expr(recipient::Column::SentAt, Expr::value(now))
+        .col_expr(recipient::Column::IncomingDocumentId, Expr::value(incoming))
+        .filter(recipient::Column::Id.eq(recipient))
+        .filter(recipient::Column::SentAt.is_null())
+        .exec(db)
+        .await?;
+    if done.rows_affected != 1 {
+        return Ok(false);
+    }
+    if let Some(status) = arrived {
+        report(db, recipient, status, None, now).await?;
+    }
+    Ok(true)
+}
+
+/// Records what a recipient reported, if it moves the delivery forward (reports come late,
+/// twice or out of order); the history keeps every report that counted. Answers the recipient
+/// as it now is, or `None` when the report changed nothing.
+pub async fn report(
+    db: &impl ConnectionTrait,
+    recipient: Uuid,
+    status: DeliveryStatus,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Option<Recipient>, DbErr> {
+    let Some(current) = Recipients::find_by_id(recipient).one(db).await? else {
+        return Ok(None);
+    };
+    let current = to_domain(current)?;
+    if current.sent_at.is_none() || !DeliveryStatus::advances(current.status, status) {
+        return Ok(None);
+    }
+    // Written only over the status just read: of two reports racing, one moves it.
+    let from = recipient::Column::Status;
+    let unchanged = match current.status {
+        Some(s) => from.eq(s.code()),
+        None => from.is_null(),
+    };
+    let done = Recipients::update_many()
+        .col_expr(recipient::Column::Status, Expr::value(status.code()))
+        .col_expr(recipient::Column::Reason, Expr::value(reason.clone()))
+        .col_expr(recipient::Column::UpdatedAt, Expr::value(now))
+        .filter(recipient::Column::Id.eq(recipient))
+        .filter(unchanged)
+        .exec(db)
+        .await?;
+    if done.rows_affected != 1 {
+        return Ok(None);
+    }
+    delivery_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        recipient_id: Set(recipient),
+        status: Set(status.code().to_owned()),
+        reason: Set(reason.clone()),
+        at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(Some(Recipient {
+        status: Some(status),
+        reason,
+        updated_at: Some(now),
+        ..current
+    }))
+}
+
+/// The delivery whose copy is `incoming`: how a recipient on this server reports back.
+pub async fn of_incoming(
+    db: &impl ConnectionTrait,
+    incoming: Uuid,
+) -> Result<Option<Recipient>, DbErr> {
+    Recipients::find()
+        .filter(recipient::Column::IncomingDocumentId.eq(incoming))
+        .one(db)
+        .await?
+        .map(to_domain)
+        .transpose()
+}
+
+/// Every report that counted for the recipients of `document`, oldest first.
+pub async fn history(
+    db: &impl ConnectionTrait,
+    document: Uuid,
+) -> Result<Vec<DeliveryEvent>, DbErr> {
+    Events::find()
+        .inner_join(Recipients)
+        .filter(recipient::Column::DocumentId.eq(document))
+        .order_by_asc(delivery_event::Column::At)
+        .order_by_asc(delivery_event::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| {
+            Ok(DeliveryEvent {
+                status: DeliveryStatus::parse(&e.status)
+                    .map_err(|_| corrupt("delivery status", &e.status))?,
+                recipient: e.recipient_id,
+                reason: e.reason,
+                at: e.at,
+            })
+        })
         .collect()
 }
 

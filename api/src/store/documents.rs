@@ -1,6 +1,6 @@
 //! Documents and their file versions.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     document::{self, Entity as Documents},
     document_file::{self, Entity as DocumentFiles},
@@ -21,6 +21,7 @@ use crate::domain::{
 };
 
 pub struct NewDocument {
+    pub id: Uuid,
     pub organization_id: Uuid,
     pub direction: Direction,
     pub doc_type: String,
@@ -48,7 +49,7 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> Result<Document, DbErr> {
     let mut model = document::Model {
-        id: Uuid::now_v7(),
+        id: new.id,
         organization_id: new.organization_id,
         direction: new.direction.as_str().to_owned(),
         doc_type: new.doc_type,
@@ -342,16 +343,40 @@ pub async fn set_issued(
     Ok(())
 }
 
+/// The outgoing document `organization` issued as `symbol` on `issued_on`.
+pub async fn find_issued(
+    db: &impl ConnectionTrait,
+    organization: Uuid,
+    symbol: &str,
+    issued_on: NaiveDate,
+) -> Result<Option<Document>, DbErr> {
+    Documents::find()
+        .filter(document::Column::OrganizationId.eq(organization))
+        .filter(document::Column::Direction.eq(Direction::Outgoing.as_str()))
+        .filter(document::Column::Symbol.eq(symbol))
+        .filter(document::Column::IssuedOn.eq(issued_on))
+        .one(db)
+        .await?
+        .map(to_domain)
+        .transpose()
+}
+
+/// The name of document type `code`, `Công văn` for `CV`.
+pub async fn doc_type_name(db: &impl ConnectionTrait, code: &str) -> Result<Option<String>, DbErr> {
+    let stmt = sea_orm::Statement::from_sql_and_values(
+        db.get_database_backend(),
+        match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "SELECT name FROM doc_types WHERE code = $1",
+            _ => "SELECT name FROM doc_types WHERE code = ?",
+        },
+        [code.into()],
+    );
+    match db.query_one_raw(stmt).await? {
+        Some(row) => Ok(Some(row.try_get("", "name")?)),
+        None => Ok(None),
+    }
+}
+
 pub async fn doc_type_exists(db: &impl ConnectionTrait, code: &str) -> Result<bool, DbErr> {
-    let found = db
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
-            db.get_database_backend(),
-            match db.get_database_backend() {
-                sea_orm::DbBackend::Postgres => "SELECT 1 AS one FROM doc_types WHERE code = $1",
-                _ => "SELECT 1 AS one FROM doc_types WHERE code = ?",
-            },
-            [code.into()],
-        ))
-        .await?;
-    Ok(found.is_some())
+    Ok(doc_type_name(db, code).await?.is_some())
 }

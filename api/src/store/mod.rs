@@ -2,6 +2,7 @@
 //! types. Nothing above this module sees an entity.
 
 pub mod agencies;
+pub mod arrivals;
 pub mod audit;
 pub mod deliveries;
 pub mod document_details;

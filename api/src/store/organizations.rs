@@ -124,3 +124,16 @@ pub(super) fn to_domain(m: organization::Model) -> Result<Organization, DbErr> {
         push_summary: m.push_summary,
     })
 }
+
+/// The first organisation made on this server: where what concerns the server as a whole is
+/// recorded.
+pub async fn first(db: &impl ConnectionTrait) -> Result<Option<Uuid>, DbErr> {
+    Organizations::find()
+        .filter(organization::Column::ParentId.is_null())
+        .order_by_asc(organization::Column::CreatedAt)
+        .select_only()
+        .column(organization::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await
+}

@@ -259,3 +259,53 @@ pub(super) fn to_domain(m: user::Model, mut roles: Vec<Role>) -> User {
         created_at: m.created_at,
     }
 }
+
+/// The active clerks of `organization` itself (not its units): who takes in what it is sent.
+pub async fn clerks_of(db: &impl ConnectionTrait, organization: Uuid) -> Result<Vec<Uuid>, DbErr> {
+    Users::find()
+        .inner_join(UserRoles)
+        .filter(user::Column::OrganizationId.eq(organization))
+        .filter(user::Column::Disabled.eq(false))
+        .filter(user_role::Column::Role.eq(Role::Clerk.as_str()))
+        .select_only()
+        .column(user::Column::Id)
+        .order_by_asc(user::Column::Username)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// The account that documents another organisation sent are recorded under, in
+/// `organization`: created on first use, disabled, with a username the API never accepts (it
+/// starts with `_`), so no one can log in as it or pick it for a task.
+pub async fn exchange_account(
+    db: &impl ConnectionTrait,
+    organization: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Uuid, DbErr> {
+    let username = format!("_lienthong.{}", organization.simple());
+    let found = Users::find()
+        .filter(user::Column::Username.eq(username.as_str()))
+        .select_only()
+        .column(user::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    let model = user::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        username: Set(username),
+        full_name: Set("Liên thông văn bản".to_owned()),
+        title: Set("Hệ thống".to_owned()),
+        organization_id: Set(organization),
+        // Not a hash: no password verifies against it.
+        password_hash: Set("!".to_owned()),
+        must_change_password: Set(false),
+        disabled: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    Ok(model.insert(db).await?.id)
+}

@@ -26,6 +26,8 @@ const TIMESTAMP: &str = "%Y/%m/%d %H:%M:%S";
 /// Deeper than any message the standard describes (seven levels) with room for variations.
 const MAX_DEPTH: usize = 32;
 const MAX_ELEMENTS: usize = 10_000;
+/// The largest message taken in: a document of some 24 MB of PDFs once base64 is undone.
+pub const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
 
 /// An organisation as a message names it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

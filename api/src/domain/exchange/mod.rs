@@ -94,6 +94,15 @@ pub struct Recipient {
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// One report of a recipient that moved its delivery, for the sender's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryEvent {
+    pub recipient: Uuid,
+    pub status: DeliveryStatus,
+    pub reason: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
 /// A free-text place (nơi nhận) that is not delivered to: `Lưu: VT, TH`.
 pub fn place(raw: &str) -> Result<String, InvalidInput> {
     one_line("places", raw, 255)
@@ -123,12 +132,90 @@ impl Particulars {
     }
 }
 
+stored_enum! {
+    /// How a document another organisation sent came in.
+    Route as "route" {
+        /// From an organisation on this server.
+        Local = "local",
+        /// Over the exchange axis.
+        Axis = "axis",
+        /// An edXML file a clerk imported.
+        Import = "import",
+    }
+}
+
+/// Where an incoming document came from, when another organisation sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrival {
+    /// The sender's agency code.
+    pub sender_code: String,
+    /// QCVN 102 `DocumentId`, as the sender names it.
+    pub sender_document_id: String,
+    pub route: Route,
+    pub arrived_at: chrono::DateTime<chrono::Utc>,
+    /// Whether every signature of its PDF holds; unknown until checked.
+    pub signatures_valid: Option<bool>,
+}
+
 /// Everything about a document's exchange that its screen shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExchangeRecord {
     pub particulars: Particulars,
     /// Outgoing: in the order written, each with its delivery once sent.
     pub recipients: Vec<Recipient>,
+    /// Incoming: how it came, when another organisation sent it.
+    pub arrival: Option<Arrival>,
+}
+
+/// A number and symbol as QCVN 102 carries them: CodeNumber `1945` and CodeNotation `QĐ/TU`
+/// from `1945-QĐ/TU` (Party style); `7816` and `VPCP-TTĐT` from `7816/VPCP-TTĐT` (State).
+pub fn split_symbol(symbol: &str) -> (&str, &str) {
+    let digits = symbol
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(symbol.len());
+    let (number, rest) = symbol.split_at(digits);
+    (number, rest.strip_prefix(['-', '/']).unwrap_or(rest))
+}
+
+/// The symbol as printed from a CodeNumber and CodeNotation: a Party notation names its type
+/// over the committee with a slash and no hyphen (`1945-QĐ/TU`); a State one has no slash
+/// (`02/CT-TTg`, `01/UBND`) or also a hyphen (`28/2018/QĐ-TTg`).
+pub fn join_symbol(number: &str, notation: &str) -> String {
+    if notation.contains('/') && !notation.contains('-') {
+        format!("{number}-{notation}")
+    } else {
+        format!("{number}/{notation}")
+    }
+}
+
+/// A `DocumentId` taken apart: the issuer's code, the issue date and the symbol as printed.
+pub fn parse_document_id(raw: &str) -> Result<(String, NaiveDate, String), InvalidInput> {
+    let bad = || {
+        InvalidInput::new(
+            "DocumentId",
+            format!("`{raw}` is not `{{code}},{{yyyy/MM/dd}},{{number}}/{{notation}}`"),
+        )
+    };
+    let mut parts = raw.trim().splitn(3, ',');
+    let (Some(code), Some(date), Some(code_text)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let date = NaiveDate::parse_from_str(date.trim(), "%Y/%m/%d").map_err(|_| bad())?;
+    let (number, notation) = code_text.trim().split_once('/').ok_or_else(bad)?;
+    if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit()) || notation.is_empty() {
+        return Err(bad());
+    }
+    Ok((code.trim().to_owned(), date, join_symbol(number, notation)))
+}
+
+/// The `DocumentId` a message names a document by: `{issuer code},{yyyy/MM/dd},{number}/{notation}`.
+pub fn document_id(issuer_code: &str, issued_on: NaiveDate, symbol: &str) -> String {
+    let (number, notation) = split_symbol(symbol);
+    format!(
+        "{issuer_code},{},{number}/{notation}",
+        issued_on.format("%Y/%m/%d")
+    )
 }
 
 /// NFC, trimmed, one line, 1 to `max` characters.
@@ -170,6 +257,45 @@ mod tests {
             "KT. \nX",
         ] {
             assert!(Competence::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn document_ids_name_the_issuer_date_number_and_notation() {
+        let on = NaiveDate::from_ymd_opt(2015, 9, 30).unwrap();
+        assert_eq!(
+            document_id("000.00.00.G22", on, "7816/VPCP-TTĐT"),
+            "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"
+        );
+        assert_eq!(
+            document_id("000.00.00.A52", on, "1945-QĐ/TU"),
+            "000.00.00.A52,2015/09/30,1945/QĐ/TU"
+        );
+        assert_eq!(split_symbol("02/CT-TTg"), ("02", "CT-TTg"));
+        assert_eq!(split_symbol("15-CV/TU"), ("15", "CV/TU"));
+        // And back: every symbol style survives the trip through a DocumentId.
+        for symbol in [
+            "7816/VPCP-TTĐT",
+            "1945-QĐ/TU",
+            "28/2018/QĐ-TTg",
+            "04-QĐi/TU",
+            "01/UBND-VX",
+            "01/UBND",
+        ] {
+            let id = document_id("000.00.00.H41", on, symbol);
+            assert_eq!(
+                parse_document_id(&id).unwrap(),
+                ("000.00.00.H41".to_owned(), on, symbol.to_owned())
+            );
+        }
+        for bad in [
+            "",
+            "000.00.00.H41",
+            "000.00.00.H41,2015-09-30,1/CV",
+            "x,2015/09/30,a/CV",
+            "x,2015/09/30,12",
+        ] {
+            assert!(parse_document_id(bad).is_err(), "{bad}");
         }
     }
 

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::InvalidInput;
+use super::{InvalidInput, exchange::DeliveryStatus};
 use WorkflowError as E;
 
 stored_enum! {
@@ -31,6 +31,8 @@ stored_enum! {
         Support = "support",
         /// Read it (để biết).
         Fyi = "fyi",
+        /// Take in a document another organisation sent (tiếp nhận): register it or refuse it.
+        Receive = "receive",
     }
 }
 
@@ -62,6 +64,8 @@ stored_enum! {
         Registered = "registered",
         InProgress = "in_progress",
         Done = "done",
+        /// An incoming document the clerk refused to take in (từ chối tiếp nhận), with a reason.
+        Refused = "refused",
     }
 }
 
@@ -86,6 +90,12 @@ stored_enum! {
         DeadlineSoon = "deadline_soon",
         /// A waiting task is past its deadline (sent once per task).
         Overdue = "overdue",
+        /// Another organisation sent a document: a clerk takes it in.
+        Received = "received",
+        /// A recipient refused a document we sent (02).
+        DeliveryRefused = "delivery_refused",
+        /// A recipient completed a document we sent (06).
+        DeliveryCompleted = "delivery_completed",
     }
 }
 
@@ -189,6 +199,9 @@ pub struct Transition {
     pub notify: Vec<Notification>,
     /// What the actor wrote for the tasks it creates: a submission's note.
     pub note: Option<String>,
+    /// What this change tells the sender of a document another organisation sent (QCVN 102
+    /// status, with a refusal's reason); ignored for a document that did not arrive that way.
+    pub report: Option<(DeliveryStatus, Option<String>)>,
 }
 
 impl Transition {
@@ -237,6 +250,8 @@ pub enum WorkflowError {
     SignatureRequired,
     #[error("returning a document needs a comment saying why")]
     CommentRequired,
+    #[error("refusing a document needs a reason, which its sender reads")]
+    ReasonRequired,
     #[error("assigning handlers needs a directive")]
     DirectiveRequired,
     #[error("only the author may submit this document")]
@@ -349,6 +364,7 @@ pub fn register(
         return Err(E::WrongState(flow.state));
     }
     let mut t = Transition::default();
+    close_receipt(flow, &mut t);
     let direct = Task {
         id: ids(),
         assignee: leader,
@@ -361,7 +377,59 @@ pub fn register(
     };
     t.create(direct, NotificationKind::Assigned);
     t.move_document(flow, DocumentState::Registered);
+    t.report = Some((DeliveryStatus::Registered, None));
     Ok(t)
+}
+
+/// A document another organisation sent has arrived: each of the receiving organisation's
+/// clerks gets a task to take it in. The first to register or refuse it closes them all.
+pub fn arrive(
+    flow: &DocumentFlow<'_>,
+    clerks: &[Uuid],
+    ids: &mut impl FnMut() -> Uuid,
+) -> Result<Transition, WorkflowError> {
+    if flow.state != DocumentState::Draft || !flow.tasks.is_empty() {
+        return Err(E::WrongState(flow.state));
+    }
+    let mut t = Transition::default();
+    for &clerk in clerks {
+        let receive = Task {
+            id: ids(),
+            assignee: clerk,
+            action: TaskAction::Receive,
+            status: TaskStatus::Waiting,
+            step: 0,
+            round: 1,
+            assigned_by: flow.author,
+            deadline: None,
+        };
+        t.create(receive, NotificationKind::Received);
+    }
+    Ok(t)
+}
+
+/// A clerk refuses a document another organisation sent (wrong recipient, invalid signature):
+/// it is closed here, and the reason goes back to the sender.
+pub fn refuse(flow: &DocumentFlow<'_>, reason: &str) -> Result<Transition, WorkflowError> {
+    if flow.state != DocumentState::Draft {
+        return Err(E::WrongState(flow.state));
+    }
+    if reason.trim().is_empty() {
+        return Err(E::ReasonRequired);
+    }
+    let mut t = Transition::default();
+    close_receipt(flow, &mut t);
+    t.move_document(flow, DocumentState::Refused);
+    t.report = Some((DeliveryStatus::Refused, Some(reason.trim().to_owned())));
+    Ok(t)
+}
+
+/// Registering or refusing answers every clerk's task to take the document in.
+fn close_receipt(flow: &DocumentFlow<'_>, t: &mut Transition) {
+    let open = |r: &&Task| r.action == TaskAction::Receive && r.status == TaskStatus::Waiting;
+    for r in flow.tasks.iter().filter(open) {
+        t.set(r, TaskStatus::Completed);
+    }
 }
 
 /// `actor` answers their waiting task on this document.
@@ -565,6 +633,7 @@ fn assign(
         t.create(task, NotificationKind::Assigned);
     }
     t.move_document(flow, DocumentState::InProgress);
+    t.report = Some((DeliveryStatus::Assigned, None));
     Ok(t)
 }
 
@@ -582,6 +651,11 @@ fn complete(flow: &DocumentFlow<'_>, task: &Task) -> Transition {
             t.set(o, TaskStatus::Completed);
         }
         t.move_document(flow, DocumentState::Done);
+        t.report = Some((DeliveryStatus::Completed, None));
+    } else if task.action == TaskAction::Support {
+        // A co-handler's part done is the first sign of handling the sender sees (05); a
+        // later one repeats it, which the sender's side drops.
+        t.report = Some((DeliveryStatus::InProgress, None));
     }
     t
 }

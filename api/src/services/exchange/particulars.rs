@@ -258,5 +258,8 @@ pub async fn record(state: &AppState, document: Uuid) -> Result<ExchangeRecord, 
         recipients: store::deliveries::of_document(&state.db, document)
             .await
             .context("loading the recipients")?,
+        arrival: store::arrivals::of_document(&state.db, document)
+            .await
+            .context("loading where it came from")?,
     })
 }

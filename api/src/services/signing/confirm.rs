@@ -18,7 +18,7 @@ use crate::{
     },
     services::{
         Principal,
-        flow::{self, apply, devices, flow_of, load_tasks},
+        flow::{self, apply, flow_of, load_tasks, prepare},
     },
     signing::{
         appearance::{Look, Position},
@@ -240,7 +240,7 @@ async fn sign_request(
     let signed = sign_file(state, &file, &signer, info, vec![look]).await?;
 
     let signature_id = Uuid::now_v7();
-    let pushes = devices(state, &transition).await?;
+    let prepared = prepare(state, document.id, &transition).await?;
     let txn = state.db.begin().await.context("starting a transaction")?;
     // Claimed first: of two confirms racing (a retry on a flaky network), the second waits
     // here and finds the request taken; dropping its transaction rolls it back.
@@ -277,7 +277,7 @@ async fn sign_request(
         &transition,
         Some((request.task_id, None)),
         entry,
-        &pushes,
+        &prepared,
     )
     .await?;
     txn.commit().await.context("committing the signature")?;

@@ -13,8 +13,8 @@ use futures_util::{StreamExt, stream};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use self::arrival::{Landed, Via};
 use super::{Ack, Axis, AxisError, MessageKind, Waiting};
+use crate::services::exchange::arrival::{self, Landed, Via};
 use crate::state::AppState;
 
 /// Messages fetched and landed at once.
@@ -204,46 +204,5 @@ impl Poller {
         if let Err(e) = released {
             tracing::warn!(error = %e, "releasing the polling lock; it expires by itself");
         }
-    }
-}
-
-/// Stands for `crate::services::exchange::arrival` until it lands on main, with the same
-/// signature: it only reads the message, stores nothing.
-// Some of what it declares is for the real module's callers only.
-#[allow(dead_code)]
-mod arrival {
-    use uuid::Uuid;
-
-    use crate::{
-        domain::exchange::edxml::{self, EdxmlError},
-        state::AppState,
-    };
-
-    pub enum Via {
-        Axis { doc_id: String },
-    }
-
-    #[derive(Debug)]
-    pub enum Landed {
-        Documents(Vec<Uuid>),
-        Duplicate(Vec<Uuid>),
-        Status { moved: bool },
-    }
-
-    #[derive(Debug, thiserror::Error)]
-    pub enum ArrivalError {
-        #[error(transparent)]
-        Malformed(#[from] EdxmlError),
-    }
-
-    impl ArrivalError {
-        pub fn is_transient(&self) -> bool {
-            false
-        }
-    }
-
-    pub async fn land(_state: &AppState, bytes: &[u8], _via: Via) -> Result<Landed, ArrivalError> {
-        edxml::read(bytes)?;
-        Ok(Landed::Documents(Vec::new()))
     }
 }

@@ -1,0 +1,714 @@
+//! Sending an issued document to organisations on the same server: each recipient has the
+//! very same PDF at once, its clerks take it in or refuse it, and every step it takes comes
+//! back to the sender's screen.
+
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{Backend, Someone, TestApp, Tokens, on_both_databases, pdf, spawn_agency},
+    signing::{Office, confirm, download, draft_with, office, provision, request, seal},
+};
+
+on_both_databases!(
+    an_issued_document_reaches_its_recipients_and_their_progress_comes_back,
+    only_the_issuing_clerks_send_and_only_the_receiving_clerks_refuse,
+    a_document_travels_by_hand_as_edxml_and_is_taken_in_once,
+    two_installations_exchange_a_document_and_its_status_over_the_axis,
+);
+
+/// A unit of the province with a clerk; answers its id and the clerk's tokens.
+async fn unit(
+    app: &TestApp,
+    admin: &Tokens,
+    code: &str,
+    abbreviation: &str,
+    name: &str,
+    clerk: &str,
+) -> (String, Tokens) {
+    let created = app
+        .post(
+            "/api/v1/admin/organizations",
+            Some(&admin.access),
+            json!({"code": code, "abbreviation": abbreviation, "name": name,
+                   "numbering_style": "state"}),
+        )
+        .await;
+    let id = created.ok()["id"].as_str().unwrap().to_owned();
+    let who = Someone::new(clerk, "Trần Thị Hoa", "Văn thư", &["clerk"]);
+    let (_, pw) = app.active_someone(admin, &id, &who).await;
+    (id.clone(), app.login_ok(clerk, &pw, "desk").await)
+}
+
+async fn person(app: &TestApp, admin: &Tokens, org: &str, who: Someone<'_>) -> (String, Tokens) {
+    let username = who.username;
+    let (id, pw) = app.active_someone(admin, org, &who).await;
+    (id, app.login_ok(username, &pw, "phone").await)
+}
+
+/// The province's Công văn to `recipients`, signed by its leader and issued by its clerk.
+async fn issued_to(
+    app: &TestApp,
+    o: &Office,
+    clerk: &Tokens,
+    recipients: Value,
+) -> (String, Value) {
+    let metadata = json!({
+        "direction": "outgoing", "doc_type": "CV", "urgency": "urgent", "confidentiality": "none",
+        "summary": "Về việc triển khai tiếp nhận văn bản điện tử trên toàn tỉnh",
+        "place_of_issue": "Ninh Bình",
+        "signer": {"competence": "KT. CHỦ TỊCH", "position": "PHÓ CHỦ TỊCH",
+                   "full_name": "Nguyễn Văn An"},
+        "places": ["Lưu: VT, TH"],
+        "recipients": recipients,
+    });
+    let (doc, task, file) = draft_with(app, o, metadata, pdf("Cong van dien tu")).await;
+    let req = request(app, o, &task, &file).await;
+    confirm(app, o, &req, "246810").await.ok();
+    let issued = app
+        .post(
+            &format!("/api/v1/documents/{doc}/issue"),
+            Some(&clerk.access),
+            json!({}),
+        )
+        .await;
+    let issued = issued.ok().clone();
+    (doc, issued)
+}
+
+fn statuses(deliveries: &Value, name: &str) -> (Value, Vec<Value>) {
+    let r = deliveries["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name} in {deliveries}"));
+    let history = r["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].clone())
+        .collect();
+    (r.clone(), history)
+}
+
+/// The one waiting task of `kind` on the caller's inbox, with its document.
+async fn waiting(app: &TestApp, token: &str, action: &str) -> Vec<Value> {
+    let inbox = app.get("/api/v1/inbox?limit=100", token).await;
+    inbox.ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["task"]["action"] == action)
+        .cloned()
+        .collect()
+}
+
+async fn an_issued_document_reaches_its_recipients_and_their_progress_comes_back(db: Backend) {
+    let app = spawn_agency(db, "000.00.00.H52", "UBND", "state", &[("DEV_CA", "true")]).await;
+    let o = office(&app).await;
+    provision(&app, &o).await;
+    seal(&app, &o).await;
+    let (_, pw) = app.active_user(&o.admin, "vanthu.ubnd", &["clerk"]).await;
+    let clerk = app.login_ok("vanthu.ubnd", &pw, "desk").await;
+    let (edu, edu_clerk) = unit(
+        &app,
+        &o.admin,
+        "000.01.00.H52",
+        "SGDĐT",
+        "Sở Giáo dục và Đào tạo",
+        "vanthu.sgd",
+    )
+    .await;
+    let (health, health_clerk) = unit(
+        &app,
+        &o.admin,
+        "000.02.00.H52",
+        "SYT",
+        "Sở Y tế",
+        "vanthu.syt",
+    )
+    .await;
+    let (director_id, director) = person(
+        &app,
+        &o.admin,
+        &edu,
+        Someone::new("giamdoc.sgd", "Lê Văn Minh", "Giám đốc", &["leader"]),
+    )
+    .await;
+    let (handler_id, handler) = person(
+        &app,
+        &o.admin,
+        &edu,
+        Someone::new(
+            "chuyenvien.sgd",
+            "Phạm Thu Hà",
+            "Chuyên viên",
+            &["specialist"],
+        ),
+    )
+    .await;
+
+    // Issued with its recipients set, it is sent there and then.
+    let (doc, issued) = issued_to(
+        &app,
+        &o,
+        &clerk,
+        json!([{"organization_id": edu}, {"organization_id": health},
+               {"code": "000.00.00.G22", "name": "Văn phòng Chính phủ"}]),
+    )
+    .await;
+    let deliveries = format!("/api/v1/documents/{doc}/deliveries");
+    let sent = app.get(&deliveries, &o.author.access).await;
+    let (r, history) = statuses(sent.ok(), "Sở Giáo dục và Đào tạo");
+    assert_eq!(r["status"], "01", "{r}");
+    assert_eq!(r["status_label"], "Đã đến");
+    assert_eq!(history, [json!("01")]);
+    assert!(r["sent_at"].is_string());
+    let (r, _) = statuses(&sent.body, "Văn phòng Chính phủ");
+    assert!(
+        r.get("sent_at").is_none(),
+        "no axis here: left to export by hand: {r}"
+    );
+    assert!(r.get("status").is_none(), "nothing reported: {r}");
+
+    // The department's clerk is asked to take it in: the same number, symbol and bytes.
+    let receive = waiting(&app, &edu_clerk.access, "receive").await;
+    assert_eq!(receive.len(), 1, "{receive:?}");
+    let copy = receive[0]["document_id"].as_str().unwrap().to_owned();
+    let read = app
+        .get(&format!("/api/v1/documents/{copy}"), &edu_clerk.access)
+        .await;
+    let body = read.ok();
+    assert_eq!(body["direction"], "incoming");
+    assert_eq!(body["state"], "draft");
+    assert_eq!(body["symbol"], issued["symbol"]);
+    assert_eq!(body["issued_on"], issued["issued_on"]);
+    let province = app.get("/api/v1/me", &o.admin.access).await;
+    assert_eq!(body["issuer"], province.ok()["organization"]["name"]);
+    assert_eq!(body["exchange"]["issuer_code"], "000.00.00.H52");
+    assert_eq!(body["exchange"]["signer"]["full_name"], "Nguyễn Văn An");
+    let original = app
+        .get(&format!("/api/v1/documents/{doc}"), &o.author.access)
+        .await;
+    let sent_file = original.ok()["files"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    let got_file = body["files"][0].clone();
+    assert_eq!(got_file["sha256"], sent_file["sha256"]);
+    let sent_bytes = download(
+        &app,
+        &o.author.access,
+        &doc,
+        sent_file["id"].as_str().unwrap(),
+    )
+    .await;
+    let got_bytes = download(
+        &app,
+        &edu_clerk.access,
+        &copy,
+        got_file["id"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(
+        got_bytes, sent_bytes,
+        "the PDF arrives byte for byte, signatures and all"
+    );
+    // Sending again delivers nothing twice.
+    let again = app
+        .post(
+            &format!("/api/v1/documents/{doc}/send"),
+            Some(&clerk.access),
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.ok()["recipients"].as_array().unwrap().len(), 3);
+    assert_eq!(waiting(&app, &edu_clerk.access, "receive").await.len(), 1);
+
+    // Registered (03), assigned (04), a co-handler's part (05), completed (06).
+    app.post(
+        &format!("/api/v1/documents/{copy}/register"),
+        Some(&edu_clerk.access),
+        json!({"to_user_id": director_id}),
+    )
+    .await
+    .ok();
+    assert!(waiting(&app, &edu_clerk.access, "receive").await.is_empty());
+    let direct = waiting(&app, &director.access, "direct").await;
+    let direct = direct[0]["task"]["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/tasks/{direct}/assign"),
+        Some(&director.access),
+        json!({"directive": "Giao Phòng Giáo dục phổ thông chủ trì triển khai.",
+               "assignments": [{"user_id": handler_id, "role": "lead"}]}),
+    )
+    .await
+    .ok();
+    let lead = waiting(&app, &handler.access, "lead").await;
+    let lead = lead[0]["task"]["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/tasks/{lead}/complete"),
+        Some(&handler.access),
+        json!({"report": "Đã triển khai tới các trường."}),
+    )
+    .await
+    .ok();
+
+    // The department of health refuses it, saying why.
+    let theirs = waiting(&app, &health_clerk.access, "receive").await;
+    let theirs = theirs[0]["document_id"].as_str().unwrap().to_owned();
+    let refuse = format!("/api/v1/documents/{theirs}/refuse");
+    app.post(&refuse, Some(&health_clerk.access), json!({"reason": "  "}))
+        .await
+        .problem(422, "reason_required");
+    let refused = app
+        .post(
+            &refuse,
+            Some(&health_clerk.access),
+            json!({"reason": "Không thuộc lĩnh vực y tế"}),
+        )
+        .await;
+    assert_eq!(refused.ok()["state"], "refused");
+    assert!(
+        waiting(&app, &health_clerk.access, "receive")
+            .await
+            .is_empty()
+    );
+    // Refused once, it cannot be registered any more.
+    app.post(
+        &format!("/api/v1/documents/{theirs}/register"),
+        Some(&health_clerk.access),
+        json!({"to_user_id": director_id}),
+    )
+    .await
+    .problem(409, "wrong_document_state");
+
+    let seen = app.get(&deliveries, &o.leader.1.access).await;
+    let (r, history) = statuses(seen.ok(), "Sở Giáo dục và Đào tạo");
+    assert_eq!(r["status"], "06");
+    assert_eq!(
+        history,
+        [json!("01"), json!("03"), json!("04"), json!("06")]
+    );
+    let (r, history) = statuses(&seen.body, "Sở Y tế");
+    assert_eq!(r["status"], "02");
+    assert_eq!(r["reason"], "Không thuộc lĩnh vực y tế");
+    assert_eq!(history, [json!("01"), json!("02")]);
+    // The document screen shows the same.
+    let screen = app
+        .get(&format!("/api/v1/documents/{doc}"), &o.author.access)
+        .await;
+    let recipients = screen.ok()["exchange"]["recipients"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(recipients[0]["status"], "06");
+    assert_eq!(recipients[1]["status"], "02");
+}
+
+async fn only_the_issuing_clerks_send_and_only_the_receiving_clerks_refuse(db: Backend) {
+    let app = spawn_agency(db, "000.00.00.H52", "UBND", "state", &[("DEV_CA", "true")]).await;
+    let o = office(&app).await;
+    provision(&app, &o).await;
+    seal(&app, &o).await;
+    let (_, pw) = app.active_user(&o.admin, "vanthu.ubnd", &["clerk"]).await;
+    let clerk = app.login_ok("vanthu.ubnd", &pw, "desk").await;
+    let (edu, edu_clerk) = unit(
+        &app,
+        &o.admin,
+        "000.01.00.H52",
+        "SGDĐT",
+        "Sở Giáo dục và Đào tạo",
+        "vanthu.sgd",
+    )
+    .await;
+    let (doc, _) = issued_to(&app, &o, &clerk, json!([{"organization_id": edu}])).await;
+    let send = format!("/api/v1/documents/{doc}/send");
+    // The author is no clerk; the receiving clerk cannot even see the document as sent.
+    app.post(&send, Some(&o.author.access), json!({}))
+        .await
+        .problem(403, "forbidden");
+    app.post(&send, Some(&edu_clerk.access), json!({}))
+        .await
+        .problem(404, "not_found");
+    app.get(
+        &format!("/api/v1/documents/{doc}/deliveries"),
+        &edu_clerk.access,
+    )
+    .await
+    .problem(404, "not_found");
+
+    // Fifty sends at once from the clerk's phone and desk: one copy, one task, one 01.
+    let sends = (0..50).map(|_| app.post(&send, Some(&clerk.access), json!({})));
+    for reply in futures_util::future::join_all(sends).await {
+        assert_eq!(reply.ok()["recipients"][0]["status"], "01");
+    }
+    let receive = waiting(&app, &edu_clerk.access, "receive").await;
+    assert_eq!(receive.len(), 1);
+    let copy = receive[0]["document_id"].as_str().unwrap().to_owned();
+    let history = app
+        .get(
+            &format!("/api/v1/documents/{doc}/deliveries"),
+            &o.author.access,
+        )
+        .await;
+    assert_eq!(
+        history.ok()["recipients"][0]["history"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Only a clerk of the receiving organisation refuses, and only what came from elsewhere.
+    let refuse = format!("/api/v1/documents/{copy}/refuse");
+    let reason = json!({"reason": "Sai nơi nhận"});
+    app.post(&refuse, Some(&clerk.access), reason.clone())
+        .await
+        .problem(404, "not_found");
+    app.post(&refuse, Some(&o.author.access), reason.clone())
+        .await
+        .problem(403, "forbidden");
+    let typed = app
+        .upload(
+            &edu_clerk.access,
+            json!({"direction": "incoming", "doc_type": "CV", "urgency": "normal",
+                   "confidentiality": "none", "summary": "Công văn giấy", "issuer": "Bộ Nội vụ"}),
+            vec![("cv.pdf", pdf("giay"))],
+        )
+        .await;
+    let typed = typed.ok()["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/documents/{typed}/refuse"),
+        Some(&edu_clerk.access),
+        reason.clone(),
+    )
+    .await
+    .problem(409, "wrong_document_state");
+    app.post(&refuse, Some(&edu_clerk.access), reason)
+        .await
+        .ok();
+}
+
+/// Posts an edXML file as the import endpoint takes it.
+async fn import(app: &TestApp, token: &str, xml: Vec<u8>) -> crate::helpers::Reply {
+    let resp = app
+        .http
+        .post(format!("{}/api/v1/exchange/import", app.base))
+        .bearer_auth(token)
+        .header(reqwest::header::CONTENT_TYPE, "application/xml")
+        .body(xml)
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::reply(resp).await
+}
+
+fn schema_valid(xml: &[u8]) {
+    let schema =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("api/src/domain/exchange/edxml.xsd");
+    let file = std::env::temp_dir().join(format!("vanban-{}.edxml", uuid::Uuid::new_v4()));
+    std::fs::write(&file, xml).unwrap();
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(&schema)
+        .arg(&file)
+        .output()
+        .expect("xmllint (libxml2-utils) is installed by scripts/test");
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+async fn a_document_travels_by_hand_as_edxml_and_is_taken_in_once(db: Backend) {
+    let sender = spawn_agency(db, "000.00.00.H52", "UBND", "state", &[("DEV_CA", "true")]).await;
+    let o = office(&sender).await;
+    provision(&sender, &o).await;
+    seal(&sender, &o).await;
+    let (_, pw) = sender
+        .active_user(&o.admin, "vanthu.ubnd", &["clerk"])
+        .await;
+    let clerk = sender.login_ok("vanthu.ubnd", &pw, "desk").await;
+    let (doc, issued) = issued_to(
+        &sender,
+        &o,
+        &clerk,
+        json!([{"code": "000.00.00.A52", "name": "Tỉnh ủy Ninh Bình"}]),
+    )
+    .await;
+    let exported = sender
+        .http
+        .get(format!("{}/api/v1/documents/{doc}/edxml", sender.base))
+        .bearer_auth(&o.author.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(exported.status(), 200);
+    assert_eq!(exported.headers()["content-type"], "application/xml");
+    let xml = exported.bytes().await.unwrap().to_vec();
+    schema_valid(&xml);
+
+    // The receiving province trusts the sender's CA, as every agency trusts the national one.
+    let anchors = sender
+        .get("/api/v1/signing/trust-anchors", &o.admin.access)
+        .await;
+    let pem: Vec<&str> = anchors.ok()["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let anchors_file =
+        std::env::temp_dir().join(format!("vanban-anchors-{}.pem", uuid::Uuid::new_v4()));
+    std::fs::write(&anchors_file, pem.join("\n")).unwrap();
+    let receiver = spawn_agency(
+        db,
+        "000.00.00.A52",
+        "TU",
+        "party",
+        &[("SIGNING_TRUST_ANCHORS_FILE", anchors_file.to_str().unwrap())],
+    )
+    .await;
+    let admin = receiver.admin().await;
+    let (_, pw) = receiver.active_user(&admin, "vanthu.tu", &["clerk"]).await;
+    let their_clerk = receiver.login_ok("vanthu.tu", &pw, "desk").await;
+    let (_, pw) = receiver
+        .active_user(&admin, "chuyenvien.tu", &["specialist"])
+        .await;
+    let specialist = receiver.login_ok("chuyenvien.tu", &pw, "phone").await;
+
+    import(&receiver, &specialist.access, xml.clone())
+        .await
+        .problem(403, "forbidden");
+    let first = import(&receiver, &their_clerk.access, xml.clone()).await;
+    assert_eq!(first.ok()["duplicate"], false);
+    let id = first.body["document_id"].as_str().unwrap().to_owned();
+    let again = import(&receiver, &their_clerk.access, xml.clone()).await;
+    assert_eq!(again.ok()["duplicate"], true);
+    assert_eq!(again.body["document_id"], id.as_str());
+
+    let read = receiver
+        .get(&format!("/api/v1/documents/{id}"), &their_clerk.access)
+        .await;
+    let body = read.ok();
+    assert_eq!(body["symbol"], issued["symbol"]);
+    assert_eq!(body["state"], "draft");
+    assert_eq!(body["exchange"]["issuer_code"], "000.00.00.H52");
+    assert_eq!(body["exchange"]["signer"]["competence"], "KT. CHỦ TỊCH");
+    let arrival = &body["exchange"]["arrival"];
+    assert_eq!(arrival["route"], "import");
+    assert_eq!(arrival["signatures_valid"], true, "{arrival}");
+    let original = sender
+        .get(&format!("/api/v1/documents/{doc}"), &o.author.access)
+        .await;
+    let issued_file = original.ok()["files"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    let sent_bytes = download(
+        &sender,
+        &o.author.access,
+        &doc,
+        issued_file["id"].as_str().unwrap(),
+    )
+    .await;
+    let got_file = body["files"][0]["id"].as_str().unwrap();
+    let got_bytes = download(&receiver, &their_clerk.access, &id, got_file).await;
+    assert_eq!(got_bytes, sent_bytes, "byte for byte");
+    assert_eq!(
+        waiting(&receiver, &their_clerk.access, "receive")
+            .await
+            .len(),
+        1
+    );
+
+    // A hand-written message whose PDF carries no signature is flagged; the clerk refuses it.
+    let sample = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("api/src/domain/exchange/samples/edoc-new.edxml"),
+    )
+    .unwrap();
+    let unsigned = import(&receiver, &their_clerk.access, sample.clone()).await;
+    let unsigned = unsigned.ok()["document_id"].as_str().unwrap().to_owned();
+    let read = receiver
+        .get(
+            &format!("/api/v1/documents/{unsigned}"),
+            &their_clerk.access,
+        )
+        .await;
+    assert_eq!(read.ok()["exchange"]["arrival"]["signatures_valid"], false);
+    assert_eq!(read.body["symbol"], "215/UBND-VX");
+    receiver
+        .post(
+            &format!("/api/v1/documents/{unsigned}/refuse"),
+            Some(&their_clerk.access),
+            json!({"reason": "Chữ ký số không hợp lệ"}),
+        )
+        .await
+        .ok();
+
+    // What cannot be taken is refused clearly, stores nothing, and leaves an audit entry.
+    import(
+        &receiver,
+        &their_clerk.access,
+        b"<edXML><not-closed>".to_vec(),
+    )
+    .await
+    .problem(422, "message_malformed");
+    let elsewhere = String::from_utf8(sample).unwrap().replace(
+        "<edXML:OrganId>000.00.00.A52</edXML:OrganId>",
+        "<edXML:OrganId>000.00.00.G22</edXML:OrganId>",
+    );
+    import(&receiver, &their_clerk.access, elsewhere.into_bytes())
+        .await
+        .problem(422, "message_not_for_us");
+    let documents = receiver.get("/api/v1/documents", &their_clerk.access).await;
+    assert_eq!(documents.ok()["items"].as_array().unwrap().len(), 2);
+    let audit = receiver
+        .get("/api/v1/admin/audit?action=message_refused", &admin.access)
+        .await;
+    assert_eq!(
+        audit.ok()["items"].as_array().unwrap().len(),
+        2,
+        "{}",
+        audit.body
+    );
+    let _ = std::fs::remove_file(anchors_file);
+}
+
+/// Waits (bounded) until `check` holds of what `path` answers.
+async fn eventually(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    what: &str,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
+    for _ in 0..300 {
+        let reply = app.get(path, token).await;
+        if reply.status == 200 && check(&reply.body) {
+            return reply.body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{what} never happened");
+}
+
+async fn two_installations_exchange_a_document_and_its_status_over_the_axis(db: Backend) {
+    let axis = crate::fake_axis::FakeAxis::start().await;
+    let env = |code: &str, extra: &[(&str, &str)]| {
+        let mut env = axis.env(&axis.join(code));
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        env
+    };
+    let env_a = env("000.00.00.H52", &[("DEV_CA", "true")]);
+    let env_a: Vec<(&str, &str)> = env_a
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let sender = spawn_agency(db, "000.00.00.H52", "UBND", "state", &env_a).await;
+    let env_b = env("000.00.00.A52", &[]);
+    let env_b: Vec<(&str, &str)> = env_b
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let receiver = spawn_agency(db, "000.00.00.A52", "TU", "party", &env_b).await;
+
+    let o = office(&sender).await;
+    provision(&sender, &o).await;
+    seal(&sender, &o).await;
+    let (_, pw) = sender
+        .active_user(&o.admin, "vanthu.ubnd", &["clerk"])
+        .await;
+    let clerk = sender.login_ok("vanthu.ubnd", &pw, "desk").await;
+    let admin = receiver.admin().await;
+    let (_, pw) = receiver.active_user(&admin, "vanthu.tu", &["clerk"]).await;
+    let their_clerk = receiver.login_ok("vanthu.tu", &pw, "desk").await;
+    let (secretary_id, _) = receiver.active_user(&admin, "bithu.tu", &["leader"]).await;
+
+    let (doc, issued) = issued_to(
+        &sender,
+        &o,
+        &clerk,
+        json!([{"code": "000.00.00.A52", "name": "Tỉnh ủy Ninh Bình"}]),
+    )
+    .await;
+    // The other installation polls it in; its clerk is asked to take it in.
+    let inbox = eventually(
+        &receiver,
+        &their_clerk.access,
+        "/api/v1/inbox",
+        "the arrival",
+        |b| {
+            b["items"]
+                .as_array()
+                .is_some_and(|i| i.iter().any(|t| t["task"]["action"] == "receive"))
+        },
+    )
+    .await;
+    let copy = inbox["items"][0]["document_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let read = receiver
+        .get(&format!("/api/v1/documents/{copy}"), &their_clerk.access)
+        .await;
+    assert_eq!(read.ok()["symbol"], issued["symbol"]);
+    assert_eq!(read.body["exchange"]["arrival"]["route"], "axis");
+    assert_eq!(read.body["exchange"]["issuer_code"], "000.00.00.H52");
+    let original = sender
+        .get(&format!("/api/v1/documents/{doc}"), &o.author.access)
+        .await;
+    let issued_file = original.ok()["files"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        read.body["files"][0]["sha256"], issued_file["sha256"],
+        "the same bytes"
+    );
+
+    // Registered there: the sender sees 03, brought back by a status message over the axis.
+    receiver
+        .post(
+            &format!("/api/v1/documents/{copy}/register"),
+            Some(&their_clerk.access),
+            json!({"to_user_id": secretary_id}),
+        )
+        .await
+        .ok();
+    let deliveries = format!("/api/v1/documents/{doc}/deliveries");
+    let seen = eventually(
+        &sender,
+        &o.author.access,
+        &deliveries,
+        "the status 03",
+        |b| b["recipients"][0]["status"] == "03",
+    )
+    .await;
+    let history: Vec<_> = seen["recipients"][0]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].clone())
+        .collect();
+    assert_eq!(history, [json!("03")]);
+    // Nothing was delivered twice.
+    let arrived = receiver
+        .get("/api/v1/documents?direction=incoming", &their_clerk.access)
+        .await;
+    assert_eq!(arrived.ok()["items"].as_array().unwrap().len(), 1);
+}
