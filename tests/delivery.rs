@@ -45,6 +45,20 @@ async fn person(app: &TestApp, admin: &Tokens, org: &str, who: Someone<'_>) -> (
     (id, app.login_ok(username, &pw, "phone").await)
 }
 
+/// The province that sends: its office (author, leader with a key, admin), its seal, and a
+/// clerk who issues; `env` is added to the server's.
+async fn province(db: Backend, env: &[(&str, &str)]) -> (TestApp, Office, Tokens) {
+    let mut env = env.to_vec();
+    env.push(("DEV_CA", "true"));
+    let app = spawn_agency(db, "000.00.00.H52", "UBND", "state", &env).await;
+    let o = office(&app).await;
+    provision(&app, &o).await;
+    seal(&app, &o).await;
+    let (_, pw) = app.active_user(&o.admin, "vanthu.ubnd", &["clerk"]).await;
+    let clerk = app.login_ok("vanthu.ubnd", &pw, "desk").await;
+    (app, o, clerk)
+}
+
 /// The province's Công văn to `recipients`, signed by its leader and issued by its clerk.
 async fn issued_to(
     app: &TestApp,
@@ -104,12 +118,7 @@ async fn waiting(app: &TestApp, token: &str, action: &str) -> Vec<Value> {
 }
 
 async fn an_issued_document_reaches_its_recipients_and_their_progress_comes_back(db: Backend) {
-    let app = spawn_agency(db, "000.00.00.H52", "UBND", "state", &[("DEV_CA", "true")]).await;
-    let o = office(&app).await;
-    provision(&app, &o).await;
-    seal(&app, &o).await;
-    let (_, pw) = app.active_user(&o.admin, "vanthu.ubnd", &["clerk"]).await;
-    let clerk = app.login_ok("vanthu.ubnd", &pw, "desk").await;
+    let (app, o, clerk) = province(db, &[]).await;
     let (edu, edu_clerk) = unit(
         &app,
         &o.admin,
@@ -309,12 +318,7 @@ async fn an_issued_document_reaches_its_recipients_and_their_progress_comes_back
 }
 
 async fn only_the_issuing_clerks_send_and_only_the_receiving_clerks_refuse(db: Backend) {
-    let app = spawn_agency(db, "000.00.00.H52", "UBND", "state", &[("DEV_CA", "true")]).await;
-    let o = office(&app).await;
-    provision(&app, &o).await;
-    seal(&app, &o).await;
-    let (_, pw) = app.active_user(&o.admin, "vanthu.ubnd", &["clerk"]).await;
-    let clerk = app.login_ok("vanthu.ubnd", &pw, "desk").await;
+    let (app, o, clerk) = province(db, &[]).await;
     let (edu, edu_clerk) = unit(
         &app,
         &o.admin,
@@ -426,14 +430,7 @@ fn schema_valid(xml: &[u8]) {
 }
 
 async fn a_document_travels_by_hand_as_edxml_and_is_taken_in_once(db: Backend) {
-    let sender = spawn_agency(db, "000.00.00.H52", "UBND", "state", &[("DEV_CA", "true")]).await;
-    let o = office(&sender).await;
-    provision(&sender, &o).await;
-    seal(&sender, &o).await;
-    let (_, pw) = sender
-        .active_user(&o.admin, "vanthu.ubnd", &["clerk"])
-        .await;
-    let clerk = sender.login_ok("vanthu.ubnd", &pw, "desk").await;
+    let (sender, o, clerk) = province(db, &[]).await;
     let (doc, issued) = issued_to(
         &sender,
         &o,
@@ -601,37 +598,17 @@ async fn eventually(
     panic!("{what} never happened");
 }
 
+fn borrowed(env: &[(String, String)]) -> Vec<(&str, &str)> {
+    env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
 async fn two_installations_exchange_a_document_and_its_status_over_the_axis(db: Backend) {
     let axis = crate::fake_axis::FakeAxis::start().await;
-    let env = |code: &str, extra: &[(&str, &str)]| {
-        let mut env = axis.env(&axis.join(code));
-        env.extend(
-            extra
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
-        env
-    };
-    let env_a = env("000.00.00.H52", &[("DEV_CA", "true")]);
-    let env_a: Vec<(&str, &str)> = env_a
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let sender = spawn_agency(db, "000.00.00.H52", "UBND", "state", &env_a).await;
-    let env_b = env("000.00.00.A52", &[]);
-    let env_b: Vec<(&str, &str)> = env_b
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let receiver = spawn_agency(db, "000.00.00.A52", "TU", "party", &env_b).await;
+    let on_axis = |code: &str| axis.env(&axis.join(code));
+    let (env_a, env_b) = (on_axis("000.00.00.H52"), on_axis("000.00.00.A52"));
+    let (sender, o, clerk) = province(db, &borrowed(&env_a)).await;
+    let receiver = spawn_agency(db, "000.00.00.A52", "TU", "party", &borrowed(&env_b)).await;
 
-    let o = office(&sender).await;
-    provision(&sender, &o).await;
-    seal(&sender, &o).await;
-    let (_, pw) = sender
-        .active_user(&o.admin, "vanthu.ubnd", &["clerk"])
-        .await;
-    let clerk = sender.login_ok("vanthu.ubnd", &pw, "desk").await;
     let admin = receiver.admin().await;
     let (_, pw) = receiver.active_user(&admin, "vanthu.tu", &["clerk"]).await;
     let their_clerk = receiver.login_ok("vanthu.tu", &pw, "desk").await;

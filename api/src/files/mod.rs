@@ -99,3 +99,21 @@ pub trait FileStore: Send + Sync + 'static {
     /// it: for work that maps the file rather than reading it into memory (signing).
     async fn local_copy(&self, hash: &ContentHash) -> Result<PathBuf, FileError>;
 }
+
+/// The whole of the stored file `sha256`, in memory: for work that needs all of it at once
+/// (checking its signatures, carrying it inside a message).
+pub async fn read_all(files: &dyn FileStore, sha256: &str) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context;
+    use tokio::io::AsyncReadExt;
+    let hash = ContentHash::parse(sha256).context("a stored file hash is not SHA-256 hex")?;
+    let (mut reader, len) = files
+        .open(&hash, None)
+        .await
+        .context("opening a stored file")?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    reader
+        .read_to_end(&mut bytes)
+        .await
+        .context("reading a stored file")?;
+    Ok(bytes)
+}

@@ -3,7 +3,6 @@
 //! what a clerk downloads to hand to a system the axis does not reach.
 
 use anyhow::Context;
-use tokio::io::AsyncReadExt;
 use uuid::Uuid;
 
 use crate::{
@@ -16,7 +15,7 @@ use crate::{
         numbering::local_time,
         workflow::{DocumentState, WorkflowError},
     },
-    files::ContentHash,
+    files::read_all,
     services::{Principal, documents::visible, workflow::WorkflowServiceError},
     state::AppState,
     store,
@@ -85,15 +84,7 @@ pub(crate) async fn message(
         else {
             break;
         };
-        let hash = ContentHash::parse(&file.sha256).context("a stored hash is not SHA-256")?;
-        let (mut reader, len) = state
-            .files
-            .open(&hash, None)
-            .await
-            .context("opening a file to send")?;
-        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-        reader
-            .read_to_end(&mut bytes)
+        let bytes = read_all(state.files.as_ref(), &file.sha256)
             .await
             .context("reading a file to send")?;
         attachments.push(Attachment {

@@ -277,16 +277,5 @@ pub(super) async fn read_file(
     state: &AppState,
     file: &DocumentFile,
 ) -> Result<Vec<u8>, SigningError> {
-    let hash = ContentHash::parse(&file.sha256).context("a stored file hash is not SHA-256 hex")?;
-    let (mut reader, len) = state
-        .files
-        .open(&hash, None)
-        .await
-        .context("opening a stored file")?;
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    reader
-        .read_to_end(&mut bytes)
-        .await
-        .context("reading a stored file")?;
-    Ok(bytes)
+    Ok(crate::files::read_all(state.files.as_ref(), &file.sha256).await?)
 }
