@@ -35,12 +35,12 @@ use crate::{
 };
 
 /// A clerk of the issuing organisation sends an issued document to every recipient not yet
-/// sent to; answers every recipient as it now stands.
+/// sent to; [`deliveries`] shows where each now stands.
 pub async fn send(
     state: &AppState,
     who: Principal,
     document: Uuid,
-) -> Result<Vec<Recipient>, WorkflowServiceError> {
+) -> Result<(), WorkflowServiceError> {
     let (_, document) = clerks_document(state, who, document, Direction::Outgoing).await?;
     if document.state != DocumentState::Issued {
         return Err(WorkflowError::WrongState(document.state).into());
@@ -55,9 +55,7 @@ pub async fn send(
     if !unsent.is_empty() {
         deliver(state, who, &document, &unsent).await?;
     }
-    Ok(store::deliveries::of_document(&state.db, document.id)
-        .await
-        .context("loading the recipients")?)
+    Ok(())
 }
 
 async fn deliver(
