@@ -200,7 +200,7 @@ const H41: &str = "000.00.00.H41";
 
 /// The hand-written samples of EXCHANGE.md: a new document from H41 to A52, and A52's
 /// "registered" status about one of H41's.
-fn sample(name: &str) -> Vec<u8> {
+pub(crate) fn sample(name: &str) -> Vec<u8> {
     let path = format!(
         "{}/api/src/domain/exchange/samples/{name}",
         env!("CARGO_MANIFEST_DIR")

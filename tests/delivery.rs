@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{Backend, Someone, TestApp, Tokens, on_both_databases, pdf, spawn_agency},
+    people::person,
     signing::{Office, confirm, download, draft_with, office, provision, request, seal},
 };
 
@@ -17,7 +18,7 @@ on_both_databases!(
 );
 
 /// A unit of the province with a clerk; answers its id and the clerk's tokens.
-async fn unit(
+pub(crate) async fn unit(
     app: &TestApp,
     admin: &Tokens,
     code: &str,
@@ -39,15 +40,22 @@ async fn unit(
     (id.clone(), app.login_ok(clerk, &pw, "desk").await)
 }
 
-async fn person(app: &TestApp, admin: &Tokens, org: &str, who: Someone<'_>) -> (String, Tokens) {
-    let username = who.username;
-    let (id, pw) = app.active_someone(admin, org, &who).await;
-    (id, app.login_ok(username, &pw, "phone").await)
+/// The province's department of education, with its clerk.
+pub(crate) async fn education(app: &TestApp, admin: &Tokens) -> (String, Tokens) {
+    unit(
+        app,
+        admin,
+        "000.01.00.H52",
+        "SGDĐT",
+        "Sở Giáo dục và Đào tạo",
+        "vanthu.sgd",
+    )
+    .await
 }
 
 /// The province that sends: its office (author, leader with a key, admin), its seal, and a
 /// clerk who issues; `env` is added to the server's.
-async fn province(db: Backend, env: &[(&str, &str)]) -> (TestApp, Office, Tokens) {
+pub(crate) async fn province(db: Backend, env: &[(&str, &str)]) -> (TestApp, Office, Tokens) {
     let mut env = env.to_vec();
     env.push(("DEV_CA", "true"));
     let app = spawn_agency(db, "000.00.00.H52", "UBND", "state", &env).await;
@@ -60,21 +68,34 @@ async fn province(db: Backend, env: &[(&str, &str)]) -> (TestApp, Office, Tokens
 }
 
 /// The province's Công văn to `recipients`, signed by its leader and issued by its clerk.
-async fn issued_to(
+pub(crate) async fn issued_to(
     app: &TestApp,
     o: &Office,
     clerk: &Tokens,
     recipients: Value,
 ) -> (String, Value) {
-    let metadata = json!({
+    issued_with(app, o, clerk, json!({"recipients": recipients})).await
+}
+
+/// The province's Công văn with `extra` metadata (its recipients, a deadline), signed by its
+/// leader and issued by its clerk.
+pub(crate) async fn issued_with(
+    app: &TestApp,
+    o: &Office,
+    clerk: &Tokens,
+    extra: Value,
+) -> (String, Value) {
+    let mut metadata = json!({
         "direction": "outgoing", "doc_type": "CV", "urgency": "urgent", "confidentiality": "none",
         "summary": "Về việc triển khai tiếp nhận văn bản điện tử trên toàn tỉnh",
         "place_of_issue": "Ninh Bình",
         "signer": {"competence": "KT. CHỦ TỊCH", "position": "PHÓ CHỦ TỊCH",
                    "full_name": "Nguyễn Văn An"},
         "places": ["Lưu: VT, TH"],
-        "recipients": recipients,
     });
+    for (k, v) in extra.as_object().unwrap() {
+        metadata[k] = v.clone();
+    }
     let (doc, task, file) = draft_with(app, o, metadata, pdf("Cong van dien tu")).await;
     let req = request(app, o, &task, &file).await;
     confirm(app, o, &req, "246810").await.ok();
@@ -89,7 +110,7 @@ async fn issued_to(
     (doc, issued)
 }
 
-fn statuses(deliveries: &Value, name: &str) -> (Value, Vec<Value>) {
+pub(crate) fn statuses(deliveries: &Value, name: &str) -> (Value, Vec<Value>) {
     let r = deliveries["recipients"]
         .as_array()
         .unwrap()
@@ -106,7 +127,7 @@ fn statuses(deliveries: &Value, name: &str) -> (Value, Vec<Value>) {
 }
 
 /// The one waiting task of `kind` on the caller's inbox, with its document.
-async fn waiting(app: &TestApp, token: &str, action: &str) -> Vec<Value> {
+pub(crate) async fn waiting(app: &TestApp, token: &str, action: &str) -> Vec<Value> {
     let inbox = app.get("/api/v1/inbox?limit=100", token).await;
     inbox.ok()["items"]
         .as_array()
@@ -119,15 +140,7 @@ async fn waiting(app: &TestApp, token: &str, action: &str) -> Vec<Value> {
 
 async fn an_issued_document_reaches_its_recipients_and_their_progress_comes_back(db: Backend) {
     let (app, o, clerk) = province(db, &[]).await;
-    let (edu, edu_clerk) = unit(
-        &app,
-        &o.admin,
-        "000.01.00.H52",
-        "SGDĐT",
-        "Sở Giáo dục và Đào tạo",
-        "vanthu.sgd",
-    )
-    .await;
+    let (edu, edu_clerk) = education(&app, &o.admin).await;
     let (health, health_clerk) = unit(
         &app,
         &o.admin,
@@ -319,15 +332,7 @@ async fn an_issued_document_reaches_its_recipients_and_their_progress_comes_back
 
 async fn only_the_issuing_clerks_send_and_only_the_receiving_clerks_refuse(db: Backend) {
     let (app, o, clerk) = province(db, &[]).await;
-    let (edu, edu_clerk) = unit(
-        &app,
-        &o.admin,
-        "000.01.00.H52",
-        "SGDĐT",
-        "Sở Giáo dục và Đào tạo",
-        "vanthu.sgd",
-    )
-    .await;
+    let (edu, edu_clerk) = education(&app, &o.admin).await;
     let (doc, _) = issued_to(&app, &o, &clerk, json!([{"organization_id": edu}])).await;
     let send = format!("/api/v1/documents/{doc}/send");
     // The author is no clerk; the receiving clerk cannot even see the document as sent.
@@ -581,7 +586,7 @@ async fn a_document_travels_by_hand_as_edxml_and_is_taken_in_once(db: Backend) {
 }
 
 /// Waits (bounded) until `check` holds of what `path` answers.
-async fn eventually(
+pub(crate) async fn eventually(
     app: &TestApp,
     token: &str,
     path: &str,
@@ -598,7 +603,7 @@ async fn eventually(
     panic!("{what} never happened");
 }
 
-fn borrowed(env: &[(String, String)]) -> Vec<(&str, &str)> {
+pub(crate) fn borrowed(env: &[(String, String)]) -> Vec<(&str, &str)> {
     env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 

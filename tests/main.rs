@@ -33,6 +33,7 @@ mod ops;
 mod people;
 mod proxies;
 mod push;
+mod recall;
 mod redis_down;
 mod reports;
 mod revisions;

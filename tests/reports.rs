@@ -59,7 +59,10 @@ async fn the_usage_report_counts_what_happened_in_the_period(db: Backend) {
     assert_eq!(orgs.len(), 1, "{}", report.body);
     let root = &orgs[0];
     assert_eq!(root["code"], "ROOT");
-    assert_eq!(root["received"], 2);
+    // Typed in from paper: registered, not received electronically.
+    assert_eq!(root["registered"], 2);
+    assert_eq!(root["received"], 0);
+    assert_eq!(root["issued"], 0);
     assert_eq!(root["sent"], 0);
     assert_eq!(root["signed_share"], 0.0);
     assert_eq!(root["decisions"], 1);
@@ -84,7 +87,7 @@ async fn the_usage_report_counts_what_happened_in_the_period(db: Backend) {
         .await;
     let old = &before.ok()["organizations"][0];
     assert_eq!(
-        (old["received"].as_u64(), old["decisions"].as_u64()),
+        (old["registered"].as_u64(), old["decisions"].as_u64()),
         (Some(0), Some(0))
     );
     app.get(

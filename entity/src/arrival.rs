@@ -15,6 +15,9 @@ pub struct Model {
     pub axis_doc_id: Option<String>,
     pub signatures_valid: Option<bool>,
     pub arrived_at: DateTimeUtc,
+    /// A recall: `13` asked, `15` agreed, `16` refused; with the sender's reason.
+    pub recall: Option<String>,
+    pub recall_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

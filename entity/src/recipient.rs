@@ -18,9 +18,25 @@ pub struct Model {
     pub incoming_document_id: Option<Uuid>,
     pub sent_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,
+    /// A recall: `13` asked, `15` agreed, `16` refused; with the sender's reason.
+    pub recall: Option<String>,
+    pub recall_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::document::Entity",
+        from = "Column::DocumentId",
+        to = "super::document::Column::Id"
+    )]
+    Document,
+}
+
+impl Related<super::document::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Document.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -233,6 +233,8 @@ const actionsVi: Record<AuditAction, string> = {
   document_sent: 'Gửi văn bản đi',
   document_received: 'Nhận văn bản liên thông',
   document_refused: 'Từ chối tiếp nhận',
+  recall_requested: 'Yêu cầu lấy lại văn bản',
+  recall_answered: 'Trả lời yêu cầu lấy lại',
   message_refused: 'Từ chối gói tin liên thông',
   task_urged: 'Đôn đốc',
   signed: 'Ký số',

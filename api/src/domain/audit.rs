@@ -41,6 +41,10 @@ stored_enum! {
         DocumentReceived = "document_received",
         /// A clerk refused to take in a document another organisation sent.
         DocumentRefused = "document_refused",
+        /// The sender asked recipients that had not yet taken it in for a document back.
+        RecallRequested = "recall_requested",
+        /// A clerk answered a sender's request for a document back: gave it back or kept it.
+        RecallAnswered = "recall_answered",
         /// A message from another system was not taken: malformed, not for us, no PDF.
         MessageRefused = "message_refused",
         /// Whoever assigned a task sent its assignee a reminder.

@@ -28,6 +28,8 @@ pub enum EventKind {
     Arrived,
     Registered,
     Refused,
+    /// Given back to its sender, who asked for it (đồng ý lấy lại).
+    GivenBack,
     Approved,
     Returned,
     Forwarded,
@@ -207,6 +209,7 @@ pub fn decision_kind(task: &Task) -> Option<EventKind> {
         (TaskStatus::Completed, TaskAction::Direct) => EventKind::Directed,
         // Registering closes the clerks' tasks undecided; only a refusal is a decision.
         (TaskStatus::Completed, TaskAction::Receive) => EventKind::Refused,
+        (TaskStatus::Cancelled, TaskAction::Receive) => EventKind::GivenBack,
         (TaskStatus::Completed, _) => EventKind::Completed,
         _ => return None,
     })

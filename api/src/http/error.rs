@@ -105,6 +105,9 @@ error_codes! {
     NotForThisTask => 409, "not_for_this_task", "This decision does not apply to this task";
     SignatureRequired => 409, "signature_required", "This step is approved by signing";
     WrongDocumentState => 409, "wrong_document_state", "Not possible in the document's current state";
+    RecallTooLate => 409, "recall_too_late", "A recipient has already taken the document in, or given it back";
+    RecallPending => 409, "recall_pending", "The sender asks for the document back: answer that first";
+    NoRecallAsked => 409, "no_recall_asked", "The sender has not asked for the document back";
     FileVersionConflict => 409, "file_version_conflict", "Another version of this file was stored at the same moment; reload and retry";
     SigningPinNotSet => 409, "signing_pin_not_set", "No signing PIN is set";
     SigningCredentialMissing => 409, "signing_credential_missing", "No signing key or certificate is provisioned for this signer";
@@ -517,6 +520,9 @@ impl From<FlowError> for ApiError {
                 WorkflowError::ReasonRequired => ErrorCode::ReasonRequired,
                 WorkflowError::NotTheAuthor => ErrorCode::NotTheAuthor,
                 WorkflowError::WrongState(_) => ErrorCode::WrongDocumentState,
+                WorkflowError::TooLateToRecall => ErrorCode::RecallTooLate,
+                WorkflowError::RecallPending => ErrorCode::RecallPending,
+                WorkflowError::NoRecallAsked => ErrorCode::NoRecallAsked,
                 WorkflowError::DeadlinePassed
                 | WorkflowError::InvalidChain(_)
                 | WorkflowError::InvalidForward(_)
@@ -537,7 +543,9 @@ impl From<ArrivalError> for ApiError {
         let code = match err {
             ArrivalError::Malformed(_) => ErrorCode::MessageMalformed,
             ArrivalError::Invalid(e) => return e.into(),
-            ArrivalError::NotOurs | ArrivalError::UnknownDelivery => ErrorCode::MessageNotForUs,
+            ArrivalError::NotOurs
+            | ArrivalError::UnknownDelivery
+            | ArrivalError::ForgedSender { .. } => ErrorCode::MessageNotForUs,
             ArrivalError::NotAClerk => ErrorCode::Forbidden,
             ArrivalError::NoPdf => ErrorCode::NotAPdf,
             ArrivalError::Pdf(e) => return e.into(),

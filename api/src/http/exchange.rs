@@ -25,7 +25,7 @@ use crate::{
         workflow::DocumentState,
     },
     services::{
-        exchange::{self, RecipientInput, particulars::SignerInput},
+        exchange::{self, RecipientInput, particulars::SignerInput, recall::Answer},
         workflow,
     },
     state::AppState,
@@ -37,6 +37,8 @@ problem_set!(ExportProblems: authenticated, NotFound, WrongDocumentState);
 problem_set!(ImportProblems: authenticated, InvalidRequest, UnsupportedMediaType, Forbidden, PayloadTooLarge, ValidationFailed, MessageNotForUs, NotAPdf, PdfPasswordProtected, PdfTooComplex, IdempotencyKeyInUse, IdempotencyKeyReused);
 
 pub(super) const APPLICATION_XML: &str = "application/xml";
+problem_set!(RecallProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, ReasonRequired, RecallTooLate, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(RecallAnswerProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, NoRecallAsked, ReasonRequired, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
 problem_set!(RefuseProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, ReasonRequired, IdempotencyKeyInUse, IdempotencyKeyReused);
 
 pub struct ExchangeApi;
@@ -153,6 +155,161 @@ impl ExchangeApi {
             id: document.id,
             state: document.state,
         }))
+    }
+
+    /// Ask for a sent document back
+    ///
+    /// For clerks of the issuing organisation: asks the recipients named (by their `id` in
+    /// the document's recipients), or else every recipient that has not taken it in yet, to
+    /// give it back (QCVN 102 `13`), with the reason they read. A recipient that has already
+    /// registered or refused it cannot be asked. Each recipient's answer (`15` given back, `16`
+    /// kept) shows in `recall` on its delivery, and its author and signer get a push.
+    #[oai(
+        path = "/documents/:id/recall",
+        method = "post",
+        operation_id = "recallDocument"
+    )]
+    async fn recall(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<RecallRequest>,
+    ) -> Result<Json<Deliveries>, Problems<RecallProblems>> {
+        let body = body.0;
+        let only = body.recipient_ids.as_deref();
+        exchange::recall::request(&state, caller.0, id.0, &body.reason, only).await?;
+        Ok(Json(deliveries(&state, caller, id.0).await?))
+    }
+
+    /// Answer a sender asking for a document back
+    ///
+    /// For clerks of the receiving organisation, while its `exchange.arrival.recall` is `13`
+    /// (it cannot be registered meanwhile): `give_back` withdraws it here (state `recalled`,
+    /// never registered); `keep` leaves it waiting to be taken in, with a `note` saying why.
+    /// The sender sees `15` or `16`.
+    #[oai(
+        path = "/documents/:id/recall/answer",
+        method = "post",
+        operation_id = "answerRecall"
+    )]
+    async fn answer_recall(
+        &self,
+        state: Data<&AppState>,
+        caller: Caller,
+        id: Path<Uuid>,
+        body: Json<RecallAnswerRequest>,
+    ) -> Result<Json<RecallAnswered>, Problems<RecallAnswerProblems>> {
+        let body = body.0;
+        let answer = match body.answer {
+            RecallAnswerDto::GiveBack => Answer::GiveBack,
+            RecallAnswerDto::Keep => Answer::Keep,
+        };
+        let document = exchange::recall::answer(&state, caller.0, id.0, answer, body.note).await?;
+        Ok(Json(RecallAnswered {
+            id: document.id,
+            state: document.state,
+            recall: match answer {
+                Answer::GiveBack => RecallStatusDto::Agreed,
+                Answer::Keep => RecallStatusDto::Refused,
+            },
+        }))
+    }
+}
+
+/// Why the sender asks for the document back, and from whom.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields, example)]
+pub struct RecallRequest {
+    /// What the recipients read: `Văn bản gửi nhầm, đề nghị trả lại`.
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub reason: String,
+    /// Ids of the document's recipients to ask; absent asks every recipient that has not
+    /// taken it in yet.
+    #[oai(validator(min_items = 1, max_items = 500))]
+    pub recipient_ids: Option<Vec<Uuid>>,
+}
+
+impl Example for RecallRequest {
+    fn example() -> Self {
+        Self {
+            reason: "Văn bản ban hành sai thể thức, đề nghị trả lại để ban hành văn bản thay thế"
+                .to_owned(),
+            recipient_ids: None,
+        }
+    }
+}
+
+/// A clerk's answer to a request for a document back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "RecallAnswer", rename_all = "snake_case")]
+pub enum RecallAnswerDto {
+    /// Đồng ý lấy lại: it is withdrawn here.
+    GiveBack,
+    /// Từ chối lấy lại: it stays, waiting to be taken in; a `note` says why.
+    Keep,
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields, example)]
+pub struct RecallAnswerRequest {
+    pub answer: RecallAnswerDto,
+    /// What the sender reads; required to keep it.
+    #[oai(validator(max_length = 2000))]
+    pub note: Option<String>,
+}
+
+impl Example for RecallAnswerRequest {
+    fn example() -> Self {
+        Self {
+            answer: RecallAnswerDto::GiveBack,
+            note: Some("Đã trả lại, không vào sổ".to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct RecallAnswered {
+    pub id: Uuid,
+    /// `recalled` when given back; otherwise unchanged.
+    pub state: DocumentState,
+    pub recall: RecallStatusDto,
+}
+
+impl Example for RecallAnswered {
+    fn example() -> Self {
+        Self {
+            id: Uuid::from_u128(0x0d0c_0000_0000_7000_8000_0000_0000_0003),
+            state: DocumentState::Recalled,
+            recall: RecallStatusDto::Agreed,
+        }
+    }
+}
+
+/// A recall, as QCVN 102 codes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "RecallStatus")]
+pub enum RecallStatusDto {
+    /// Yêu cầu lấy lại: asked, not yet answered.
+    #[oai(rename = "13")]
+    Requested,
+    /// Đồng ý lấy lại: given back.
+    #[oai(rename = "15")]
+    Agreed,
+    /// Từ chối lấy lại: kept.
+    #[oai(rename = "16")]
+    Refused,
+}
+
+impl RecallStatusDto {
+    fn of(status: DeliveryStatus) -> Option<Self> {
+        match status {
+            DeliveryStatus::RecallRequested => Some(Self::Requested),
+            DeliveryStatus::RecallAgreed => Some(Self::Agreed),
+            DeliveryStatus::RecallRefused => Some(Self::Refused),
+            _ => None,
+        }
     }
 }
 
@@ -471,6 +628,15 @@ pub struct RecipientView {
     pub sent_at: Option<DateTime<Utc>>,
     #[oai(skip_serializing_if_is_none)]
     pub updated_at: Option<DateTime<Utc>>,
+    /// Asked back (`13`), given back (`15`) or kept (`16`); absent when never asked.
+    #[oai(skip_serializing_if_is_none)]
+    pub recall: Option<RecallStatusDto>,
+    /// The recall in words, `Đồng ý lấy lại`.
+    #[oai(skip_serializing_if_is_none)]
+    pub recall_label: Option<String>,
+    /// Why it was asked back (`13`), or what the recipient answered.
+    #[oai(skip_serializing_if_is_none)]
+    pub recall_reason: Option<String>,
 }
 
 impl From<Recipient> for RecipientView {
@@ -485,6 +651,9 @@ impl From<Recipient> for RecipientView {
             reason: r.reason,
             sent_at: r.sent_at,
             updated_at: r.updated_at,
+            recall: r.recall.and_then(RecallStatusDto::of),
+            recall_label: r.recall.map(|s| s.label().to_owned()),
+            recall_reason: r.recall_reason,
         }
     }
 }
@@ -525,6 +694,13 @@ pub struct ArrivalView {
     /// refuse it. Absent until checked.
     #[oai(skip_serializing_if_is_none)]
     pub signatures_valid: Option<bool>,
+    /// Its sender asked for it back (`13`: the clerk answers before registering it), and the
+    /// clerk gave it back (`15`) or kept it (`16`).
+    #[oai(skip_serializing_if_is_none)]
+    pub recall: Option<RecallStatusDto>,
+    /// Why the sender asks for it back.
+    #[oai(skip_serializing_if_is_none)]
+    pub recall_reason: Option<String>,
 }
 
 impl From<Arrival> for ArrivalView {
@@ -534,6 +710,8 @@ impl From<Arrival> for ArrivalView {
             route: a.route,
             arrived_at: a.arrived_at,
             signatures_valid: a.signatures_valid,
+            recall: a.recall.and_then(RecallStatusDto::of),
+            recall_reason: a.recall_reason,
         }
     }
 }
@@ -568,6 +746,9 @@ impl ExchangeView {
                 reason: None,
                 sent_at: Some(example_time()),
                 updated_at: Some(example_time()),
+                recall: None,
+                recall_label: None,
+                recall_reason: None,
             }],
             places: vec!["Lưu: VT, TH".to_owned()],
             issuer_code: None,

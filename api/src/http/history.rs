@@ -36,6 +36,9 @@ pub enum HistoryKind {
     Registered,
     /// A clerk refused to take it in; `comment` is the reason its sender reads.
     Refused,
+    /// A clerk gave it back to its sender, who asked for it before it was registered;
+    /// `comment` is what the clerk wrote.
+    GivenBack,
     Approved,
     /// Sent back to the author; `comment` says why.
     Returned,
@@ -58,6 +61,7 @@ impl From<EventKind> for HistoryKind {
             EventKind::Arrived => Self::Arrived,
             EventKind::Registered => Self::Registered,
             EventKind::Refused => Self::Refused,
+            EventKind::GivenBack => Self::GivenBack,
             EventKind::Approved => Self::Approved,
             EventKind::Returned => Self::Returned,
             EventKind::Forwarded => Self::Forwarded,

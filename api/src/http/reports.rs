@@ -15,7 +15,7 @@ use crate::{
     domain::Organization,
     services::{
         admin,
-        reports::{self, LeaderLoad, OrgUsage},
+        reports::{self, LeaderLoad, OrgUsage, RecipientUsage},
     },
     state::AppState,
 };
@@ -61,14 +61,24 @@ pub struct OrganizationUsage {
     pub organization_id: Uuid,
     pub code: String,
     pub name: String,
-    /// Incoming documents registered electronically in the period.
+    /// Documents other organisations sent electronically that arrived in the period: on this
+    /// server, over the exchange axis, or imported from edXML.
     pub received: u64,
-    /// Outgoing documents issued electronically in the period.
+    /// Incoming documents registered in the period, however they came (scans of paper too).
+    pub registered: u64,
+    /// Outgoing documents issued in the period.
+    pub issued: u64,
+    /// Of those, how many were sent electronically to at least one recipient.
     pub sent: u64,
-    /// Of those, how many carry their signer's digital signature.
+    /// `sent / issued`, from 0 to 1; 0 when nothing was issued.
+    pub sent_share: f64,
+    /// Of those issued, how many carry their signer's digital signature.
     pub signed: u64,
-    /// `signed / sent`, from 0 to 1; 0 when nothing was sent.
+    /// `signed / issued`, from 0 to 1; 0 when nothing was issued.
     pub signed_share: f64,
+    /// Each recipient of the documents sent in the period, most documents first: how many it
+    /// completed, refused and let pass their deadline.
+    pub recipients: Vec<RecipientUsageView>,
     /// Review, signing and directive decisions made in the period.
     pub decisions: u64,
     /// Median time from a task being asked to its decision, in seconds; absent when none
@@ -86,9 +96,13 @@ impl Example for OrganizationUsage {
             code: "VPTU".to_owned(),
             name: "Văn phòng Tỉnh ủy".to_owned(),
             received: 412,
-            sent: 138,
+            registered: 430,
+            issued: 138,
+            sent: 131,
+            sent_share: 131.0 / 138.0,
             signed: 138,
             signed_share: 1.0,
+            recipients: vec![RecipientUsageView::example()],
             decisions: 530,
             median_decision_seconds: Some(5400),
             leaders: vec![LeaderWorkload::example()],
@@ -96,25 +110,81 @@ impl Example for OrganizationUsage {
     }
 }
 
+/// `part / whole`, 0 when there is no whole.
+fn share(part: u64, whole: u64) -> f64 {
+    #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+    match whole {
+        0 => 0.0,
+        _ => part as f64 / whole as f64,
+    }
+}
+
 fn organization_usage(org: Organization, usage: OrgUsage) -> OrganizationUsage {
     let decisions = u64::try_from(usage.decision_seconds.len()).unwrap_or(u64::MAX);
-    #[allow(clippy::cast_precision_loss)] // counts far below 2^52
-    let signed_share = if usage.sent == 0 {
-        0.0
-    } else {
-        usage.signed as f64 / usage.sent as f64
-    };
     OrganizationUsage {
         organization_id: org.id,
         code: org.code,
         name: org.name,
         received: usage.received,
+        registered: usage.registered,
+        issued: usage.issued,
         sent: usage.sent,
+        sent_share: share(usage.sent, usage.issued),
         signed: usage.signed,
-        signed_share,
+        signed_share: share(usage.signed, usage.issued),
+        recipients: usage.recipients.into_iter().map(Into::into).collect(),
         decisions,
         median_decision_seconds: reports::median(usage.decision_seconds),
         leaders: usage.leaders.into_iter().map(Into::into).collect(),
+    }
+}
+
+/// A recipient of what an organisation sent in the period, and what became of it there.
+#[derive(Debug, Object)]
+#[oai(rename = "RecipientUsage", example)]
+pub struct RecipientUsageView {
+    /// An organisation on this server.
+    #[oai(skip_serializing_if_is_none)]
+    pub organization_id: Option<Uuid>,
+    /// An agency elsewhere, by its QCVN 102 code.
+    #[oai(skip_serializing_if_is_none)]
+    pub code: Option<String>,
+    pub name: String,
+    /// Documents sent to it in the period.
+    pub sent: u64,
+    /// Of those, completed there (status `06`).
+    pub completed: u64,
+    /// Refused (`02`) or given back when asked (`15`).
+    pub refused: u64,
+    /// Neither completed, refused nor given back, and past the deadline the sender set.
+    pub overdue: u64,
+}
+
+impl Example for RecipientUsageView {
+    fn example() -> Self {
+        Self {
+            organization_id: None,
+            code: Some("000.00.00.G22".to_owned()),
+            name: "Văn phòng Chính phủ".to_owned(),
+            sent: 12,
+            completed: 9,
+            refused: 1,
+            overdue: 1,
+        }
+    }
+}
+
+impl From<RecipientUsage> for RecipientUsageView {
+    fn from(r: RecipientUsage) -> Self {
+        Self {
+            organization_id: r.organization_id,
+            code: r.code,
+            name: r.name,
+            sent: r.sent,
+            completed: r.completed,
+            refused: r.refused,
+            overdue: r.overdue,
+        }
     }
 }
 
@@ -147,7 +217,8 @@ impl ReportsApi {
     /// Usage report
     ///
     /// Per organisation the admin manages: documents received and sent electronically in the
-    /// period, the share digitally signed, the median time to a decision, and what waits for
+    /// period (counted from real deliveries), what each recipient made of them, the share
+    /// digitally signed, the median time to a decision, and what waits for
     /// each leader now. The period defaults to the current month so far.
     #[oai(path = "/usage", method = "get", operation_id = "usageReport")]
     async fn usage(

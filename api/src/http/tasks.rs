@@ -40,7 +40,7 @@ problem_set!(DecideProblems: authenticated, InvalidRequest, ValidationFailed, No
 problem_set!(UrgeProblems: authenticated, NotFound, NotTheAssigner, TaskAlreadyDecided, UrgedTooSoon);
 problem_set!(InboxProblems: authenticated, InvalidRequest, ValidationFailed);
 problem_set!(IssueProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, OrganizationSealMissing, PdfNotSignable, PdfTooComplex, HsmUnavailable, TsaUnavailable, IdempotencyKeyInUse, IdempotencyKeyReused);
-problem_set!(RegisterProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
+problem_set!(RegisterProblems: authenticated, InvalidRequest, ValidationFailed, Forbidden, NotFound, WrongDocumentState, RecallPending, TaskAlreadyDecided, IdempotencyKeyInUse, IdempotencyKeyReused);
 
 /// What a step of a chain asks: `review` (xem xét, ký nháy) or `sign` (ký ban hành, last
 /// only).

@@ -38,6 +38,8 @@ fn text(kind: NotificationKind, locale: Locale) -> &'static str {
         (Locale::Vi, K::Received) => "Có văn bản đến chờ tiếp nhận",
         (Locale::Vi, K::DeliveryRefused) => "Nơi nhận đã từ chối tiếp nhận văn bản",
         (Locale::Vi, K::DeliveryCompleted) => "Nơi nhận đã hoàn thành xử lý văn bản",
+        (Locale::Vi, K::RecallRequested) => "Nơi gửi đề nghị lấy lại văn bản đến",
+        (Locale::Vi, K::RecallAnswered) => "Nơi nhận đã trả lời đề nghị lấy lại văn bản",
         (Locale::En, K::ReviewRequested) => "A document is waiting for your review",
         (Locale::En, K::Returned) => "Your document was returned",
         (Locale::En, K::Assigned) => "A document was assigned to you",
@@ -48,6 +50,8 @@ fn text(kind: NotificationKind, locale: Locale) -> &'static str {
         (Locale::En, K::Received) => "A document arrived to be taken in",
         (Locale::En, K::DeliveryRefused) => "A recipient refused a document you sent",
         (Locale::En, K::DeliveryCompleted) => "A recipient completed a document you sent",
+        (Locale::En, K::RecallRequested) => "The sender asks for a document back",
+        (Locale::En, K::RecallAnswered) => "A recipient answered your request for a document back",
     }
 }
 

@@ -14,7 +14,7 @@ use crate::{
     store::{self, reports::Period},
 };
 
-pub use crate::store::reports::{LeaderLoad, OrgUsage};
+pub use crate::store::reports::{LeaderLoad, OrgUsage, RecipientUsage};
 
 pub struct UsageReport {
     pub from: NaiveDate,

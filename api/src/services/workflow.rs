@@ -21,6 +21,7 @@ use crate::{
         Cursor, InvalidInput, PageSize, Role, User,
         audit::{AuditAction, NewEntry},
         document::{Direction, Document},
+        exchange::DeliveryStatus,
         numbering::{format_number, issuer_symbol, local_date, numbering_year},
         workflow::{self, Decision, Step, Task, TaskAction, WorkflowError},
     },
@@ -103,6 +104,14 @@ pub async fn register(
     deadline: Option<DateTime<Utc>>,
 ) -> Result<Document, WorkflowServiceError> {
     let (clerk, document) = clerks_document(state, who, document, Direction::Incoming).await?;
+    let asked_back = store::arrivals::of_document(&state.db, document.id)
+        .await
+        .context("loading where the document came from")?
+        .is_some_and(|a| a.recall == Some(DeliveryStatus::RecallRequested));
+    if asked_back {
+        // Its sender asks for it back: the clerk answers that before taking it in.
+        return Err(WorkflowError::RecallPending.into());
+    }
     let tasks = load_tasks(state, document.id).await?;
     let flow = flow_of(&document, &tasks);
     let transition = workflow::register(&flow, clerk.id, leader, deadline, &mut Uuid::now_v7)?;

@@ -166,3 +166,12 @@ pub async fn listed(
         .into_iter()
         .collect())
 }
+
+/// The agency above `code` in the directory, if it is listed with one.
+pub async fn parent_of(db: &impl ConnectionTrait, code: &str) -> Result<Option<String>, DbErr> {
+    Ok(Agencies::find_by_id(code.to_owned())
+        .one(db)
+        .await?
+        .and_then(|m| m.parent_code)
+        .filter(|p| !p.is_empty()))
+}

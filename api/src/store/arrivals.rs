@@ -9,7 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::corrupt;
-use crate::domain::exchange::{Arrival, Route};
+use crate::domain::exchange::{Arrival, DeliveryStatus, Route};
 
 pub struct NewArrival {
     pub document_id: Uuid,
@@ -34,6 +34,8 @@ pub async fn insert(
         axis_doc_id: Set(new.axis_doc_id),
         signatures_valid: Set(None),
         arrived_at: Set(now),
+        recall: Set(None),
+        recall_reason: Set(None),
     }
     .insert(db)
     .await?;
@@ -53,6 +55,8 @@ pub async fn of_document(
         sender_document_id: a.sender_document_id,
         arrived_at: a.arrived_at,
         signatures_valid: a.signatures_valid,
+        recall: super::deliveries::code(a.recall.as_deref())?,
+        recall_reason: a.recall_reason,
     }))
 }
 
@@ -84,4 +88,43 @@ pub async fn set_signatures_valid(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Every document of this server that arrived from `sender_code` as `sender_document_id`, for
+/// whichever organisation here received it.
+pub async fn all_of(
+    db: &impl ConnectionTrait,
+    sender_code: &str,
+    sender_document_id: &str,
+) -> Result<Vec<Uuid>, DbErr> {
+    Ok(Arrivals::find()
+        .filter(arrival::Column::SenderCode.eq(sender_code))
+        .filter(arrival::Column::SenderDocumentId.eq(sender_document_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.document_id)
+        .collect())
+}
+
+/// Moves the recall of the arrived `document` to `to` if it is still `from`; whether it did,
+/// so of two clerks answering at once one does.
+pub async fn set_recall(
+    db: &impl ConnectionTrait,
+    document: Uuid,
+    from: Option<DeliveryStatus>,
+    to: DeliveryStatus,
+    reason: Option<String>,
+) -> Result<bool, DbErr> {
+    let mut update = Arrivals::update_many()
+        .col_expr(arrival::Column::Recall, Expr::value(to.code()))
+        .filter(arrival::Column::DocumentId.eq(document));
+    if let Some(reason) = reason {
+        update = update.col_expr(arrival::Column::RecallReason, Expr::value(reason));
+    }
+    let update = match from {
+        Some(s) => update.filter(arrival::Column::Recall.eq(s.code())),
+        None => update.filter(arrival::Column::Recall.is_null()),
+    };
+    Ok(update.exec(db).await?.rows_affected == 1)
 }

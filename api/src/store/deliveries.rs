@@ -7,7 +7,8 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set, sea_query::Expr,
+    Set,
+    sea_query::{Expr, SimpleExpr},
 };
 use uuid::Uuid;
 
@@ -40,6 +41,8 @@ pub async fn replace(
             name: Set(name.clone()),
             status: Set(None),
             reason: Set(None),
+            recall: Set(None),
+            recall_reason: Set(None),
             incoming_document_id: Set(None),
             sent_at: Set(None),
             updated_at: Set(None),
@@ -91,9 +94,10 @@ pub async fn mark_sent(
     Ok(true)
 }
 
-/// Records what a recipient reported, if it moves the delivery forward (reports come late,
-/// twice or out of order); the history keeps every report that counted. Answers the recipient
-/// as it now is, or `None` when the report changed nothing.
+/// Records what a recipient reported (or, for a recall, what the sender asked), if it counts
+/// ([`DeliveryStatus::counts`]: reports come late, twice or out of order); the history keeps
+/// every report that counted. Answers the recipient as it now is, or `None` when the report
+/// changed nothing.
 pub async fn report(
     db: &impl ConnectionTrait,
     recipient: Uuid,
@@ -105,21 +109,23 @@ pub async fn report(
         return Ok(None);
     };
     let current = to_domain(current)?;
-    if current.sent_at.is_none() || !DeliveryStatus::advances(current.status, status) {
+    if current.sent_at.is_none() || !DeliveryStatus::counts(current.status, current.recall, status)
+    {
         return Ok(None);
     }
-    // Written only over the status just read: of two reports racing, one moves it.
-    let from = recipient::Column::Status;
-    let unchanged = match current.status {
-        Some(s) => from.eq(s.code()),
-        None => from.is_null(),
+    let (column, reason_column) = match status.is_recall() {
+        true => (recipient::Column::Recall, recipient::Column::RecallReason),
+        false => (recipient::Column::Status, recipient::Column::Reason),
     };
+    // Written only over the progress and recall just read: of two reports racing (a clerk
+    // registering as the sender recalls), one moves it.
     let done = Recipients::update_many()
-        .col_expr(recipient::Column::Status, Expr::value(status.code()))
-        .col_expr(recipient::Column::Reason, Expr::value(reason.clone()))
+        .col_expr(column, Expr::value(status.code()))
+        .col_expr(reason_column, Expr::value(reason.clone()))
         .col_expr(recipient::Column::UpdatedAt, Expr::value(now))
         .filter(recipient::Column::Id.eq(recipient))
-        .filter(unchanged)
+        .filter(unchanged(recipient::Column::Status, current.status))
+        .filter(unchanged(recipient::Column::Recall, current.recall))
         .exec(db)
         .await?;
     if done.rows_affected != 1 {
@@ -134,12 +140,26 @@ pub async fn report(
     }
     .insert(db)
     .await?;
-    Ok(Some(Recipient {
-        status: Some(status),
-        reason,
+    let mut moved = Recipient {
         updated_at: Some(now),
         ..current
-    }))
+    };
+    if status.is_recall() {
+        moved.recall = Some(status);
+        moved.recall_reason = reason;
+    } else {
+        moved.status = Some(status);
+        moved.reason = reason;
+    }
+    Ok(Some(moved))
+}
+
+/// `column` still holds `code`.
+fn unchanged(column: recipient::Column, code: Option<DeliveryStatus>) -> SimpleExpr {
+    match code {
+        Some(s) => column.eq(s.code()),
+        None => column.is_null(),
+    }
 }
 
 /// The delivery whose copy is `incoming`: how a recipient on this server reports back.
@@ -180,13 +200,17 @@ pub async fn history(
         .collect()
 }
 
+/// A stored status code, if any.
+pub(super) fn code(raw: Option<&str>) -> Result<Option<DeliveryStatus>, DbErr> {
+    raw.map(|s| DeliveryStatus::parse(s).map_err(|_| corrupt("delivery status", s)))
+        .transpose()
+}
+
 fn to_domain(m: recipient::Model) -> Result<Recipient, DbErr> {
     Ok(Recipient {
-        status: m
-            .status
-            .as_deref()
-            .map(|s| DeliveryStatus::parse(s).map_err(|_| corrupt("delivery status", s)))
-            .transpose()?,
+        status: code(m.status.as_deref())?,
+        recall: code(m.recall.as_deref())?,
+        recall_reason: m.recall_reason,
         id: m.id,
         document_id: m.document_id,
         position: m.position,

@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
+    arrival::{self, Entity as Arrivals},
     document::{self, Entity as Documents},
+    recipient::{self, Entity as Recipients},
     task::{self, Entity as Tasks},
     user::{self, Entity as Users},
     user_role::{self, Entity as UserRoles},
@@ -18,6 +20,7 @@ use uuid::Uuid;
 use crate::domain::{
     Role,
     document::Direction,
+    exchange::DeliveryStatus,
     workflow::{DocumentState, TaskAction, TaskStatus},
 };
 
@@ -37,13 +40,37 @@ pub struct LeaderLoad {
     pub overdue: u64,
 }
 
-pub struct OrgUsage {
-    /// Incoming documents registered in the period.
-    pub received: u64,
-    /// Outgoing documents issued in the period.
+/// What the organisation's documents sent in the period became at one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientUsage {
+    /// An organisation on this server, or else an agency elsewhere by `code`.
+    pub organization_id: Option<Uuid>,
+    pub code: Option<String>,
+    pub name: String,
+    /// Documents delivered to it in the period.
     pub sent: u64,
-    /// Of those, how many carry their signer's digital signature.
+    /// Of those, completed there (06).
+    pub completed: u64,
+    /// Refused (02), or given back when asked (15).
+    pub refused: u64,
+    /// Not completed, refused or given back, and past the deadline the sender set.
+    pub overdue: u64,
+}
+
+pub struct OrgUsage {
+    /// Documents other organisations sent electronically that arrived in the period (on this
+    /// server, over the axis, or imported from edXML).
+    pub received: u64,
+    /// Incoming documents registered in the period, however they came.
+    pub registered: u64,
+    /// Outgoing documents issued in the period.
+    pub issued: u64,
+    /// Of those, how many were sent electronically to at least one recipient.
+    pub sent: u64,
+    /// Of those issued, how many carry their signer's digital signature.
     pub signed: u64,
+    /// Each recipient of what was sent in the period, most documents first.
+    pub recipients: Vec<RecipientUsage>,
     pub leaders: Vec<LeaderLoad>,
     /// Seconds from a task being asked of someone to its decision, for every review, sign and
     /// directive task of the organisation's documents decided in the period.
@@ -57,25 +84,46 @@ pub async fn usage(
     now: DateTime<Utc>,
 ) -> Result<OrgUsage, DbErr> {
     let of_org = || Documents::find().filter(document::Column::OrganizationId.eq(organization));
-    let received = of_org()
+    let received = Arrivals::find()
+        .filter(arrival::Column::OrganizationId.eq(organization))
+        .filter(arrival::Column::ArrivedAt.gte(period.start))
+        .filter(arrival::Column::ArrivedAt.lt(period.end))
+        .count(db)
+        .await?;
+    let registered = of_org()
         .filter(document::Column::Direction.eq(Direction::Incoming.as_str()))
         .filter(document::Column::ReceivedNo.is_not_null())
         .filter(document::Column::CreatedAt.gte(period.start))
         .filter(document::Column::CreatedAt.lt(period.end))
         .count(db)
         .await?;
-    let sent_ids: Vec<Uuid> = of_org()
-        .filter(document::Column::Direction.eq(Direction::Outgoing.as_str()))
-        .filter(document::Column::State.eq(DocumentState::Issued.as_str()))
-        .filter(document::Column::IssuedOn.gte(period.first_day))
-        .filter(document::Column::IssuedOn.lte(period.last_day))
-        .select_only()
-        .column(document::Column::Id)
-        .into_tuple()
-        .all(db)
+    let issued_in_period = || {
+        Query::select()
+            .column(document::Column::Id)
+            .from(Documents)
+            .and_where(document::Column::OrganizationId.eq(organization))
+            .and_where(document::Column::Direction.eq(Direction::Outgoing.as_str()))
+            .and_where(document::Column::State.eq(DocumentState::Issued.as_str()))
+            .and_where(document::Column::IssuedOn.gte(period.first_day))
+            .and_where(document::Column::IssuedOn.lte(period.last_day))
+            .to_owned()
+    };
+    let issued = Documents::find()
+        .filter(document::Column::Id.in_subquery(issued_in_period()))
+        .count(db)
         .await?;
+    let sent = Recipients::find()
+        .filter(recipient::Column::DocumentId.in_subquery(issued_in_period()))
+        .filter(recipient::Column::SentAt.is_not_null())
+        .select_only()
+        .column(recipient::Column::DocumentId)
+        .distinct()
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .len();
     let signed = Tasks::find()
-        .filter(task::Column::DocumentId.is_in(sent_ids.iter().copied()))
+        .filter(task::Column::DocumentId.in_subquery(issued_in_period()))
         .filter(task::Column::Status.eq(TaskStatus::Signed.as_str()))
         .select_only()
         .column(task::Column::DocumentId)
@@ -107,11 +155,80 @@ pub async fn usage(
         .collect();
     Ok(OrgUsage {
         received,
-        sent: u64::try_from(sent_ids.len()).unwrap_or(u64::MAX),
+        registered,
+        issued,
+        sent: u64::try_from(sent).unwrap_or(u64::MAX),
         signed: u64::try_from(signed).unwrap_or(u64::MAX),
+        recipients: recipient_usage(db, organization, period, now).await?,
         leaders: leader_loads(db, organization, now).await?,
         decision_seconds,
     })
+}
+
+/// Every delivery of the organisation's documents made in the period, counted per recipient.
+async fn recipient_usage(
+    db: &impl ConnectionTrait,
+    organization: Uuid,
+    period: Period,
+    now: DateTime<Utc>,
+) -> Result<Vec<RecipientUsage>, DbErr> {
+    type Row = (
+        Option<Uuid>,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<DateTime<Utc>>,
+    );
+    let rows: Vec<Row> = Recipients::find()
+        .inner_join(Documents)
+        .filter(document::Column::OrganizationId.eq(organization))
+        .filter(recipient::Column::SentAt.gte(period.start))
+        .filter(recipient::Column::SentAt.lt(period.end))
+        .select_only()
+        .column(recipient::Column::OrganizationId)
+        .column(recipient::Column::AgencyCode)
+        .column(recipient::Column::Name)
+        .column(recipient::Column::Status)
+        .column(recipient::Column::Recall)
+        .column(document::Column::Deadline)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: Vec<RecipientUsage> = Vec::new();
+    for (organization_id, code, name, status, recall, deadline) in rows {
+        let status = super::deliveries::code(status.as_deref())?;
+        let given_back =
+            super::deliveries::code(recall.as_deref())? == Some(DeliveryStatus::RecallAgreed);
+        let completed = status == Some(DeliveryStatus::Completed);
+        let refused = status == Some(DeliveryStatus::Refused) || given_back;
+        let overdue = !completed && !refused && deadline.is_some_and(|d| d < now);
+        let i = match out
+            .iter()
+            .position(|u| u.organization_id == organization_id && u.code == code)
+        {
+            Some(i) => i,
+            None => {
+                out.push(RecipientUsage {
+                    organization_id,
+                    code,
+                    name,
+                    sent: 0,
+                    completed: 0,
+                    refused: 0,
+                    overdue: 0,
+                });
+                out.len() - 1
+            }
+        };
+        let u = &mut out[i];
+        u.sent += 1;
+        u.completed += u64::from(completed);
+        u.refused += u64::from(refused);
+        u.overdue += u64::from(overdue);
+    }
+    out.sort_by(|a, b| b.sent.cmp(&a.sent).then_with(|| a.name.cmp(&b.name)));
+    Ok(out)
 }
 
 /// Each leader of the organisation, with what waits for them and how much of it is overdue.

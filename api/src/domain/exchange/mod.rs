@@ -92,6 +92,10 @@ pub struct Recipient {
     pub incoming_document_id: Option<Uuid>,
     pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// A recall beside the progress: asked (13), agreed (15) or refused (16).
+    pub recall: Option<DeliveryStatus>,
+    /// Why the sender asked it back.
+    pub recall_reason: Option<String>,
 }
 
 /// One report of a recipient that moved its delivery, for the sender's history.
@@ -155,6 +159,10 @@ pub struct Arrival {
     pub arrived_at: chrono::DateTime<chrono::Utc>,
     /// Whether every signature of its PDF holds; unknown until checked.
     pub signatures_valid: Option<bool>,
+    /// The sender's recall: asked (13) until the clerk agrees (15) or refuses (16).
+    pub recall: Option<DeliveryStatus>,
+    /// Why the sender asks it back.
+    pub recall_reason: Option<String>,
 }
 
 /// Everything about a document's exchange that its screen shows.

@@ -94,17 +94,43 @@ impl DeliveryStatus {
     /// Whether a report of `next` moves a recipient now at `self` (or never reported, `None`)
     /// forward. Reports arrive late, twice, or out of order: only progress is kept, and nothing
     /// follows a refusal or a completion.
-    pub fn advances(current: Option<Self>, next: Self) -> bool {
+    fn advances(current: Option<Self>, next: Self) -> bool {
         match current {
-            None => next != Self::RecallAgreed && next != Self::RecallRefused,
-            Some(Self::Refused | Self::Completed | Self::RecallAgreed) => false,
+            None => true,
+            Some(Self::Refused | Self::Completed) => false,
             Some(now) => next.rank() > now.rank() || next == Self::Refused,
         }
     }
 
+    /// Whether a report of `next` counts for a delivery whose progress is `status` and whose
+    /// recall is `recall`. A recall runs beside the progress: it may be asked (13) only before
+    /// the recipient registered the document, and not again while asked or once agreed; only
+    /// an asked recall is answered (15, 16); nothing moves a delivery its recipient gave back.
+    pub fn counts(status: Option<Self>, recall: Option<Self>, next: Self) -> bool {
+        match next {
+            Self::RecallRequested => {
+                matches!(status, None | Some(Self::Arrived))
+                    && matches!(recall, None | Some(Self::RecallRefused))
+            }
+            Self::RecallAgreed | Self::RecallRefused => recall == Some(Self::RecallRequested),
+            _ => recall != Some(Self::RecallAgreed) && Self::advances(status, next),
+        }
+    }
+
+    /// Whether it is a recall's request or answer rather than progress.
+    pub fn is_recall(self) -> bool {
+        matches!(
+            self,
+            Self::RecallRequested | Self::RecallAgreed | Self::RecallRefused
+        )
+    }
+
     /// Whether the sender should be told at once (a push to the author and the signer).
     pub fn notifies_sender(self) -> bool {
-        matches!(self, Self::Refused | Self::Completed)
+        matches!(
+            self,
+            Self::Refused | Self::Completed | Self::RecallAgreed | Self::RecallRefused
+        )
     }
 }
 
@@ -135,5 +161,31 @@ mod tests {
         // Nothing follows the end.
         assert!(!DeliveryStatus::advances(Some(Refused), Registered));
         assert!(!DeliveryStatus::advances(Some(Completed), Refused));
+    }
+
+    #[test]
+    fn a_recall_runs_beside_the_progress_until_registration() {
+        let counts = DeliveryStatus::counts;
+        // Asked before registration, not after, and not twice.
+        assert!(counts(None, None, RecallRequested));
+        assert!(counts(Some(Arrived), None, RecallRequested));
+        assert!(!counts(Some(Registered), None, RecallRequested));
+        assert!(!counts(Some(Refused), None, RecallRequested));
+        assert!(!counts(
+            Some(Arrived),
+            Some(RecallRequested),
+            RecallRequested
+        ));
+        // Asked again after a refusal; never after an agreement.
+        assert!(counts(Some(Arrived), Some(RecallRefused), RecallRequested));
+        assert!(!counts(Some(Arrived), Some(RecallAgreed), RecallRequested));
+        // Only an asked recall is answered, once.
+        assert!(counts(Some(Arrived), Some(RecallRequested), RecallAgreed));
+        assert!(counts(Some(Arrived), Some(RecallRequested), RecallRefused));
+        assert!(!counts(Some(Arrived), None, RecallAgreed));
+        assert!(!counts(Some(Arrived), Some(RecallAgreed), RecallRefused));
+        // A pending recall does not stop progress; an agreed one ends it.
+        assert!(counts(Some(Arrived), Some(RecallRequested), Registered));
+        assert!(!counts(Some(Arrived), Some(RecallAgreed), Registered));
     }
 }

@@ -66,6 +66,9 @@ stored_enum! {
         Done = "done",
         /// An incoming document the clerk refused to take in (từ chối tiếp nhận), with a reason.
         Refused = "refused",
+        /// An incoming document its sender asked back before it was registered, and the clerk
+        /// gave back (đồng ý lấy lại).
+        Recalled = "recalled",
     }
 }
 
@@ -96,6 +99,10 @@ stored_enum! {
         DeliveryRefused = "delivery_refused",
         /// A recipient completed a document we sent (06).
         DeliveryCompleted = "delivery_completed",
+        /// The sender of a document waiting to be taken in asks for it back (13).
+        RecallRequested = "recall_requested",
+        /// A recipient answered our request for a document back (15 or 16).
+        RecallAnswered = "recall_answered",
     }
 }
 
@@ -254,6 +261,12 @@ pub enum WorkflowError {
     ReasonRequired,
     #[error("assigning handlers needs a directive")]
     DirectiveRequired,
+    #[error("the recipient has already taken the document in or given it back")]
+    TooLateToRecall,
+    #[error("its sender asks for it back: agree or refuse first")]
+    RecallPending,
+    #[error("its sender has not asked for it back")]
+    NoRecallAsked,
     #[error("only the author may submit this document")]
     NotTheAuthor,
     #[error("not possible while the document is {}", .0.as_str())]
@@ -422,6 +435,64 @@ pub fn refuse(flow: &DocumentFlow<'_>, reason: &str) -> Result<Transition, Workf
     t.move_document(flow, DocumentState::Refused);
     t.report = Some((DeliveryStatus::Refused, Some(reason.trim().to_owned())));
     Ok(t)
+}
+
+/// The sender of a document waiting to be taken in asks for it back: every clerk asked to take
+/// it in is told, and answers with [`give_back`] or [`keep`].
+pub fn ask_back(flow: &DocumentFlow<'_>) -> Result<Transition, WorkflowError> {
+    if flow.state != DocumentState::Draft {
+        return Err(E::WrongState(flow.state));
+    }
+    let mut t = Transition::default();
+    let open = |r: &&Task| r.action == TaskAction::Receive && r.status == TaskStatus::Waiting;
+    for r in flow.tasks.iter().filter(open) {
+        t.notify(r.assignee, NotificationKind::RecallRequested, r.id);
+    }
+    Ok(t)
+}
+
+/// A clerk agrees to give a document back to the sender who asked (15): it is withdrawn here,
+/// never registered.
+pub fn give_back(
+    flow: &DocumentFlow<'_>,
+    note: Option<String>,
+) -> Result<Transition, WorkflowError> {
+    if flow.state != DocumentState::Draft {
+        return Err(E::WrongState(flow.state));
+    }
+    let mut t = Transition::default();
+    // Called off rather than completed: the history tells a document given back from one
+    // refused.
+    let open = |r: &&Task| r.action == TaskAction::Receive && r.status == TaskStatus::Waiting;
+    for r in flow.tasks.iter().filter(open) {
+        t.set(r, TaskStatus::Cancelled);
+    }
+    t.move_document(flow, DocumentState::Recalled);
+    t.report = Some((DeliveryStatus::RecallAgreed, note));
+    Ok(t)
+}
+
+/// A clerk keeps a document its sender asked back (16): it waits to be taken in as before.
+pub fn keep(flow: &DocumentFlow<'_>, reason: &str) -> Result<Transition, WorkflowError> {
+    if !matches!(
+        flow.state,
+        DocumentState::Draft
+            | DocumentState::Registered
+            | DocumentState::InProgress
+            | DocumentState::Done
+    ) {
+        return Err(E::WrongState(flow.state));
+    }
+    if reason.trim().is_empty() {
+        return Err(E::ReasonRequired);
+    }
+    Ok(Transition {
+        report: Some((
+            DeliveryStatus::RecallRefused,
+            Some(reason.trim().to_owned()),
+        )),
+        ..Transition::default()
+    })
 }
 
 /// Registering or refusing answers every clerk's task to take the document in.

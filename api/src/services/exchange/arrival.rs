@@ -11,7 +11,7 @@ use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::{
-    package,
+    package, recall,
     receive::{self, ArrivingFile, Sent},
     report,
 };
@@ -21,7 +21,7 @@ use crate::{
         audit::{Actor, AuditAction, NewEntry},
         document::Summary,
         exchange::{
-            self, Particulars, Route, Signer,
+            self, DeliveryStatus, Particulars, Route, Signer,
             edxml::{self, Edoc, EdxmlError, Message, StatusReport},
         },
     },
@@ -33,8 +33,9 @@ use crate::{
 
 /// How a message came.
 pub enum Via {
-    /// Polled from the exchange axis, which knows it by `doc_id`.
-    Axis { doc_id: String },
+    /// Polled from the exchange axis, which knows it by `doc_id` and vouches that the system
+    /// of agency `from` handed it over.
+    Axis { doc_id: String, from: String },
     /// Imported by a clerk, for their own organisation only.
     Import { clerk: Principal },
 }
@@ -65,6 +66,8 @@ pub enum ArrivalError {
     Pdf(#[from] PdfError),
     #[error("the status is about a document that was not sent to its reporter")]
     UnknownDelivery,
+    #[error("the message says it is from `{claimed}`, but the axis had it from `{sender}`")]
+    ForgedSender { claimed: String, sender: String },
     #[error(transparent)]
     Workflow(#[from] WorkflowServiceError),
     #[error(transparent)]
@@ -85,8 +88,13 @@ impl ArrivalError {
 /// Takes in the edXML `bytes`.
 pub async fn land(state: &AppState, bytes: &[u8], via: Via) -> Result<Landed, ArrivalError> {
     let landed = match edxml::read(bytes) {
-        Ok(Message::Edoc(edoc)) => document(state, *edoc, &via).await,
-        Ok(Message::Status(status)) => status_report(state, *status, &via).await,
+        Ok(message) => match vouched(state, &message, &via).await {
+            Err(e) => Err(e),
+            Ok(()) => match message {
+                Message::Edoc(edoc) => document(state, *edoc, &via).await,
+                Message::Status(status) => status_report(state, *status, &via).await,
+            },
+        },
         Err(e) => Err(e.into()),
     };
     if let Err(e) = &landed
@@ -95,6 +103,40 @@ pub async fn land(state: &AppState, bytes: &[u8], via: Via) -> Result<Landed, Ar
         refused(state, &via, e).await;
     }
     landed
+}
+
+/// A message from the axis must come from the system of the agency it names as its sender, or
+/// of an agency above it in the axis's directory (a provincial system speaks for its units):
+/// otherwise any system on the network could send documents as another agency, or report
+/// progress on what was sent to it. An imported file has no such witness; its clerk answers
+/// for it.
+async fn vouched(state: &AppState, message: &Message, via: &Via) -> Result<(), ArrivalError> {
+    /// Deeper than any agency tree; bounds a directory that loops.
+    const LEVELS: usize = 8;
+    let Via::Axis { from: sender, .. } = via else {
+        return Ok(());
+    };
+    let claimed = match message {
+        Message::Edoc(edoc) => &edoc.from.id,
+        Message::Status(status) => &status.from.id,
+    };
+    let mut code = claimed.trim().to_owned();
+    for _ in 0..LEVELS {
+        if code == sender.trim() {
+            return Ok(());
+        }
+        match store::agencies::parent_of(&state.db, &code)
+            .await
+            .context("looking up the sender in the directory")?
+        {
+            Some(parent) => code = parent,
+            None => break,
+        }
+    }
+    Err(ArrivalError::ForgedSender {
+        claimed: claimed.clone(),
+        sender: sender.clone(),
+    })
 }
 
 /// The audit entry of a message that was not taken, under the importing clerk's organisation
@@ -116,7 +158,7 @@ async fn refused(state: &AppState, via: &Via, error: &ArrivalError) {
             }
         };
         let axis = match via {
-            Via::Axis { doc_id } => Some(doc_id.as_str()),
+            Via::Axis { doc_id, .. } => Some(doc_id.as_str()),
             Via::Import { .. } => None,
         };
         let entry = NewEntry::new(actor, AuditAction::MessageRefused, organization)
@@ -178,7 +220,7 @@ async fn document(state: &AppState, edoc: Edoc, via: &Via) -> Result<Landed, Arr
         copies.push(receive::prepare(state, org).await?);
     }
     let (actor, route, axis_doc_id) = match via {
-        Via::Axis { doc_id } => (Actor::default(), Route::Axis, Some(doc_id.clone())),
+        Via::Axis { doc_id, .. } => (Actor::default(), Route::Axis, Some(doc_id.clone())),
         Via::Import { clerk } => (Actor::from(*clerk), Route::Import, None),
     };
     let txn = state.db.begin().await.context("starting a transaction")?;
@@ -289,6 +331,20 @@ async fn status_report(
     if matches!(via, Via::Import { .. }) {
         // A clerk carries documents, not other agencies' word about ours.
         return Err(ArrivalError::UnknownDelivery);
+    }
+    if status.status == DeliveryStatus::RecallRequested {
+        // The sender asks for what it sent us back: the copies here are named by its DocumentId.
+        return match recall::asked_over_axis(
+            state,
+            status.from.id.trim(),
+            &status.document_id,
+            status.description,
+        )
+        .await?
+        {
+            Some(moved) => Ok(Landed::Status { moved }),
+            None => Err(ArrivalError::UnknownDelivery),
+        };
     }
     let (issuer, issued_on, symbol) = exchange::parse_document_id(&status.document_id)?;
     let issuer = OrgCode::parse(&issuer, state.allow_test_codes)?;

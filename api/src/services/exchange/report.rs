@@ -1,15 +1,17 @@
 //! What a recipient on this server tells the sender as the document it received moves on:
-//! registered (03), refused with a reason (02), assigned (04), handled (05), completed (06).
+//! registered (03), refused with a reason (02), assigned (04), handled (05), completed (06),
+//! and its answer when the sender asks it back (15, 16).
 //! Prepared before the transaction that moves the document (the sender's devices are read from
 //! Redis there), written inside it, so the report and the change it reports land together.
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::{
     domain::{
+        Organization,
         document::Document,
         exchange::{
             DeliveryStatus, Recipient, Route,
@@ -20,7 +22,10 @@ use crate::{
         workflow::{Notification, NotificationKind, TaskStatus},
     },
     push::{self, outbox::Planned},
-    services::{exchange::axis::sender::stage, flow::FlowError},
+    services::{
+        exchange::axis::{Link, sender::stage},
+        flow::FlowError,
+    },
     state::AppState,
     store::{
         self,
@@ -76,34 +81,76 @@ pub(crate) async fn prepare(
         .await
         .context("loading the receiving organisation")?
         .context("the document's organisation is missing")?;
+    let about = About {
+        issuer_code: arrival.sender_code.clone(),
+        symbol: document.symbol.unwrap_or_default(),
+        issued_on: document.issued_on,
+        document_id: arrival.sender_document_id,
+    };
+    let to = Addressed {
+        code: arrival.sender_code.clone(),
+        document: incoming,
+        recipient: None,
+    };
+    let message = status_message(state, link, organization, &about, to, status, reason).await?;
+    Ok(Some(Report::Axis(message)))
+}
+
+/// The document a status message is about, as its issuer names it.
+pub(crate) struct About {
+    pub issuer_code: String,
+    pub symbol: String,
+    pub issued_on: Option<NaiveDate>,
+    /// QCVN 102 `DocumentId`.
+    pub document_id: String,
+}
+
+/// Where a status message goes: an agency elsewhere, and the document (and delivery) of ours
+/// it concerns.
+pub(crate) struct Addressed {
+    pub code: String,
+    pub document: Uuid,
+    pub recipient: Option<Uuid>,
+}
+
+/// A status message from `from` about a document, written and stored, for the exchange outbox.
+pub(crate) async fn status_message(
+    state: &AppState,
+    link: &Link,
+    from: Organization,
+    about: &About,
+    to: Addressed,
+    status: DeliveryStatus,
+    description: Option<String>,
+) -> Result<NewMessage, FlowError> {
     let now = state.clock.now();
     let message = edxml::Message::Status(Box::new(edxml::StatusReport {
         from: Organ {
-            id: organization.code,
-            name: organization.name,
+            id: from.code,
+            name: from.name,
             ..Organ::default()
         },
-        organ_id: arrival.sender_code.clone(),
-        code: document.symbol.unwrap_or_default(),
-        promulgation_date: document.issued_on,
-        document_id: arrival.sender_document_id,
+        organ_id: about.issuer_code.clone(),
+        code: about.symbol.clone(),
+        promulgation_date: about.issued_on,
+        document_id: about.document_id.clone(),
         staff: Staff::default(),
         status,
-        description: reason,
+        description,
         at: local_time(now),
     }));
     let stored = stage(state.files.as_ref(), edxml::write(&message).as_bytes())
         .await
         .context("storing the status message")?;
-    Ok(Some(Report::Axis(NewMessage {
+    Ok(NewMessage {
         kind: MessageKind::Status,
         from: link.code.as_str().to_owned(),
-        to: vec![arrival.sender_code],
+        to: vec![to.code],
         message: stored.hash,
-        document_id: Some(incoming),
-        recipient_id: None,
+        document_id: Some(to.document),
+        recipient_id: to.recipient,
         at: now,
-    })))
+    })
 }
 
 /// The report `status` makes about `recipient`'s delivery, if it moves it forward.
@@ -113,7 +160,7 @@ pub(crate) async fn prepare_for(
     status: DeliveryStatus,
     reason: Option<String>,
 ) -> Result<Option<Report>, FlowError> {
-    if !DeliveryStatus::advances(recipient.status, status) {
+    if !DeliveryStatus::counts(recipient.status, recipient.recall, status) {
         return Ok(None);
     }
     let sender = store::documents::find(&state.db, recipient.document_id)
@@ -146,6 +193,9 @@ async fn told(
 ) -> Result<Vec<Notification>, FlowError> {
     let kind = match status {
         DeliveryStatus::Refused => NotificationKind::DeliveryRefused,
+        DeliveryStatus::RecallAgreed | DeliveryStatus::RecallRefused => {
+            NotificationKind::RecallAnswered
+        }
         _ => NotificationKind::DeliveryCompleted,
     };
     let tasks = store::tasks::for_document(&state.db, sender.id)

@@ -164,7 +164,8 @@ async fn as_sent(state: &AppState, document: &Document) -> Result<Sent, Workflow
         summary: document.summary.clone(),
         issuer: sender.name,
         urgency: document.urgency,
-        deadline: None,
+        // The answer the sender expects by (hạn trả lời) is the recipient's deadline too.
+        deadline: document.deadline,
         number,
         sender_document_id: exchange::document_id(&sender.code, issued_on, &symbol),
         symbol,

@@ -141,6 +141,7 @@ impl Poller {
         };
         let via = Via::Axis {
             doc_id: w.doc_id.clone(),
+            from: w.from.clone(),
         };
         match arrival::land(&self.state, &bytes, via).await {
             Ok(Landed::Duplicate(_)) => self.acknowledge(&w, Ack::Done, Taken::Duplicate).await,
