@@ -5,9 +5,10 @@
 use serde_json::{Value, json};
 
 use crate::{
+    fake_axis::FakeAxis,
     helpers::{Backend, Someone, TestApp, Tokens, on_both_databases, pdf, spawn_agency},
     people::person,
-    signing::{Office, confirm, download, draft_with, office, provision, request, seal},
+    signing::{Office, confirm, download, draft_with, office, provision, pyhanko, request, seal},
 };
 
 on_both_databases!(
@@ -16,6 +17,9 @@ on_both_databases!(
     a_document_travels_by_hand_as_edxml_and_is_taken_in_once,
     two_installations_exchange_a_document_and_its_status_over_the_axis,
 );
+
+/// The province that sends, by its QCVN 102 code.
+const H52: &str = "000.00.00.H52";
 
 /// A unit of the province with a clerk; answers its id and the clerk's tokens.
 pub(crate) async fn unit(
@@ -58,7 +62,7 @@ pub(crate) async fn education(app: &TestApp, admin: &Tokens) -> (String, Tokens)
 pub(crate) async fn province(db: Backend, env: &[(&str, &str)]) -> (TestApp, Office, Tokens) {
     let mut env = env.to_vec();
     env.push(("DEV_CA", "true"));
-    let app = spawn_agency(db, "000.00.00.H52", "UBND", "state", &env).await;
+    let app = spawn_agency(db, H52, "UBND", "state", &env).await;
     let o = office(&app).await;
     provision(&app, &o).await;
     seal(&app, &o).await;
@@ -85,6 +89,13 @@ pub(crate) async fn issued_with(
     clerk: &Tokens,
     extra: Value,
 ) -> (String, Value) {
+    let doc = signed_with(app, o, extra).await;
+    let issued = issue(app, clerk, &doc).await;
+    (doc, issued)
+}
+
+/// The province's Công văn with `extra` metadata, signed by its leader, waiting to be issued.
+async fn signed_with(app: &TestApp, o: &Office, extra: Value) -> String {
     let mut metadata = json!({
         "direction": "outgoing", "doc_type": "CV", "urgency": "urgent", "confidentiality": "none",
         "summary": "Về việc triển khai tiếp nhận văn bản điện tử trên toàn tỉnh",
@@ -96,9 +107,14 @@ pub(crate) async fn issued_with(
     for (k, v) in extra.as_object().unwrap() {
         metadata[k] = v.clone();
     }
-    let (doc, task, file) = draft_with(app, o, metadata, pdf("Cong van dien tu")).await;
+    let (doc, task, file) = draft_with(app, o, metadata, pdf(SHOWN)).await;
     let req = request(app, o, &task, &file).await;
     confirm(app, o, &req, "246810").await.ok();
+    doc
+}
+
+/// The clerk issues `doc` (sealed, and sent to its recipients): what the issuance answers.
+async fn issue(app: &TestApp, clerk: &Tokens, doc: &str) -> Value {
     let issued = app
         .post(
             &format!("/api/v1/documents/{doc}/issue"),
@@ -106,8 +122,49 @@ pub(crate) async fn issued_with(
             json!({}),
         )
         .await;
-    let issued = issued.ok().clone();
-    (doc, issued)
+    issued.ok().clone()
+}
+
+/// The words the issued PDF shows (see [`issued_to`]), inside what both signatures cover.
+const SHOWN: &str = "Cong van dien tu";
+
+/// A received copy judged by pyHanko against the sender's trust anchor: both signatures (the
+/// leader's, then the organisation's seal) hold; the same copy with one shown byte changed
+/// does not, so the judgement is a real one.
+async fn both_signatures_hold(sender: &TestApp, o: &Office, copy: &[u8]) {
+    let anchors = sender
+        .get("/api/v1/signing/trust-anchors", &o.admin.access)
+        .await;
+    let dir = sender
+        .world
+        .data_dir
+        .join(format!("received-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, anchors.ok()["certificates"][0].as_str().unwrap()).unwrap();
+    let received = dir.join("received.pdf");
+    std::fs::write(&received, copy).unwrap();
+    let (ok, report) = pyhanko(&dir, &ca, &received);
+    assert!(ok, "pyHanko: {report}");
+    assert!(
+        report.contains("Field 2:") && !report.contains("Field 3:"),
+        "two signatures: {report}"
+    );
+    assert_eq!(
+        report.matches("The signature is judged VALID.").count(),
+        2,
+        "pyHanko: {report}"
+    );
+    let mut tampered = copy.to_vec();
+    let at = tampered
+        .windows(SHOWN.len())
+        .position(|w| w == SHOWN.as_bytes())
+        .unwrap();
+    tampered[at] = b'X';
+    let changed = dir.join("changed.pdf");
+    std::fs::write(&changed, &tampered).unwrap();
+    let (ok, report) = pyhanko(&dir, &ca, &changed);
+    assert!(!ok, "pyHanko accepted a changed copy: {report}");
 }
 
 pub(crate) fn statuses(deliveries: &Value, name: &str) -> (Value, Vec<Value>) {
@@ -238,6 +295,7 @@ async fn an_issued_document_reaches_its_recipients_and_their_progress_comes_back
         got_bytes, sent_bytes,
         "the PDF arrives byte for byte, signatures and all"
     );
+    both_signatures_hold(&app, &o, &got_bytes).await;
     // Sending again delivers nothing twice.
     let again = app
         .post(
@@ -532,11 +590,7 @@ async fn a_document_travels_by_hand_as_edxml_and_is_taken_in_once(db: Backend) {
     );
 
     // A hand-written message whose PDF carries no signature is flagged; the clerk refuses it.
-    let sample = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("api/src/domain/exchange/samples/edoc-new.edxml"),
-    )
-    .unwrap();
+    let sample = crate::axis::sample("edoc-new.edxml");
     let unsigned = import(&receiver, &their_clerk.access, sample.clone()).await;
     let unsigned = unsigned.ok()["document_id"].as_str().unwrap().to_owned();
     let read = receiver
@@ -608,7 +662,7 @@ pub(crate) fn borrowed(env: &[(String, String)]) -> Vec<(&str, &str)> {
 }
 
 async fn two_installations_exchange_a_document_and_its_status_over_the_axis(db: Backend) {
-    let axis = crate::fake_axis::FakeAxis::start().await;
+    let axis = FakeAxis::start().await;
     let on_axis = |code: &str| axis.env(&axis.join(code));
     let (env_a, env_b) = (on_axis("000.00.00.H52"), on_axis("000.00.00.A52"));
     let (sender, o, clerk) = province(db, &borrowed(&env_a)).await;
@@ -662,6 +716,22 @@ async fn two_installations_exchange_a_document_and_its_status_over_the_axis(db: 
         read.body["files"][0]["sha256"], issued_file["sha256"],
         "the same bytes"
     );
+    let got_bytes = download(
+        &receiver,
+        &their_clerk.access,
+        &copy,
+        read.body["files"][0]["id"].as_str().unwrap(),
+    )
+    .await;
+    let sent_bytes = download(
+        &sender,
+        &o.author.access,
+        &doc,
+        issued_file["id"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(got_bytes, sent_bytes, "byte for byte over the axis");
+    both_signatures_hold(&sender, &o, &got_bytes).await;
 
     // Registered there: the sender sees 03, brought back by a status message over the axis.
     receiver
