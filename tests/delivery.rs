@@ -2,11 +2,18 @@
 //! very same PDF at once, its clerks take it in or refuse it, and every step it takes comes
 //! back to the sender's screen.
 
+use std::time::{Duration, Instant};
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};
 
 use crate::{
-    fake_axis::FakeAxis,
-    helpers::{Backend, Someone, TestApp, Tokens, on_both_databases, pdf, spawn_agency},
+    fake_axis::{self, Account, FakeAxis},
+    helpers::{
+        Backend, Someone, TestApp, Tokens, append_update, metric, next_object_number,
+        on_both_databases, pdf, spawn_agency,
+    },
     people::person,
     signing::{Office, confirm, download, draft_with, office, provision, pyhanko, request, seal},
 };
@@ -763,4 +770,295 @@ async fn two_installations_exchange_a_document_and_its_status_over_the_axis(db: 
         .get("/api/v1/documents?direction=incoming", &their_clerk.access)
         .await;
     assert_eq!(arrived.ok()["items"].as_array().unwrap().len(), 1);
+}
+
+const H41: &str = "000.00.00.H41";
+
+/// Departments of a province: the bench's recipients, here and elsewhere.
+const DEPARTMENTS: &[&str] = &[
+    "Sở Nội vụ",
+    "Sở Tài chính",
+    "Sở Kế hoạch và Đầu tư",
+    "Sở Tư pháp",
+    "Sở Công Thương",
+    "Sở Xây dựng",
+    "Sở Giao thông vận tải",
+    "Sở Y tế",
+    "Sở Giáo dục và Đào tạo",
+    "Sở Nông nghiệp và Phát triển nông thôn",
+    "Sở Tài nguyên và Môi trường",
+    "Sở Thông tin và Truyền thông",
+    "Sở Lao động - Thương binh và Xã hội",
+    "Sở Văn hóa, Thể thao và Du lịch",
+    "Sở Khoa học và Công nghệ",
+    "Thanh tra tỉnh",
+    "Ban Dân tộc",
+    "Ban Quản lý các khu công nghiệp",
+    "Đài Phát thanh và Truyền hình",
+    "Văn phòng Ủy ban nhân dân",
+];
+
+/// The `i`th department (from 1) of the province named `of`.
+fn department(i: usize, of: &str) -> String {
+    match DEPARTMENTS.get(i - 1) {
+        Some(name) => format!("{name} {of}"),
+        None => format!("Đơn vị số {i} {of}"),
+    }
+}
+
+fn knob(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `signed` (an issued PDF) grown to about `size` bytes by noise no other copy has, appended as
+/// a later incremental update: each message stores a file of its own, and both signatures are
+/// still there to check as it arrives.
+fn padded(signed: &[u8], size: usize) -> Vec<u8> {
+    use rand::Rng;
+    // Hex: two characters a byte.
+    let mut noise = vec![0u8; size.saturating_sub(signed.len()) / 2];
+    rand::thread_rng().fill(&mut noise[..]);
+    let noise = hex::encode(noise);
+    let object = format!("<< /Length {} >>\nstream\n{noise}\nendstream", noise.len());
+    append_update(signed, &[(next_object_number(signed), object)])
+}
+
+/// The design's sample message from Nghệ An, as its document number `n`, addressed to `to` and
+/// carrying `pdf`.
+fn numbered_edoc(sample: &str, to: &str, n: usize, pdf: &[u8]) -> Vec<u8> {
+    let xml = sample
+        .replace(
+            "<edXML:OrganId>000.00.00.A52</edXML:OrganId>",
+            &format!("<edXML:OrganId>{to}</edXML:OrganId>"),
+        )
+        .replace(",215/UBND-VX<", &format!(",{n}/UBND-VX<"))
+        .replace(">215<", &format!(">{n}<"));
+    let open = xml.find("<edXML:ContentTransferEncoded").unwrap();
+    let start = open + xml[open..].find('>').unwrap() + 1;
+    let end = xml.find("</edXML:ContentTransferEncoded>").unwrap();
+    format!("{}{}{}", &xml[..start], STANDARD.encode(pdf), &xml[end..]).into_bytes()
+}
+
+/// Messages the server's poller fetches and lands at once (its `CONCURRENCY`).
+const POLLER_CONCURRENCY: usize = 4;
+
+/// The transport alone, as the poller meets it: one listing, then each of `ids` fetched and
+/// decoded, as many at once as the poller, nothing landed or acknowledged. Answers the bytes.
+async fn fetch_raw(axis: &FakeAxis, account: &Account, ids: &[String]) -> usize {
+    let http = crate::helpers::http_client();
+    let call = |name: &str, keys: &[(&str, &str)]| {
+        let mut req = http.post(format!("{}/{name}", axis.base));
+        for (k, v) in fake_axis::sign(&account.system_id, &account.secret, keys) {
+            req = req.header(k, v);
+        }
+        req.send()
+    };
+    let listing = [("messagetype", "edoc"), ("servicetype", "eDoc")];
+    let listed = call("getReceivedEdocList", &listing).await.unwrap();
+    assert_eq!(listed.status(), 200);
+    let sizes: Vec<usize> = stream::iter(ids)
+        .map(|id| {
+            let reply = call("getEdoc", &[("docId", id.as_str())]);
+            async move {
+                let body: Value = reply.await.unwrap().json().await.unwrap();
+                let data = body["data"].as_str().unwrap();
+                STANDARD.decode(data).unwrap().len()
+            }
+        })
+        .buffer_unordered(POLLER_CONCURRENCY)
+        .collect()
+        .await;
+    sizes.iter().sum()
+}
+
+/// `pdfs` uploaded by `clerk` as paper letters, as many at once as the poller lands: storing
+/// and checking the same sizes without the exchange.
+async fn upload_all(app: &TestApp, clerk: &Tokens, pdfs: Vec<Vec<u8>>) {
+    stream::iter(pdfs.into_iter().enumerate())
+        .map(|(n, pdf)| async move {
+            let metadata = json!({
+                "direction": "incoming", "doc_type": "CV", "urgency": "normal",
+                "confidentiality": "none", "issuer": "Ủy ban nhân dân tỉnh Nghệ An",
+                "summary": format!("Công văn giấy số {} về chuyển đổi số", n + 1),
+            });
+            app.upload(&clerk.access, metadata, vec![("cong-van.pdf", pdf)])
+                .await
+                .ok();
+        })
+        .buffer_unordered(POLLER_CONCURRENCY)
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// Not a test: `scripts/bench-exchange` runs it on a release build, on PostgreSQL. 1,000
+/// documents from another province, each with a PDF of its own of about 1 MB, wait on the
+/// local axis for one server to poll them in: how fast they land and how much memory the
+/// server takes meanwhile, next to the same messages merely fetched from the axis and the same
+/// sizes uploaded by hand. Then one Công văn issued to 50 recipients, two fifths of them here
+/// and the rest elsewhere: how long the issuance takes next to one without recipients, and
+/// until the axis has every message for elsewhere.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: run by scripts/bench-exchange"]
+async fn bench_exchange_arrivals_and_a_wide_send() {
+    let total = knob("BENCH_MESSAGES", 1000);
+    let size = knob("BENCH_PDF_BYTES", 1_000_000);
+    let recipients = knob("BENCH_RECIPIENTS", 50);
+    let local = recipients * 2 / 5;
+    let elsewhere = recipients - local;
+    let axis = FakeAxis::start().await;
+    let mut env = axis.env(&axis.join(H52));
+    // The production timeout: a megabyte message is not cut off while the machine is busy.
+    env.push(("EXCHANGE_TIMEOUT_SECONDS".into(), "30".into()));
+    let (app, o, clerk) = province(Backend::Postgres, &borrowed(&env)).await;
+    let mib = |field: &str| app.memory_kib(field) as f64 / 1024.0;
+    let idle = mib("VmRSS");
+    let mut to = Vec::new();
+    for i in 1..=local {
+        let (id, _) = unit(
+            &app,
+            &o.admin,
+            &format!("000.{i:02}.00.H52"),
+            &format!("S{i:02}"),
+            &department(i, "tỉnh Ninh Bình"),
+            &format!("vanthu.s{i:02}"),
+        )
+        .await;
+        to.push(json!({"organization_id": id}));
+    }
+    for i in 1..=elsewhere {
+        to.push(json!({"code": format!("000.{i:02}.00.H41"),
+                       "name": department(i, "tỉnh Nghệ An")}));
+    }
+
+    // Issued without recipients: the issuance alone, and the signed PDF the messages carry.
+    let alone = signed_with(&app, &o, json!({})).await;
+    let t = Instant::now();
+    issue(&app, &clerk, &alone).await;
+    let issue_alone = t.elapsed();
+    let read = app
+        .get(&format!("/api/v1/documents/{alone}"), &o.author.access)
+        .await;
+    let file = read.ok()["files"].as_array().unwrap().last().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let signed = download(&app, &o.author.access, &alone, &file).await;
+    let sample = String::from_utf8(crate::axis::sample("edoc-new.edxml")).unwrap();
+    let messages: Vec<Vec<u8>> = (1..=total)
+        .map(|n| numbered_edoc(&sample, H52, n, &padded(&signed, size)))
+        .collect();
+    let pdf_bytes = padded(&signed, size).len();
+
+    // The arrivals: memory by quarter of them acknowledged, and at its peak.
+    let before = mib("VmRSS");
+    app.reset_peak_memory();
+    let t = Instant::now();
+    let ids: Vec<String> = messages
+        .iter()
+        .map(|m| axis.deliver(H41, &[H52], "edoc", m))
+        .collect();
+    drop(messages);
+    let mut quarters = Vec::new();
+    loop {
+        let acked = axis.calls("updateStatus");
+        while quarters.len() < 3 && acked * 4 >= (quarters.len() + 1) * total {
+            quarters.push(mib("VmRSS"));
+        }
+        if acked >= total {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(1800),
+            "only {acked} of {total} acknowledged"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let landed_in = t.elapsed().as_secs_f64();
+    let peak = mib("VmHWM");
+    quarters.push(mib("VmRSS"));
+    let metrics = app.metrics().await;
+    let landed = metric(&metrics, "exchange_received_total{outcome=\"landed\"}");
+    assert_eq!(landed, Some(total as f64), "every message landed once");
+
+    // Anchors: the same messages fetched again from the axis by another system of ours, and
+    // as many fresh PDFs of the same size uploaded by the clerk.
+    let t = Instant::now();
+    let fetched = fetch_raw(&axis, &axis.join(H52), &ids).await;
+    let fetched_in = t.elapsed().as_secs_f64();
+    let uploads: Vec<Vec<u8>> = (0..total).map(|_| padded(&signed, size)).collect();
+    let t = Instant::now();
+    upload_all(&app, &clerk, uploads).await;
+    let uploaded_in = t.elapsed().as_secs_f64();
+
+    // The wide send: issued to every recipient, delivered here in the issuing request, queued
+    // for the axis elsewhere.
+    let doc = signed_with(&app, &o, json!({"recipients": to})).await;
+    let sent_before = axis.calls("sendEdoc");
+    let t = Instant::now();
+    issue(&app, &clerk, &doc).await;
+    let issue_sent = t.elapsed();
+    while axis.calls("sendEdoc") < sent_before + elsewhere {
+        assert!(
+            t.elapsed() < Duration::from_secs(300),
+            "the outbox never drained"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let drained = t.elapsed();
+    let t = Instant::now();
+    let again = app
+        .post(
+            &format!("/api/v1/documents/{doc}/send"),
+            Some(&clerk.access),
+            json!({}),
+        )
+        .await;
+    let resend = t.elapsed();
+    let answered = again.ok()["recipients"].as_array().unwrap();
+    assert_eq!(answered.len(), recipients);
+    assert!(
+        answered.iter().all(|r| r["sent_at"].is_string()),
+        "{answered:?}"
+    );
+    let arrived = answered.iter().filter(|r| r["status"] == "01").count();
+    assert_eq!(arrived, local, "every recipient here has its copy");
+    let metrics = app.metrics().await;
+    assert_eq!(
+        metric(&metrics, "exchange_sent_total"),
+        Some(elsewhere as f64)
+    );
+
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "BENCH arrivals messages={total} pdf_bytes={pdf_bytes} seconds={landed_in:.2} \
+         rate={:.1}/s",
+        total as f64 / landed_in
+    );
+    println!(
+        "BENCH arrivals_anchor raw_fetch seconds={fetched_in:.2} rate={:.1}/s bytes={fetched}",
+        total as f64 / fetched_in
+    );
+    println!(
+        "BENCH arrivals_anchor uploads seconds={uploaded_in:.2} rate={:.1}/s",
+        total as f64 / uploaded_in
+    );
+    let quarters: Vec<String> = quarters.iter().map(|q| format!("{q:.1}")).collect();
+    println!(
+        "BENCH memory_mib idle={idle:.1} before={before:.1} peak={peak:.1} by_quarter={}",
+        quarters.join("/")
+    );
+    println!(
+        "BENCH send recipients={recipients} here={local} elsewhere={elsewhere} \
+         issue_ms={:.0} drained_ms={:.0} send_again_ms={:.0}",
+        ms(issue_sent),
+        ms(drained),
+        ms(resend)
+    );
+    println!(
+        "BENCH send_anchor issue_without_recipients_ms={:.0}",
+        ms(issue_alone)
+    );
 }
