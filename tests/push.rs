@@ -525,3 +525,70 @@ async fn bench_drain_10000_pushes() {
     );
     assert_eq!(fcm.accepted().len(), 100 + total, "no push twice");
 }
+
+/// Not a test: `scripts/bench-push` runs it on a release build with the server's default push
+/// settings. Outside a burst: 100 drafts submitted at 10 a second, each a push to the
+/// reviewer's one phone; reports how long each took from the submission's request to the fake
+/// FCM's answer (the worker is woken at commit, so this is the push's own cost).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: run by scripts/bench-push"]
+async fn bench_push_latency_at_10_per_second() {
+    const SUBMISSIONS: usize = 100;
+    const EVERY: Duration = Duration::from_millis(100);
+    let fcm = FakeFcm::start().await;
+    let env = fcm.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = spawn_app_with(Backend::Postgres, &env).await;
+    let o = office(&app).await;
+    device(&app, &o, "phone", "token-phone").await;
+    let metadata = json!({
+        "direction": "outgoing", "doc_type": "TTr", "urgency": "normal",
+        "confidentiality": "none", "summary": "Tờ trình về kế hoạch năm 2027",
+    });
+    let mut drafts = Vec::with_capacity(SUBMISSIONS);
+    for _ in 0..SUBMISSIONS {
+        let created = app
+            .upload(
+                &o.author.access,
+                metadata.clone(),
+                vec![("du-thao.pdf", pdf("Du thao"))],
+            )
+            .await;
+        drafts.push(created.ok()["id"].as_str().unwrap().to_owned());
+    }
+    let mut submitted = std::collections::HashMap::new();
+    let mut tick = tokio::time::interval(EVERY);
+    for doc in &drafts {
+        tick.tick().await;
+        submitted.insert(doc.clone(), std::time::SystemTime::now());
+        // Each takes well under the 100 ms between two; one running late shows in p99.
+        app.post(
+            &format!("/api/v1/documents/{doc}/submit"),
+            Some(&o.author.access),
+            json!({"steps": [{"user_id": o.reviewer, "action": "review"}]}),
+        )
+        .await
+        .ok();
+    }
+    fcm.wait_for("every push", |a| a.len() == SUBMISSIONS).await;
+    let mut waited: Vec<f64> = fcm
+        .accepted()
+        .iter()
+        .zip(fcm.accepted_at())
+        .map(|(m, at)| {
+            let doc = m["data"]["document_id"].as_str().unwrap();
+            at.duration_since(submitted[doc])
+                .unwrap_or_default()
+                .as_secs_f64()
+                * 1000.0
+        })
+        .collect();
+    waited.sort_by(f64::total_cmp);
+    let pct = |p: f64| waited[((waited.len() as f64 * p) as usize).min(waited.len() - 1)];
+    println!(
+        "BENCH steady submissions={SUBMISSIONS} per_second=10 p50={:.1}ms p99={:.1}ms max={:.1}ms",
+        pct(0.50),
+        pct(0.99),
+        waited[waited.len() - 1]
+    );
+}
