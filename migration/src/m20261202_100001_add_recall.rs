@@ -10,14 +10,14 @@ impl MigrationTrait for Migration {
         // in it: the sender's row keeps the recipient's status, and the recipient's arrival the
         // request its clerk answers. SQLite alters one column at a time.
         for (table, column) in [
-            (Recall::Recipients, Recall::Recall),
-            (Recall::Recipients, Recall::RecallReason),
-            (Recall::Arrivals, Recall::Recall),
-            (Recall::Arrivals, Recall::RecallReason),
+            (Added::Recipients, Added::Recall),
+            (Added::Recipients, Added::RecallReason),
+            (Added::Arrivals, Added::Recall),
+            (Added::Arrivals, Added::RecallReason),
         ] {
             let mut def = ColumnDef::new(column);
             match column {
-                Recall::Recall => def.string_len(2),
+                Added::Recall => def.string_len(2),
                 _ => def.text(),
             };
             manager
@@ -33,8 +33,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [Recall::Recipients, Recall::Arrivals] {
-            for column in [Recall::Recall, Recall::RecallReason] {
+        for table in [Added::Recipients, Added::Arrivals] {
+            for column in [Added::Recall, Added::RecallReason] {
                 manager
                     .alter_table(Table::alter().table(table).drop_column(column).to_owned())
                     .await?;
@@ -45,7 +45,7 @@ impl MigrationTrait for Migration {
 }
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Recall {
+enum Added {
     Recipients,
     Arrivals,
     Recall,
