@@ -369,7 +369,7 @@ pub async fn seed(settings: &Settings, logins: &[Login]) -> anyhow::Result<Vec<S
 
     match signed_and_issued(&api, logins, &admin, &specialist, &clerk, &leader, &id_of).await {
         Ok(symbol) => done.push(format!(
-            "1 decision reviewed, signed with the PIN and issued as {symbol}"
+            "1 decision reviewed, signed with the PIN, issued as {symbol} and sent to the units"
         )),
         Err(e) => done.push(format!("no signed document: {e:#}")),
     }
@@ -437,6 +437,14 @@ async fn signed_and_issued(
         204,
     )
     .await?;
+    // Sent to the committee's units when issued: the report counts it sent and received.
+    let units: Vec<Value> = api.get("/api/v1/admin/organizations", admin).await?["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|o| o["parent_id"] == org.as_str())
+        .map(|o| json!({"organization_id": o["id"]}))
+        .collect();
     let (doc, file) = api
         .upload(
             specialist,
@@ -444,6 +452,7 @@ async fn signed_and_issued(
                    "confidentiality": "none",
                    "summary": "Quyết định thành lập Tổ công tác triển khai Đề án 06 của Tỉnh ủy",
                    "place_of_issue": "Ninh Bình", "places": ["Lưu: VT, VPTU"],
+                   "recipients": units,
                    "signer": {"competence": "TM. BAN THƯỜNG VỤ", "position": "BÍ THƯ",
                               "full_name": "Lê Minh Châu"}}),
             "QD-to-cong-tac.pdf",
