@@ -10,6 +10,7 @@ use crate::helpers::{ADMIN, Backend, TestApp, on_both_databases, reply, spawn_ap
 
 on_both_databases!(
     malformed_bodies_are_refused_and_change_nothing,
+    a_search_with_control_characters_is_answered,
     tokens_that_are_not_ours_are_refused
 );
 
@@ -207,4 +208,17 @@ async fn tokens_that_are_not_ours_are_refused(db: Backend) {
         .problem(401, "unauthenticated");
     // None of that disturbed the real session.
     app.get(me, &admin.access).await.ok();
+}
+
+/// A query carrying a NUL or other control characters (PostgreSQL's text cannot hold a NUL)
+/// is searched for its words, never a server error.
+async fn a_search_with_control_characters_is_answered(db: Backend) {
+    let app = spawn_app(db).await;
+    let admin = app.admin().await;
+    for q in ["%C2%A7%00%F4%8A%A4%92", "c%00ng%1Cv%C4%83n", "%00"] {
+        let found = app
+            .get(&format!("/api/v1/documents?q={q}"), &admin.access)
+            .await;
+        assert_eq!(found.ok()["items"], json!([]), "{q}");
+    }
 }

@@ -15,7 +15,8 @@ pub fn fold(text: &str) -> String {
         .nfd()
         .filter(|c| !is_combining_mark(*c));
     for c in letters {
-        if c.is_whitespace() {
+        // Control characters part words like spaces: PostgreSQL's text cannot even hold a NUL.
+        if c.is_whitespace() || c.is_control() {
             space_pending = !out.is_empty();
             continue;
         }
@@ -53,6 +54,12 @@ pub fn matches(text: &str, query: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_part_words() {
+        assert_eq!(words("ab\0cd\u{1c}ef"), ["ab", "cd", "ef"]);
+        assert!(words("\0\u{7}").is_empty());
+    }
 
     #[test]
     fn folds_vietnamese_phrases() {
