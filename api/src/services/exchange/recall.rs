@@ -91,17 +91,17 @@ pub async fn request(
     let mut here = Vec::new();
     let mut elsewhere = Vec::new();
     for r in &asked {
-        match r.incoming_document_id {
-            Some(incoming) => {
-                let ask = match askable_copy(state, incoming).await? {
-                    Some(copy) => prepare_ask(state, copy).await?,
-                    None => None,
-                };
-                here.push(ask.ok_or(WorkflowError::TooLateToRecall)?);
-            }
-            None => elsewhere.push(message_to(state, &document, r, reason).await?),
+        if let Some(incoming) = r.incoming_document_id {
+            let ask = match askable_copy(state, incoming).await? {
+                Some(copy) => prepare_ask(state, copy).await?,
+                None => None,
+            };
+            here.push(ask.ok_or(WorkflowError::TooLateToRecall)?);
+        } else {
+            elsewhere.push(*r);
         }
     }
+    let elsewhere = messages_to(state, &document, &elsewhere, reason).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await.context("starting a transaction")?;
     let mut queued = 0;
@@ -148,14 +148,18 @@ pub async fn request(
     Ok(())
 }
 
-/// The status message `13` that asks `recipient`, an agency elsewhere, for `document` back.
-async fn message_to(
+/// The status message `13` that asks `recipients`, agencies elsewhere, for `document` back:
+/// written and stored once (a status names no addressee), queued once for each.
+async fn messages_to(
     state: &AppState,
     document: &Document,
-    recipient: &Recipient,
+    recipients: &[&Recipient],
     reason: &str,
-) -> Result<NewMessage, WorkflowServiceError> {
-    let (Some(link), Some(code)) = (&state.axis, &recipient.agency_code) else {
+) -> Result<Vec<NewMessage>, WorkflowServiceError> {
+    let Some(first) = recipients.first() else {
+        return Ok(Vec::new());
+    };
+    let Some(link) = &state.axis else {
         return Err(WorkflowError::TooLateToRecall.into());
     };
     let sender = store::organizations::find(&state.db, document.organization_id)
@@ -171,25 +175,36 @@ async fn message_to(
         symbol,
         issued_on: Some(issued_on),
     };
-    let to = Addressed {
-        code: code.clone(),
+    let to = |r: &Recipient| r.agency_code.clone().ok_or(WorkflowError::TooLateToRecall);
+    let addressed = Addressed {
+        code: to(first)?,
         document: document.id,
-        recipient: Some(recipient.id),
+        recipient: Some(first.id),
     };
-    Ok(report::status_message(
+    let message = report::status_message(
         state,
         link,
         sender,
         &about,
-        to,
+        addressed,
         DeliveryStatus::RecallRequested,
         Some(reason.to_owned()),
     )
-    .await?)
+    .await?;
+    recipients
+        .iter()
+        .map(|r| {
+            Ok(NewMessage {
+                to: vec![to(r)?],
+                recipient_id: Some(r.id),
+                ..message.clone()
+            })
+        })
+        .collect()
 }
 
 /// A document that arrived here, about to be asked back: its clerks are told.
-pub(crate) struct Ask {
+struct Ask {
     document: Document,
     recall: Option<DeliveryStatus>,
     transition: Transition,
@@ -197,13 +212,13 @@ pub(crate) struct Ask {
 }
 
 /// A copy here that its sender may ask back: never asked, or kept when asked before.
-struct Copy {
+struct Arrived {
     document: Document,
     recall: Option<DeliveryStatus>,
     tasks: Vec<Task>,
 }
 
-async fn askable_copy(state: &AppState, incoming: Uuid) -> Result<Option<Copy>, FlowError> {
+async fn askable_copy(state: &AppState, incoming: Uuid) -> Result<Option<Arrived>, FlowError> {
     let Some(arrival) = store::arrivals::of_document(&state.db, incoming)
         .await
         .context("loading where it came from")?
@@ -218,7 +233,7 @@ async fn askable_copy(state: &AppState, incoming: Uuid) -> Result<Option<Copy>, 
         .context("loading the incoming document")?
         .context("a delivered copy is missing")?;
     let tasks = load_tasks(state, incoming).await?;
-    Ok(Some(Copy {
+    Ok(Some(Arrived {
         document,
         recall: arrival.recall,
         tasks,
@@ -227,7 +242,7 @@ async fn askable_copy(state: &AppState, incoming: Uuid) -> Result<Option<Copy>, 
 
 /// What asking for `copy` back changes here; `None` when it is no longer waiting to be taken
 /// in (registered, refused).
-async fn prepare_ask(state: &AppState, copy: Copy) -> Result<Option<Ask>, FlowError> {
+async fn prepare_ask(state: &AppState, copy: Arrived) -> Result<Option<Ask>, FlowError> {
     let Ok(transition) = workflow::ask_back(&flow_of(&copy.document, &copy.tasks)) else {
         return Ok(None);
     };
@@ -314,7 +329,7 @@ pub(crate) async fn asked_over_axis(
 }
 
 /// Asks for `copy` back in a transaction of its own; whether it did.
-async fn ask_here(state: &AppState, copy: Copy, reason: &str) -> Result<bool, FlowError> {
+async fn ask_here(state: &AppState, copy: Arrived, reason: &str) -> Result<bool, FlowError> {
     let Some(ask) = prepare_ask(state, copy).await? else {
         return Ok(false);
     };
@@ -330,7 +345,7 @@ async fn ask_here(state: &AppState, copy: Copy, reason: &str) -> Result<bool, Fl
 }
 
 /// A copy asked back after its clerk took it in is kept: the sender is told 16 once.
-async fn keep_registered(state: &AppState, copy: Copy) -> Result<bool, FlowError> {
+async fn keep_registered(state: &AppState, copy: Arrived) -> Result<bool, FlowError> {
     let Ok(transition) = workflow::keep(&flow_of(&copy.document, &copy.tasks), ALREADY_REGISTERED)
     else {
         // Refused or given back: its sender already knows.
