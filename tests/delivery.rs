@@ -190,6 +190,22 @@ pub(crate) fn statuses(deliveries: &Value, name: &str) -> (Value, Vec<Value>) {
     (r.clone(), history)
 }
 
+/// The file the province issued `doc` as (its newest version), and its bytes, as its author
+/// reads them.
+async fn issued_pdf(app: &TestApp, o: &Office, doc: &str) -> (Value, Vec<u8>) {
+    let original = app
+        .get(&format!("/api/v1/documents/{doc}"), &o.author.access)
+        .await;
+    let file = original.ok()["files"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    let bytes = download(app, &o.author.access, doc, file["id"].as_str().unwrap()).await;
+    (file, bytes)
+}
+
 /// The one waiting task of `kind` on the caller's inbox, with its document.
 pub(crate) async fn waiting(app: &TestApp, token: &str, action: &str) -> Vec<Value> {
     let inbox = app.get("/api/v1/inbox?limit=100", token).await;
@@ -273,24 +289,9 @@ async fn an_issued_document_reaches_its_recipients_and_their_progress_comes_back
     assert_eq!(body["issuer"], province.ok()["organization"]["name"]);
     assert_eq!(body["exchange"]["issuer_code"], "000.00.00.H52");
     assert_eq!(body["exchange"]["signer"]["full_name"], "Nguyễn Văn An");
-    let original = app
-        .get(&format!("/api/v1/documents/{doc}"), &o.author.access)
-        .await;
-    let sent_file = original.ok()["files"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let (sent_file, sent_bytes) = issued_pdf(&app, &o, &doc).await;
     let got_file = body["files"][0].clone();
     assert_eq!(got_file["sha256"], sent_file["sha256"]);
-    let sent_bytes = download(
-        &app,
-        &o.author.access,
-        &doc,
-        sent_file["id"].as_str().unwrap(),
-    )
-    .await;
     let got_bytes = download(
         &app,
         &edu_clerk.access,
@@ -570,22 +571,7 @@ async fn a_document_travels_by_hand_as_edxml_and_is_taken_in_once(db: Backend) {
     let arrival = &body["exchange"]["arrival"];
     assert_eq!(arrival["route"], "import");
     assert_eq!(arrival["signatures_valid"], true, "{arrival}");
-    let original = sender
-        .get(&format!("/api/v1/documents/{doc}"), &o.author.access)
-        .await;
-    let issued_file = original.ok()["files"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
-    let sent_bytes = download(
-        &sender,
-        &o.author.access,
-        &doc,
-        issued_file["id"].as_str().unwrap(),
-    )
-    .await;
+    let (_, sent_bytes) = issued_pdf(&sender, &o, &doc).await;
     let got_file = body["files"][0]["id"].as_str().unwrap();
     let got_bytes = download(&receiver, &their_clerk.access, &id, got_file).await;
     assert_eq!(got_bytes, sent_bytes, "byte for byte");
@@ -710,15 +696,7 @@ async fn two_installations_exchange_a_document_and_its_status_over_the_axis(db: 
     assert_eq!(read.ok()["symbol"], issued["symbol"]);
     assert_eq!(read.body["exchange"]["arrival"]["route"], "axis");
     assert_eq!(read.body["exchange"]["issuer_code"], "000.00.00.H52");
-    let original = sender
-        .get(&format!("/api/v1/documents/{doc}"), &o.author.access)
-        .await;
-    let issued_file = original.ok()["files"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let (issued_file, sent_bytes) = issued_pdf(&sender, &o, &doc).await;
     assert_eq!(
         read.body["files"][0]["sha256"], issued_file["sha256"],
         "the same bytes"
@@ -728,13 +706,6 @@ async fn two_installations_exchange_a_document_and_its_status_over_the_axis(db: 
         &their_clerk.access,
         &copy,
         read.body["files"][0]["id"].as_str().unwrap(),
-    )
-    .await;
-    let sent_bytes = download(
-        &sender,
-        &o.author.access,
-        &doc,
-        issued_file["id"].as_str().unwrap(),
     )
     .await;
     assert_eq!(got_bytes, sent_bytes, "byte for byte over the axis");
