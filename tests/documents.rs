@@ -269,6 +269,66 @@ async fn search_finds_words_without_diacritics_within_what_i_may_see(db: Backend
     assert!(theirs.ok()["items"].as_array().unwrap().is_empty());
 }
 
+/// Search reads the newest documents first and stops at a page: a word all of them hold is
+/// paged through there, and one they do not hold is still found further back. On PostgreSQL
+/// alone: the documents are written behind the server's back, and the system's `sqlite3` is
+/// older than the search index the server's own SQLite keeps.
+#[tokio::test]
+async fn search_reaches_past_thousands_of_newer_documents() {
+    let app = spawn_app(Backend::Postgres).await;
+    let admin = app.admin().await;
+    let mut metadata = draft("none");
+    metadata["summary"] = json!("Quyết định phê duyệt dự án thủy điện Nậm Pạc");
+    let old = app
+        .upload(&admin.access, metadata, vec![("a.pdf", pdf("A"))])
+        .await;
+    let old = old.ok()["id"].as_str().unwrap().to_owned();
+    // 2,100 newer ones (later ids), written behind the server's back: more than a search
+    // reads before it turns to the index.
+    app.world.execute_sql(&format!(
+        "INSERT INTO documents (id, organization_id, direction, doc_type, summary, issuer, \
+             urgency, confidentiality, state, author_id, search_text, revision, created_at, \
+             updated_at) \
+         SELECT CAST('ffffffff-ffff-7fff-8000-' || (100000000000 + i) AS uuid), organization_id, \
+             direction, doc_type, 'Công văn về việc họp giao ban', \
+             issuer, urgency, confidentiality, state, author_id, \
+             'cong van ve viec hop giao ban', revision, created_at, updated_at \
+         FROM generate_series(1, 2100) i, documents WHERE id = '{old}'"
+    ));
+    let search = |query: &str| {
+        let mut url = reqwest::Url::parse("http://app/api/v1/documents").unwrap();
+        url.query_pairs_mut().append_pair("q", query);
+        format!("{}?{}", url.path(), url.query().unwrap())
+    };
+
+    let found = app.get(&search("nam pac"), &admin.access).await;
+    let items = found.ok()["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["id"], old.as_str());
+
+    let first = app
+        .get(&format!("{}&limit=3", search("về việc")), &admin.access)
+        .await;
+    let ids = |reply: &Value| -> Vec<String> {
+        reply["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let newest = |i: u64| format!("ffffffff-ffff-7fff-8000-{}", 100_000_000_000 + i);
+    assert_eq!(ids(first.ok()), [newest(2100), newest(2099), newest(2098)]);
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let next = app
+        .get(
+            &format!("{}&limit=3&cursor={cursor}", search("về việc")),
+            &admin.access,
+        )
+        .await;
+    assert_eq!(ids(next.ok()), [newest(2097), newest(2096), newest(2095)]);
+}
+
 async fn a_retried_upload_with_the_same_key_stores_one_document(db: Backend) {
     let app = spawn_app(db).await;
     let me = specialist(&app, "chuyenvien.mang").await;

@@ -8,8 +8,8 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
-    ExprTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
-    sea_query::{Alias, Expr, Query, SelectStatement},
+    ExprTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set,
+    sea_query::{Alias, Expr, Order, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -231,8 +231,16 @@ fn file_to_domain(m: document_file::Model) -> Result<DocumentFile, DbErr> {
     })
 }
 
+/// How many of the newest documents a search reads before it turns to the index; see [`page`].
+const RECENT_WINDOW: u64 = 2048;
+
 /// Documents `user` (of `organization`) may see, newest first, after the document `after`;
 /// every word of `query` must occur in the document's search text, `direction` filters.
+///
+/// A search reads the newest [`RECENT_WINDOW`] documents first, stopping at a page: a common
+/// word ("về việc" is in half of them) is answered there, where the index would list half a
+/// million matches to sort them by date. When those hold less than a page, the index finds
+/// every match instead: a rare word, or a number/symbol.
 pub async fn page(
     db: &impl ConnectionTrait,
     user: Uuid,
@@ -247,22 +255,56 @@ pub async fn page(
         .from(Tasks)
         .and_where(task::Column::AssigneeId.eq(user))
         .to_owned();
-    let mut select = Documents::find()
-        .filter(
-            Condition::any()
-                .add(document::Column::OrganizationId.eq(organization))
-                .add(document::Column::Id.in_subquery(assigned)),
-        )
-        // Ids are time-ordered (UUIDv7): newest first, and a stable cursor.
-        .order_by_desc(document::Column::Id)
-        .limit(limit);
+    let mut scope = Condition::all().add(
+        Condition::any()
+            .add(document::Column::OrganizationId.eq(organization))
+            .add(document::Column::Id.in_subquery(assigned)),
+    );
     if let Some(after) = after {
-        select = select.filter(document::Column::Id.lt(after));
+        scope = scope.add(document::Column::Id.lt(after));
     }
     if let Some(direction) = direction {
-        select = select.filter(document::Column::Direction.eq(direction.as_str()));
+        scope = scope.add(document::Column::Direction.eq(direction.as_str()));
     }
+    // Ids are time-ordered (UUIDv7): newest first, and a stable cursor.
+    let newest = |select: Select<Documents>| {
+        select
+            .filter(scope.clone())
+            .order_by_desc(document::Column::Id)
+    };
     let words = query.map(search::words).unwrap_or_default();
+    if words.is_empty() {
+        return all(newest(Documents::find()).limit(limit), db).await;
+    }
+
+    // The window is a subquery of its own so that no plan can read the words' index first.
+    let window = newest(
+        Documents::find()
+            .select_only()
+            .column(document::Column::Id)
+            .column(document::Column::SearchText),
+    )
+    .limit(RECENT_WINDOW)
+    .into_query();
+    let mut hits = Query::select();
+    hits.column(document::Column::Id)
+        .from_subquery(window, Alias::new("recent"))
+        .order_by(document::Column::Id, Order::Desc)
+        .limit(limit);
+    for word in &words {
+        hits.and_where(Expr::col(document::Column::SearchText).like(format!("%{word}%")));
+    }
+    let recent = all(
+        newest(Documents::find()).filter(document::Column::Id.in_subquery(hits)),
+        db,
+    )
+    .await?;
+    if recent.len() as u64 >= limit {
+        // Any newer match would lie in the window too: these are the newest.
+        return Ok(recent);
+    }
+
+    let mut select = newest(Documents::find()).limit(limit);
     if let Some(indexed) = indexed_candidates(db.get_database_backend(), &words) {
         select = select.filter(document::Column::Id.in_subquery(indexed));
     }
@@ -272,6 +314,10 @@ pub async fn page(
     for word in &words {
         select = select.filter(document::Column::SearchText.like(format!("%{word}%")));
     }
+    all(select, db).await
+}
+
+async fn all(select: Select<Documents>, db: &impl ConnectionTrait) -> Result<Vec<Document>, DbErr> {
     select.all(db).await?.into_iter().map(to_domain).collect()
 }
 
