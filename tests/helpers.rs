@@ -783,35 +783,63 @@ fn last_number(pdf: &[u8], key: &str) -> u64 {
 /// A valid one-page PDF showing `text`, carrying `padding` more bytes in an image it draws:
 /// pseudo-random, so nothing along the way could compress them.
 pub fn pdf_with(text: &str, padding: usize) -> Vec<u8> {
+    scan_with(text, usize::from(padding > 0), padding)
+}
+
+/// A scan as copiers make them: `pages` pages showing `text`, each carrying an image of
+/// `image_bytes` pseudo-random bytes (one page without an image when `pages` is 0).
+pub fn scan_with(text: &str, pages: usize, image_bytes: usize) -> Vec<u8> {
     let content = format!("BT /F1 12 Tf 72 712 Td ({text}) Tj ET");
     let mut noise = 0x9E37_79B9_7F4A_7C15_u64;
-    let image: Vec<u8> = (0..padding)
-        .map(|_| {
-            noise ^= noise << 13;
-            noise ^= noise >> 7;
-            noise ^= noise << 17;
-            noise.to_le_bytes()[0]
-        })
+    let kids: Vec<String> = (0..pages.max(1))
+        .map(|p| format!("{} 0 R", 3 + 3 * p))
         .collect();
     let mut objects: Vec<Vec<u8>> = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_vec(),
         format!(
-            "<< /Length {} >>\nstream\n{content}\nendstream",
-            content.len()
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            kids.len()
         )
         .into_bytes(),
     ];
-    if padding > 0 {
-        objects[2] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
-          /Resources << /XObject << /Im 5 0 R >> >> >>"
-            .to_vec();
+    for page in 0..pages.max(1) {
+        let id = 3 + 3 * page;
+        let resources = if pages > 0 {
+            format!(" /Resources << /XObject << /Im {} 0 R >> >>", id + 2)
+        } else {
+            String::new()
+        };
+        objects.push(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R{resources} >>",
+                id + 1
+            )
+            .into_bytes(),
+        );
+        objects.push(
+            format!(
+                "<< /Length {} >>\nstream\n{content}\nendstream",
+                content.len()
+            )
+            .into_bytes(),
+        );
+        if pages == 0 {
+            continue;
+        }
+        let image: Vec<u8> = (0..image_bytes)
+            .map(|_| {
+                noise ^= noise << 13;
+                noise ^= noise >> 7;
+                noise ^= noise << 17;
+                noise.to_le_bytes()[0]
+            })
+            .collect();
         objects.push(
             [
                 format!(
-                    "<< /Type /XObject /Subtype /Image /Width {padding} /Height 1 \
-                     /ColorSpace /DeviceGray /BitsPerComponent 8 /Length {padding} >>\nstream\n"
+                    "<< /Type /XObject /Subtype /Image /Width {image_bytes} /Height 1 \
+                     /ColorSpace /DeviceGray /BitsPerComponent 8 /Length {image_bytes} >>\nstream\n"
                 )
                 .as_bytes(),
                 &image,

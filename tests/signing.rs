@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Backend, Reply, TestApp, Tokens, append_update, next_object_number, on_both_databases, pdf,
-    pdf_with, spawn_app_with,
+    pdf_with, scan_with, spawn_app_with,
 };
 
 on_both_databases!(
@@ -726,7 +726,9 @@ async fn bench_signing_through_the_api() {
         }
     };
 
-    let (_, task, file) = draft_to_sign(&app, &o, pdf_with("Van ban lon", LARGE)).await;
+    // A 50 MB scan as copiers make them: 50 pages of a 1 MB image each.
+    let large = scan_with("Van ban lon", 50, LARGE / 50);
+    let (_, task, file) = draft_to_sign(&app, &o, large).await;
     let rss_before = app.memory_kib("VmRSS");
     // The peak from here on is the signature's, not the upload's.
     app.reset_peak_memory();

@@ -5,7 +5,7 @@
 //! read once, without keeping it, under the caps of [`pdf_limits`].
 //!
 //! The file is memory-mapped rather than read: lopdf wants the whole file as one slice, and the
-//! mapping lets the kernel page it in and out. lopdf's metadata loader answers the structural
+//! mapping lets the kernel page it in, and the scan hands pages back as it goes. lopdf's metadata loader answers the structural
 //! questions; the scan that follows drops each object as soon as it is counted, so checking a
 //! 100 MB scan never holds its objects in memory.
 
@@ -95,7 +95,7 @@ pub(crate) fn check_file(file: &File) -> Result<PdfInfo, PdfError> {
     // Every object once, within the caps signing and verification will parse it under. lopdf
     // decrypts on a path that skips the caps, so an encrypted file is refused there instead.
     if !meta.encrypted {
-        pdf_limits::scan(bytes).map_err(|e| match e {
+        pdf_limits::scan(pdf_limits::Source::stored_file(&map)).map_err(|e| match e {
             LoadError::TooComplex(exceeded) => PdfError::TooComplex(exceeded),
             other => not_pdf(format!("its objects do not parse ({other})")),
         })?;

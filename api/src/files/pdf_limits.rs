@@ -6,9 +6,10 @@
 //! three. lopdf applies the caps through its load filter, which sees each object as it is read
 //! and before an object stream is expanded, so a bomb is refused before it is inflated.
 
-use std::cell::RefCell;
+use std::{cell::RefCell, ops::Deref};
 
 use lopdf::{DecompressError, Document, LoadOptions, Object, ObjectId};
+use sha2::{Digest, Sha256};
 
 /// Objects in one file, object-stream members included.
 pub const MAX_OBJECTS: usize = 250_000;
@@ -43,22 +44,94 @@ pub enum LoadError {
     Unreadable(lopdf::Error),
 }
 
+/// How much of a mapped file is read between two hand-backs; see [`Source::stored_file`].
+const RELEASE_EVERY: usize = 8 << 20;
+
+/// The bytes of a PDF as a parse reads them: in memory, or a stored file mapped read-only.
+#[derive(Clone, Copy)]
+pub struct Source<'a> {
+    bytes: &'a [u8],
+    mapped: bool,
+}
+
+impl<'a> Source<'a> {
+    /// A stored file mapped with `Mmap::map`, whose pages are handed back to the kernel every
+    /// [`RELEASE_EVERY`] bytes read: a 50 MB scan does not stay resident while it is hashed or
+    /// parsed. The pages stay in the page cache, and a page read again is mapped again.
+    pub fn stored_file(map: &'a memmap2::Mmap) -> Self {
+        Self {
+            bytes: map,
+            mapped: true,
+        }
+    }
+
+    /// SHA-256 of the whole file, read once.
+    pub fn sha256(self) -> Sha256 {
+        let mut hasher = Sha256::new();
+        for chunk in self.bytes.chunks(RELEASE_EVERY) {
+            hasher.update(chunk);
+            self.release();
+        }
+        hasher
+    }
+
+    fn release(self) {
+        if self.mapped {
+            release(self.bytes.as_ptr() as usize, self.bytes.len());
+        }
+    }
+}
+
+impl<'a> From<&'a [u8]> for Source<'a> {
+    fn from(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            mapped: false,
+        }
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for Source<'a> {
+    fn from(bytes: &'a Vec<u8>) -> Self {
+        Self::from(bytes.as_slice())
+    }
+}
+
+impl Deref for Source<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.bytes
+    }
+}
+
+/// Drops this process's mapping of the pages of a stored file's mapping at `address`.
+fn release(address: usize, len: usize) {
+    // SAFETY: only ever a whole `Mmap::map` mapping of a stored file (`Source::stored_file`):
+    // page-aligned, shared, read-only, of a file never written again. MADV_DONTNEED then
+    // only unmaps pages; the next read maps the same bytes again from the page cache.
+    let done = unsafe { libc::madvise(address as *mut libc::c_void, len, libc::MADV_DONTNEED) };
+    if done != 0 {
+        tracing::debug!(error = %std::io::Error::last_os_error(), "madvise failed");
+    }
+}
+
 /// The whole document, loaded within the caps.
-pub fn load(bytes: &[u8]) -> Result<Document, LoadError> {
-    unencrypted(load_with(bytes, Keep::Everything)?)
+pub fn load<'a>(pdf: impl Into<Source<'a>>) -> Result<Document, LoadError> {
+    unencrypted(load_with(pdf.into(), Keep::Everything)?)
 }
 
 /// The document without the data of its streams, each stream kept as its dictionary alone:
 /// what signing reads (the catalog, the page tree, the form) at a small fraction of a scan's
 /// size, where [`load`] holds every image and content stream.
-pub fn load_structure(bytes: &[u8]) -> Result<Document, LoadError> {
-    unencrypted(load_with(bytes, Keep::Structure)?)
+pub fn load_structure<'a>(pdf: impl Into<Source<'a>>) -> Result<Document, LoadError> {
+    unencrypted(load_with(pdf.into(), Keep::Structure)?)
 }
 
 /// Reads every object once within the caps and keeps none: the upload check, which must not
 /// hold a 100 MB scan in memory to learn that it is sound.
-pub fn scan(bytes: &[u8]) -> Result<(), LoadError> {
-    load_with(bytes, Keep::Nothing).map(drop)
+pub fn scan<'a>(pdf: impl Into<Source<'a>>) -> Result<(), LoadError> {
+    load_with(pdf.into(), Keep::Nothing).map(drop)
 }
 
 fn unencrypted(document: Document) -> Result<Document, LoadError> {
@@ -76,14 +149,14 @@ enum Keep {
     Everything,
 }
 
-fn load_with(bytes: &[u8], keep: Keep) -> Result<Document, LoadError> {
-    let _budget = Budget::install(keep);
+fn load_with(pdf: Source, keep: Keep) -> Result<Document, LoadError> {
+    let _budget = Budget::install(keep, pdf);
     let options = LoadOptions {
         filter: Some(account),
         max_decompressed_size: Some(MAX_STREAM_INFLATED),
         ..LoadOptions::default()
     };
-    let loaded = Document::load_mem_with_options(bytes, options);
+    let loaded = Document::load_mem_with_options(pdf.bytes, options);
     let exceeded = BUDGET.with_borrow(|b| b.as_ref().and_then(|b| b.exceeded));
     if let Some(exceeded) = exceeded {
         return Err(LoadError::TooComplex(exceeded));
@@ -107,6 +180,10 @@ struct Budget {
     objects: usize,
     inflated: usize,
     exceeded: Option<Exceeded>,
+    /// The address and length of a stored file's mapping, handed back as the load goes.
+    mapped: Option<(usize, usize)>,
+    /// Stream bytes read since the mapping was last handed back.
+    unreleased: usize,
 }
 
 thread_local! {
@@ -117,12 +194,16 @@ thread_local! {
 struct Installed;
 
 impl Budget {
-    fn install(keep: Keep) -> Installed {
+    fn install(keep: Keep, pdf: Source) -> Installed {
         BUDGET.set(Some(Budget {
             keep,
             objects: 0,
             inflated: 0,
             exceeded: None,
+            mapped: pdf
+                .mapped
+                .then_some((pdf.bytes.as_ptr() as usize, pdf.bytes.len())),
+            unreleased: 0,
         }));
         Installed
     }
@@ -153,6 +234,14 @@ fn account(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
         if depth(object) > MAX_DEPTH {
             budget.exceeded = Some(Exceeded::Depth);
             return None;
+        }
+        if let (Object::Stream(stream), Some((address, len))) = (&*object, budget.mapped) {
+            // lopdf has copied the stream's data out of the mapping by now.
+            budget.unreleased += stream.content.len();
+            if budget.unreleased >= RELEASE_EVERY {
+                release(address, len);
+                budget.unreleased = 0;
+            }
         }
         match object {
             Object::Stream(stream) if stream.dict.has_type(b"ObjStm") => {
@@ -247,6 +336,46 @@ mod tests {
         let structure = load_structure(&scan_bytes).unwrap();
         assert_eq!(structure.get_pages().len(), 500);
         assert!(structure.objects.values().all(|o| o.as_stream().is_err()));
+    }
+
+    /// Resident pages of this process's mapping starting at `address`, in bytes.
+    fn resident(address: usize) -> usize {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let start = format!("{address:x}-");
+        let mut lines = smaps.lines().skip_while(|l| !l.starts_with(&start));
+        lines.next().expect("the mapping is listed");
+        let rss = lines.find(|l| l.starts_with("Rss:")).unwrap();
+        rss.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+            * 1024
+    }
+
+    #[test]
+    fn a_stored_file_is_read_without_staying_resident() {
+        let bytes = scan_pdf(48, 1 << 20);
+        let path = std::env::temp_dir().join(format!("vanban-scan-{}.pdf", uuid::Uuid::new_v4()));
+        std::fs::write(&path, &bytes).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        // SAFETY: the file is this test's own and nothing writes it while it is mapped.
+        let map = unsafe { memmap2::Mmap::map(&file) }.unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let stored = Source::stored_file(&map);
+        let address = map.as_ptr() as usize;
+
+        assert_eq!(
+            stored.sha256().finalize(),
+            Sha256::digest(&bytes),
+            "the same bytes, read back after each hand-back"
+        );
+        assert!(resident(address) <= RELEASE_EVERY, "{}", resident(address));
+        scan(stored).unwrap();
+        assert!(resident(address) <= RELEASE_EVERY, "{}", resident(address));
+        let structure = load_structure(stored).unwrap();
+        assert_eq!(structure.get_pages().len(), 48);
+        assert!(resident(address) <= RELEASE_EVERY, "{}", resident(address));
     }
 
     #[test]

@@ -10,14 +10,14 @@
 
 use chrono::{DateTime, Utc};
 use lopdf::{Dictionary, Document, IncrementalDocument, Object, ObjectId, StringFormat};
-use sha2::{Digest, Sha256};
+use sha2::Digest;
 
 use super::{
     appearance::{AppearanceError, Look, Placed, Rect},
     fonts::Font,
     update,
 };
-use crate::files::pdf_limits::{self, Exceeded, LoadError};
+use crate::files::pdf_limits::{self, Exceeded, LoadError, Source};
 
 /// Room for the DER SignedData (signer certificate and chain included).
 pub const CONTENTS_CAPACITY: usize = 16 * 1024;
@@ -95,7 +95,7 @@ impl Prepared {
 }
 
 /// The visible area (CropBox, else MediaBox) of each page of `pdf`, in page order.
-pub fn page_areas(pdf: &[u8]) -> Result<Vec<Rect>, PadesError> {
+pub fn page_areas<'a>(pdf: impl Into<Source<'a>>) -> Result<Vec<Rect>, PadesError> {
     let document = pdf_limits::load_structure(pdf)?;
     Ok(visible_areas(&document))
 }
@@ -213,13 +213,14 @@ fn latest_visible_signature(
 /// Each of `looks` (written in `font`) is a widget of the field: the first is the signature's
 /// own, beside which a later seal goes; more are stamps on attachments bound into the file.
 /// Without looks the field has one widget that shows nothing.
-pub fn prepare(
-    pdf: &[u8],
+pub fn prepare<'a>(
+    pdf: impl Into<Source<'a>>,
     info: &SignatureInfo,
     appearance: Option<(&[Look], &Font)>,
 ) -> Result<Prepared, PadesError> {
     let unreadable = |e: lopdf::Error| PadesError::Unreadable(e.to_string());
-    let original = Sha256::new_with_prefix(pdf);
+    let pdf = pdf.into();
+    let original = pdf.sha256();
     let previous = pdf_limits::load_structure(pdf)?;
     let kind = previous.reference_table.cross_reference_type;
     let catalog_id = previous

@@ -16,6 +16,7 @@ use crate::{
         document::DocumentFile,
         workflow,
     },
+    files::pdf_limits::Source,
     services::{
         Principal,
         flow::{self, apply, flow_of, load_tasks, prepare},
@@ -87,7 +88,7 @@ async fn check_position(
     // Parsing a large PDF is CPU work: off the async runtime.
     tokio::task::spawn_blocking(move || {
         let source = std::fs::File::open(source).context("opening the stored file")?;
-        let pages = pades::page_areas(&map(&source)?)?;
+        let pages = pades::page_areas(Source::stored_file(&map(&source)?))?;
         position
             .resolve(&pages)
             .map_err(|e| InvalidInput::new("position", e.to_string()))?;

@@ -35,7 +35,7 @@ pub use self::{
 use super::{admin::AdminError, auth::AuthError, documents::DocumentError, flow::FlowError};
 use crate::{
     domain::{InvalidInput, document::DocumentFile, workflow},
-    files::{ContentHash, StoredFile},
+    files::{ContentHash, StoredFile, pdf_limits::Source},
     signing::{
         HsmError,
         appearance::Look,
@@ -210,7 +210,7 @@ pub(super) async fn sign_file(
         let source = std::fs::File::open(source).context("opening the stored file")?;
         let original = map(&source)?;
         let appearance = font.as_ref().map(|font| (&looks[..], font));
-        let prepared = pades::prepare(&original, &info, appearance)?;
+        let prepared = pades::prepare(Source::stored_file(&original), &info, appearance)?;
         // What is signed is what was pinned and shown: storage is checked, not trusted.
         if !hex::encode(prepared.original_sha256()).eq_ignore_ascii_case(&pinned) {
             return Err(SigningError::DigestMismatch);
