@@ -194,10 +194,13 @@ CREATE TEMP TABLE words AS SELECT
   ARRAY['QĐ', 'CV', 'TTr', 'KH', 'BC', 'TB', 'CT', 'NQ'] AS codes,
   ARRAY['TU', 'BTCTU', 'VPTU', 'UBKTTU', 'BDVTU'] AS offices;
 
+-- Ids are UUIDv7 as the server writes them (the time of writing, in milliseconds, then
+-- random bits), so the table lies in the order of its ids as a real one does.
 INSERT INTO bench_documents (n, id, urgency, created_at)
-SELECT g, gen_random_uuid(), (ARRAY['flash', 'very_urgent', 'urgent', 'normal'])[1 + g % 4],
-       now() - g * (interval '1 day' / 300)
-FROM generate_series($2, $3 - 1) g;
+SELECT g, (lpad(to_hex(floor(extract(epoch FROM t) * 1000)::bigint), 12, '0') || '7'
+           || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid,
+       (ARRAY['flash', 'very_urgent', 'urgent', 'normal'])[1 + g % 4], t
+FROM generate_series($2, $3 - 1) g, LATERAL (SELECT now() - g * (interval '1 day' / 300) AS t) c;
 
 INSERT INTO documents (id, organization_id, direction, doc_type, number, symbol, summary,
                        issuer, urgency, confidentiality, state, author_id, search_text,

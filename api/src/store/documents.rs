@@ -9,7 +9,8 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
     ExprTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set,
-    sea_query::{Alias, Expr, Order, Query, SelectStatement},
+    Statement,
+    sea_query::{Alias, Expr, Order, PostgresQueryBuilder, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -250,15 +251,20 @@ pub async fn page(
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<Document>, DbErr> {
+    // A probe of the document's own tasks, not `id IN (every task of mine)`: a leader with
+    // years of tasks would have that list built again for every search.
     let assigned = Query::select()
-        .column(task::Column::DocumentId)
+        .expr(Expr::val(1))
         .from(Tasks)
+        .and_where(
+            Expr::col((Tasks, task::Column::DocumentId)).equals((Documents, document::Column::Id)),
+        )
         .and_where(task::Column::AssigneeId.eq(user))
         .to_owned();
     let mut scope = Condition::all().add(
         Condition::any()
             .add(document::Column::OrganizationId.eq(organization))
-            .add(document::Column::Id.in_subquery(assigned)),
+            .add(Expr::exists(assigned)),
     );
     if let Some(after) = after {
         scope = scope.add(document::Column::Id.lt(after));
@@ -294,8 +300,12 @@ pub async fn page(
     for word in &words {
         hits.and_where(Expr::col(document::Column::SearchText).like(format!("%{word}%")));
     }
+    // The hits are in scope already: the scope again here would have the planner scan every
+    // document to join them.
     let recent = all(
-        newest(Documents::find()).filter(document::Column::Id.in_subquery(hits)),
+        Documents::find()
+            .filter(document::Column::Id.in_subquery(hits))
+            .order_by_desc(document::Column::Id),
         db,
     )
     .await?;
@@ -314,7 +324,18 @@ pub async fn page(
     for word in &words {
         select = select.filter(document::Column::SearchText.like(format!("%{word}%")));
     }
-    all(select, db).await
+    // PostgreSQL plans a statement prepared with its words as parameters once for any words,
+    // and that plan reads the documents newest first: a full scan for a rare word. Written into
+    // the statement (quoted by sea-query), each search is planned for its own words.
+    let statement = match db.get_database_backend() {
+        DbBackend::Postgres => Statement::from_string(
+            DbBackend::Postgres,
+            select.into_query().to_string(PostgresQueryBuilder),
+        ),
+        backend => select.build(backend),
+    };
+    let found = Documents::find().from_raw_sql(statement).all(db).await?;
+    found.into_iter().map(to_domain).collect()
 }
 
 async fn all(select: Select<Documents>, db: &impl ConnectionTrait) -> Result<Vec<Document>, DbErr> {
