@@ -132,6 +132,9 @@ async fn redis(settings: &Settings) -> Result<ConnectionManager, StartupError> {
 
 pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> {
     let db = database(settings, settings.migrate_on_start).await?;
+    let reads = store::connect_reads(settings, &db)
+        .await
+        .map_err(StartupError::Database)?;
     let redis = redis(settings).await?;
     let tokens = TokenKeys::load_or_generate(
         settings.jwt_private_key_file.as_deref(),
@@ -178,6 +181,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         allow_test_codes: settings.exchange_allow_test_codes,
         trusted_proxies: settings.trusted_proxies.clone().into(),
         db,
+        reads,
         redis,
     })
 }

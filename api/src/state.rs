@@ -18,6 +18,8 @@ use crate::{
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// For reads outside a transaction on the busiest screens (see `store::connect_reads`).
+    pub reads: DatabaseConnection,
     pub redis: ConnectionManager,
     pub sessions: SessionStore,
     pub throttle: LoginThrottle,

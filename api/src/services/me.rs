@@ -37,7 +37,7 @@ pub struct Profile {
 
 pub async fn profile(state: &AppState, who: Principal) -> Result<Profile, MeError> {
     let (user, organization, badges) =
-        store::profile::load(&state.db, who.user_id, state.clock.now())
+        store::profile::load(&state.reads, who.user_id, state.clock.now())
             .await
             .context("loading the profile")?
             .context("the caller's account no longer exists")?;

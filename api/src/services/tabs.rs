@@ -74,7 +74,7 @@ async fn describe(state: &AppState, items: Vec<(Task, Document)>) -> anyhow::Res
         .into_iter()
         .collect();
     let mut by_document: HashMap<Uuid, Vec<TaskRecord>> = HashMap::new();
-    for (document, record) in store::history::task_records(&state.db, &documents)
+    for (document, record) in store::history::task_records(&state.reads, &documents)
         .await
         .context("loading the tasks' documents' history")?
     {
@@ -94,7 +94,7 @@ async fn describe(state: &AppState, items: Vec<(Task, Document)>) -> anyhow::Res
         .flat_map(|(t, _)| [t.assigned_by, t.assignee])
         .collect();
     ids.extend(found.iter().filter_map(|(_, o)| o.map(|o| o.task.assignee)));
-    let people = store::people::find_many(&state.db, &ids)
+    let people = store::people::find_many(&state.reads, &ids)
         .await
         .context("loading the names")?;
     items

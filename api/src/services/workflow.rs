@@ -397,7 +397,7 @@ pub async fn inbox(
     size: PageSize,
 ) -> Result<InboxPage, WorkflowServiceError> {
     let after = cursor.map(|c| parse_key(&c.sort_key())).transpose()?;
-    let rows = store::tasks::inbox(&state.db, who.user_id, after, size.get())
+    let rows = store::tasks::inbox(&state.reads, who.user_id, after, size.get())
         .await
         .context("loading the inbox")?;
     let full = u64::try_from(rows.len()).unwrap_or(u64::MAX) >= size.get();

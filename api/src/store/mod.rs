@@ -22,7 +22,9 @@ pub mod tabs;
 pub mod tasks;
 pub mod users;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr, sqlx::sqlite::SqliteJournalMode,
+};
 use secrecy::ExposeSecret;
 
 use crate::config::Settings;
@@ -36,16 +38,44 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
+/// The connections that write, and read inside transactions. On SQLite that is one
+/// connection, as SQLite has one writer; its journal is a write-ahead log, so that the
+/// connections of [`connect_reads`] read beside it.
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     if settings.is_sqlite() {
         // The SQLite file lives in the data directory, which may not exist on a first start.
         std::fs::create_dir_all(&settings.data_dir)
             .map_err(|e| DbErr::Custom(format!("cannot create the data directory: {e}")))?;
     }
+    let mut options = options(settings);
+    options.map_sqlx_sqlite_opts(|o| o.journal_mode(SqliteJournalMode::Wal));
+    Database::connect(options).await
+}
+
+/// The connections that read outside a transaction: the screens every phone opens (`/me`, the
+/// inbox). On PostgreSQL they are `db`'s own pool; on SQLite, read-only connections, one per
+/// core, so that reads run side by side instead of queueing for the one writer. Connect after
+/// `db`: it creates the file and turns the write-ahead log on.
+pub async fn connect_reads(
+    settings: &Settings,
+    db: &DatabaseConnection,
+) -> Result<DatabaseConnection, DbErr> {
+    if !settings.is_sqlite() {
+        return Ok(db.clone());
+    }
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut options = options(settings);
+    options
+        .max_connections(u32::try_from(cores).unwrap_or(2))
+        .map_sqlx_sqlite_opts(|o| o.read_only(true));
+    Database::connect(options).await
+}
+
+fn options(settings: &Settings) -> ConnectOptions {
     let mut options = ConnectOptions::new(settings.database_url.expose_secret().to_owned());
     options
         .sqlx_logging(false)
         .connect_timeout(std::time::Duration::from_secs(5))
         .acquire_timeout(std::time::Duration::from_secs(10));
-    Database::connect(options).await
+    options
 }
