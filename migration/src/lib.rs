@@ -39,6 +39,7 @@ mod m20261201_800002_index_documents_author_state;
 mod m20261201_900001_create_delivery_events;
 mod m20261201_900002_create_arrivals;
 mod m20261202_100001_add_recall;
+mod m20261207_100001_index_report_periods;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_900001_create_delivery_events::Migration),
             Box::new(m20261201_900002_create_arrivals::Migration),
             Box::new(m20261202_100001_add_recall::Migration),
+            Box::new(m20261207_100001_index_report_periods::Migration),
         ]
     }
 }
