@@ -131,8 +131,9 @@ async fn redis(settings: &Settings) -> Result<ConnectionManager, StartupError> {
 }
 
 pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let db = database(settings, settings.migrate_on_start).await?;
-    let reads = store::connect_reads(settings, &db)
+    let reads = store::connect_reads(settings, &db, cores)
         .await
         .map_err(StartupError::Database)?;
     let redis = redis(settings).await?;
@@ -141,7 +142,6 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         &settings.data_dir,
         settings.access_token_ttl,
     )?;
-    let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let signing = signing(settings).await?;
     let verdicts = Verdicts::new(&signing.trust_anchors(), cores, settings.verify_queue_max);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);

@@ -5,9 +5,9 @@
 //! read once, without keeping it, under the caps of [`pdf_limits`].
 //!
 //! The file is memory-mapped rather than read: lopdf wants the whole file as one slice, and the
-//! mapping lets the kernel page it in, and the scan hands pages back as it goes. lopdf's metadata loader answers the structural
-//! questions; the scan that follows drops each object as soon as it is counted, so checking a
-//! 100 MB scan never holds its objects in memory.
+//! mapping lets the kernel page it in while the scan hands pages back as it goes. lopdf's
+//! metadata loader answers the structural questions; the scan that follows drops each object
+//! as soon as it is counted, so checking a 100 MB scan never holds its objects in memory.
 
 use std::{fs::File, io, path::PathBuf};
 

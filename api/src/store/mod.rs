@@ -54,16 +54,16 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
 
 /// The connections that read outside a transaction: the screens every phone opens (`/me`, the
 /// inbox). On PostgreSQL they are `db`'s own pool; on SQLite, read-only connections, one per
-/// core, so that reads run side by side instead of queueing for the one writer. Connect after
-/// `db`: it creates the file and turns the write-ahead log on.
+/// of the `cores`, so that reads run side by side instead of queueing for the one writer.
+/// Connect after `db`: it creates the file and turns the write-ahead log on.
 pub async fn connect_reads(
     settings: &Settings,
     db: &DatabaseConnection,
+    cores: usize,
 ) -> Result<DatabaseConnection, DbErr> {
     if !settings.is_sqlite() {
         return Ok(db.clone());
     }
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut options = options(settings);
     options
         .max_connections(u32::try_from(cores).unwrap_or(2))
