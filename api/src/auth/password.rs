@@ -2,8 +2,10 @@
 //!
 //! Each hash needs a ~19 MiB work area and tens of milliseconds of CPU, so it runs on a fixed
 //! set of long-lived worker threads, one per core. Each worker verifies inside one work area it
-//! keeps and reuses: letting every verification allocate its own left the allocator holding
-//! hundreds of MiB after a burst of logins (see the README's benchmark).
+//! keeps and reuses while work keeps coming: letting every verification allocate its own left
+//! the allocator holding hundreds of MiB after a burst of logins (see the README's benchmark).
+//! A worker idle for [`AREA_KEPT_IDLE`] gives its area back, so a server that checked one PIN
+//! an hour ago does not hold 19 MiB a core for it.
 //!
 //! Work waits in two lanes, each holding at most `max_waiting` jobs: a flood of logins fills
 //! the normal lane and is answered [`PasswordError::Busy`] (503 with Retry-After) instead of
@@ -14,7 +16,7 @@
 use std::{
     collections::VecDeque,
     sync::{Arc, Condvar, Mutex},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use argon2::{
@@ -36,6 +38,9 @@ pub enum PasswordError {
 
 /// Seconds a caller refused with [`PasswordError::Busy`] is asked to wait.
 pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
+
+/// How long a worker keeps its work area without work: past a burst, not between its requests.
+const AREA_KEPT_IDLE: Duration = Duration::from_secs(2);
 
 /// A unit of work for a worker, given the worker's own reusable work area.
 type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
@@ -67,6 +72,14 @@ struct Queue {
     lanes: Mutex<Lanes>,
     ready: Condvar,
     max_waiting: usize,
+    area_kept_idle: Duration,
+}
+
+/// What a worker waiting with a work area in hand gets.
+enum Next {
+    Job(Job),
+    /// Nothing came for `area_kept_idle`.
+    Idle,
 }
 
 impl Queue {
@@ -85,18 +98,28 @@ impl Queue {
         Ok(())
     }
 
-    /// Blocks until a job waits; `None` if the queue is unusable (a worker panicked holding it).
-    fn next(&self) -> Option<Job> {
+    /// Blocks until a job waits, or, when `holding` a work area, at most `area_kept_idle`;
+    /// `None` if the queue is unusable (a worker panicked holding it).
+    fn next(&self, holding: bool) -> Option<Next> {
         let mut lanes = self.lanes.lock().ok()?;
+        let give_up = Instant::now() + self.area_kept_idle;
         loop {
             if let Some(job) = lanes
                 .priority
                 .pop_front()
                 .or_else(|| lanes.normal.pop_front())
             {
-                return Some(job);
+                return Some(Next::Job(job));
             }
-            lanes = self.ready.wait(lanes).ok()?;
+            if !holding {
+                lanes = self.ready.wait(lanes).ok()?;
+                continue;
+            }
+            let left = give_up.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Some(Next::Idle);
+            }
+            lanes = self.ready.wait_timeout(lanes, left).ok()?.0;
         }
     }
 }
@@ -112,10 +135,19 @@ pub struct Passwords {
 impl Passwords {
     /// `workers` threads; each lane holds at most `max_waiting` jobs beyond those running.
     pub async fn new(workers: usize, max_waiting: usize) -> Result<Self, PasswordError> {
+        Self::start(workers, max_waiting, AREA_KEPT_IDLE).await
+    }
+
+    async fn start(
+        workers: usize,
+        max_waiting: usize,
+        area_kept_idle: Duration,
+    ) -> Result<Self, PasswordError> {
         let queue = Arc::new(Queue {
             lanes: Mutex::new(Lanes::default()),
             ready: Condvar::new(),
             max_waiting: max_waiting.max(1),
+            area_kept_idle,
         });
         for i in 0..workers.max(1) {
             let queue = queue.clone();
@@ -124,8 +156,11 @@ impl Passwords {
                 .spawn(move || {
                     yield_to_requests();
                     let mut area = Vec::new();
-                    while let Some(job) = queue.next() {
-                        job(&mut area);
+                    while let Some(next) = queue.next(area.capacity() > 0) {
+                        match next {
+                            Next::Job(job) => job(&mut area),
+                            Next::Idle => area = Vec::new(),
+                        }
                     }
                 })
                 .map_err(|e| PasswordError::Hash(format!("cannot start a worker: {e}")))?;
@@ -291,6 +326,28 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         assert_eq!(*order.lock().unwrap(), ["pin", "login"]);
+    }
+
+    #[tokio::test]
+    async fn an_idle_worker_gives_its_work_area_back() {
+        let passwords = Passwords::start(1, 8, Duration::from_millis(200))
+            .await
+            .unwrap();
+        let hash = passwords
+            .hash(SecretString::from("pin 246810"))
+            .await
+            .unwrap();
+        let area_now = || passwords.run(Lane::Normal, |area| area.capacity());
+        assert!(
+            passwords
+                .verify_pin(SecretString::from("pin 246810"), hash)
+                .await
+                .unwrap()
+        );
+        let kept = area_now().await.unwrap();
+        assert!(kept >= 19 * 1024, "kept between jobs: {kept} blocks");
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(area_now().await.unwrap(), 0, "given back once idle");
     }
 
     #[test]
