@@ -278,7 +278,8 @@ async fn search_reaches_past_thousands_of_newer_documents() {
     let app = spawn_app(Backend::Postgres).await;
     let admin = app.admin().await;
     let mut metadata = draft("none");
-    metadata["summary"] = json!("Quyết định phê duyệt dự án thủy điện Nậm Pạc");
+    metadata["summary"] =
+        json!("Thực hiện Quyết định 1945-QĐ/TU, phê duyệt dự án thủy điện Nậm Pạc");
     let old = app
         .upload(&admin.access, metadata, vec![("a.pdf", pdf("A"))])
         .await;
@@ -305,6 +306,18 @@ async fn search_reaches_past_thousands_of_newer_documents() {
     let items = found.ok()["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["id"], old.as_str());
+    // A number/symbol as a clerk types it, in pieces, or without accents; never with its
+    // punctuation elsewhere, which names another document.
+    for query in ["1945-QĐ/TU", "qd/tu 1945", "1945-qd"] {
+        let found = app.get(&search(query), &admin.access).await;
+        let items = found.ok()["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{query}: {items:?}");
+        assert_eq!(items[0]["id"], old.as_str());
+    }
+    for query in ["1945/QĐ-TU", "1945qdtu"] {
+        let found = app.get(&search(query), &admin.access).await;
+        assert_eq!(found.ok()["items"], json!([]), "{query}");
+    }
 
     let first = app
         .get(&format!("{}&limit=3", search("về việc")), &admin.access)

@@ -40,8 +40,12 @@ mod m20261201_900001_create_delivery_events;
 mod m20261201_900002_create_arrivals;
 mod m20261202_100001_add_recall;
 mod m20261207_100001_index_report_periods;
+mod m20261207_200001_index_search_without_punctuation;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
+pub use m20261207_200001_index_search_without_punctuation::{
+    SEARCH_PUNCTUATION, search_text_without_punctuation,
+};
 
 pub struct Migrator;
 
@@ -85,6 +89,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_900002_create_arrivals::Migration),
             Box::new(m20261202_100001_add_recall::Migration),
             Box::new(m20261207_100001_index_report_periods::Migration),
+            Box::new(m20261207_200001_index_search_without_punctuation::Migration),
         ]
     }
 }

@@ -44,6 +44,13 @@ pub fn words(query: &str) -> Vec<String> {
     words
 }
 
+/// A folded word without its ASCII punctuation (`1945-qd/tu` becomes `1945qdtu`): how
+/// PostgreSQL's search index holds the text (see the migration that built it). A word found in
+/// a text is found, without punctuation, in that text without punctuation.
+pub fn without_punctuation(word: &str) -> String {
+    word.chars().filter(|c| !c.is_ascii_punctuation()).collect()
+}
+
 /// Whether every word of `query` occurs in `text` once both are folded; a query without words
 /// matches everything. What the database indexes answer, for one text.
 pub fn matches(text: &str, query: &str) -> bool {
@@ -114,6 +121,24 @@ mod tests {
         for query in ["chi thi", "quyet-dinh", "1946", "quyet dinh 1946"] {
             assert!(!matches(summary, query), "{query:?}");
         }
+    }
+
+    #[test]
+    fn numbers_and_symbols_lose_the_punctuation_the_index_leaves_out() {
+        assert_eq!(without_punctuation("1945-qd/tu"), "1945qdtu");
+        assert_eq!(without_punctuation("(28/2018/qd-ttg),"), "282018qdttg");
+        assert_eq!(without_punctuation("ve viec"), "ve viec");
+        // The same characters as the index's expression takes out, no more and no fewer.
+        let ascii: String = (' '..='~').collect();
+        assert_eq!(
+            ascii
+                .chars()
+                .filter(|c| !without_punctuation(&c.to_string()).is_empty())
+                .count()
+                + migration::SEARCH_PUNCTUATION.chars().count(),
+            ascii.chars().count()
+        );
+        assert_eq!(without_punctuation(migration::SEARCH_PUNCTUATION), "");
     }
 
     #[test]

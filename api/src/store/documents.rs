@@ -10,7 +10,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
     ExprTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set,
     Statement,
-    sea_query::{Alias, Expr, Order, PostgresQueryBuilder, Query, SelectStatement},
+    sea_query::{Alias, Expr, Func, Order, PostgresQueryBuilder, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -314,20 +314,18 @@ pub async fn page(
         return Ok(recent);
     }
 
+    let backend = db.get_database_backend();
     let mut select = newest(Documents::find()).limit(limit);
-    if let Some(indexed) = indexed_candidates(db.get_database_backend(), &words) {
+    if let Some(indexed) = indexed_candidates(backend, &words) {
         select = select.filter(document::Column::Id.in_subquery(indexed));
     }
-    // The exact test for every word. On PostgreSQL the trigram index answers these LIKEs
-    // itself; on SQLite the FTS5 candidates above narrow them, and they settle words shorter
-    // than a trigram, which FTS5 cannot look up.
     for word in &words {
-        select = select.filter(document::Column::SearchText.like(format!("%{word}%")));
+        select = select.filter(contains(backend, word));
     }
     // PostgreSQL plans a statement prepared with its words as parameters once for any words,
     // and that plan reads the documents newest first: a full scan for a rare word. Written into
     // the statement (quoted by sea-query), each search is planned for its own words.
-    let statement = match db.get_database_backend() {
+    let statement = match backend {
         DbBackend::Postgres => Statement::from_string(
             DbBackend::Postgres,
             select.into_query().to_string(PostgresQueryBuilder),
@@ -336,6 +334,28 @@ pub async fn page(
     };
     let found = Documents::find().from_raw_sql(statement).all(db).await?;
     found.into_iter().map(to_domain).collect()
+}
+
+/// The search text holds `word`. On PostgreSQL the trigram index of the text without
+/// punctuation finds the candidates (pg_trgm splits words at punctuation: `1945-qd/tu` indexed
+/// as it is would read the lists of `qd` and `tu`, which most documents hold) and `strpos`, which
+/// no index serves, settles them on the text itself. On SQLite the FTS5 candidates narrow the
+/// LIKE, which settles words shorter than a trigram, which FTS5 cannot look up.
+fn contains(backend: DbBackend, word: &str) -> Condition {
+    if backend != DbBackend::Postgres {
+        return Condition::all().add(document::Column::SearchText.like(format!("%{word}%")));
+    }
+    let found_at = Func::cust(Alias::new("strpos"))
+        .arg(Expr::col(document::Column::SearchText))
+        .arg(word);
+    let mut test = Condition::all().add(Expr::expr(found_at).gt(0));
+    let bare = search::without_punctuation(word);
+    if !bare.is_empty() {
+        test = test.add(
+            Expr::cust(migration::search_text_without_punctuation()).like(format!("%{bare}%")),
+        );
+    }
+    test
 }
 
 async fn all(select: Select<Documents>, db: &impl ConnectionTrait) -> Result<Vec<Document>, DbErr> {
