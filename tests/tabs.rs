@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Backend, Someone, TestApp, on_both_databases, spawn_app},
+    helpers::{Backend, Someone, TestApp, on_both_databases, pdf, spawn_app},
     incoming::incoming,
     names::submitted_draft,
     people::{person, province},
@@ -14,6 +14,7 @@ use crate::{
 on_both_databases!(
     processed_and_submitted_say_where_each_document_stands,
     for_information_lists_what_i_have_not_opened,
+    the_badges_follow_every_change_and_the_clock,
 );
 
 async fn tab(app: &TestApp, token: &str, query: &str) -> Value {
@@ -246,4 +247,73 @@ async fn for_information_lists_what_i_have_not_opened(db: Backend) {
     // Read is not done: the reading task still waits to be closed in the inbox.
     let inbox = app.get("/api/v1/inbox", &clerk.access).await;
     assert_eq!(inbox.ok()["items"][0]["task"]["action"], "fyi");
+}
+
+/// The server remembers the profiles it served; the badges must move all the same, at once,
+/// with each decision, and when a deadline passes with nobody doing anything.
+async fn the_badges_follow_every_change_and_the_clock(db: Backend) {
+    let app = spawn_app(db).await;
+    let p = province(&app).await;
+    let (specialist, deputy) = (&p.specialist.1, &p.deputy.1);
+    let badges = |token: String| {
+        let app = &app;
+        async move {
+            let me = me(app, &token).await;
+            let n = |badge: &str| me[badge].as_u64().unwrap();
+            let counts = [n("waiting_tasks"), n("overdue_tasks"), n("returned_drafts")];
+            (counts, me["full_name"].as_str().unwrap().to_owned())
+        }
+    };
+    assert_eq!(badges(deputy.access.clone()).await.0, [0, 0, 0]);
+    assert_eq!(badges(specialist.access.clone()).await.0, [0, 0, 0]);
+
+    // Submitted to the deputy, due in three seconds.
+    let draft = app
+        .upload(
+            &specialist.access,
+            json!({"direction": "outgoing", "doc_type": "TTr", "urgency": "urgent",
+                   "confidentiality": "none", "summary": "Tờ trình về việc mua sắm tài sản công"}),
+            vec![("du-thao.pdf", pdf("Du thao"))],
+        )
+        .await;
+    let doc = draft.ok()["id"].as_str().unwrap().to_owned();
+    let now = || chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+    let due = now() + chrono::TimeDelta::seconds(3);
+    app.post(
+        &format!("/api/v1/documents/{doc}/submit"),
+        Some(&specialist.access),
+        json!({"steps": [{"user_id": p.deputy.0, "action": "review"}], "deadline": due}),
+    )
+    .await
+    .ok();
+    assert_eq!(badges(deputy.access.clone()).await.0, [1, 0, 0]);
+    let wait = (due - now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait + std::time::Duration::from_millis(200)).await;
+    assert_eq!(badges(deputy.access.clone()).await.0, [1, 1, 0], "overdue");
+
+    // Returned: off the deputy's badges, onto the author's.
+    let inbox = app.get("/api/v1/inbox", &deputy.access).await;
+    let task = inbox.ok()["items"][0]["task"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("/api/v1/tasks/{task}/return"),
+        Some(&deputy.access),
+        json!({"comment": "Đề nghị bổ sung báo giá."}),
+    )
+    .await
+    .ok();
+    assert_eq!(badges(deputy.access.clone()).await.0, [0, 0, 0]);
+    assert_eq!(badges(specialist.access.clone()).await.0, [0, 0, 1]);
+
+    // The admin corrects the deputy's name: the next profile says it.
+    app.patch(
+        &format!("/api/v1/admin/users/{}", p.deputy.0),
+        &p.admin.access,
+        json!({"full_name": "Phạm Minh Tân"}),
+    )
+    .await
+    .ok();
+    assert_eq!(badges(deputy.access.clone()).await.1, "Phạm Minh Tân");
 }

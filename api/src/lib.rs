@@ -13,6 +13,7 @@
 //! - [`outbox`]: the sender every transactional outbox shares (leases, retries, backoff).
 //! - [`push`]: the push outbox, its channel and the FCM HTTP v1 client.
 //! - [`signing`]: the HSM connector (PKCS#11), PAdES signatures, their verification.
+//! - [`remembered`]: the bounded in-memory map behind the token and profile caches.
 //! - [`cli`]: the `api` subcommands other than `serve`.
 
 pub mod auth;
@@ -24,6 +25,7 @@ pub mod files;
 pub mod http;
 pub mod outbox;
 pub mod push;
+pub mod remembered;
 pub mod services;
 pub mod signing;
 pub mod startup;

@@ -11,7 +11,7 @@ use crate::{
     clock::Clock,
     files::FileStore,
     push::Push,
-    services::{exchange::axis, signing::Verdicts},
+    services::{exchange::axis, me::Profiles, signing::Verdicts},
     signing::SigningSetup,
 };
 
@@ -30,6 +30,8 @@ pub struct AppState {
     pub signing: Arc<SigningSetup>,
     /// Signature verdicts, computed once per file content.
     pub verdicts: Arc<Verdicts>,
+    /// The `GET /me` profiles this instance served (see `services::me`).
+    pub profiles: Arc<Profiles>,
     /// The largest file an upload may carry, in bytes.
     pub max_upload_bytes: u64,
     pub metrics: Option<PrometheusHandle>,

@@ -17,6 +17,10 @@
 //! dead without a database read; and a session is only created if the generation read before
 //! the login looked at the account is still current, so a login racing a disable (or a
 //! password change) never yields a live session.
+//!
+//! `user:{id}:stamp` is bumped after every committed change to what `GET /me` shows of the
+//! user (their tasks, drafts, account), and read in the per-request check's round trip: every
+//! instance can tell whether the profile it remembers is still current (see `services::me`).
 
 use std::collections::HashMap;
 
@@ -92,6 +96,15 @@ pub struct LiveSession {
     pub must_change_password: bool,
 }
 
+/// A user's profile stamp (`user:{id}:stamp`): it moves whenever what `GET /me` shows of them
+/// changes; 0 for one never bumped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ProfileStamp(pub u64);
+
+/// How long a profile stamp outlives its last bump: far longer than anything remembered under
+/// it, so a stamp that expires and starts again from 0 never matches a stale memory.
+const PROFILE_STAMP_TTL_SECS: i64 = 86_400;
+
 pub enum RefreshOutcome {
     Rotated {
         session: LiveSession,
@@ -142,15 +155,16 @@ impl SessionStore {
                 return 1
                 ",
             ),
-            // KEYS: session, the token's user's generation. A session without a stamp dates
-            // from before generations and counts as generation 0, like an account never bumped.
+            // KEYS: session, the token's user's generation, their profile stamp. A session
+            // without a stamp dates from before generations and counts as generation 0, like
+            // an account never bumped.
             touch: Script::new(
                 r"
                 local s = redis.call('HMGET', KEYS[1], 'user_id', 'must_change_password', 'gen')
                 if not s[1] then return false end
                 if (s[3] or '0') ~= (redis.call('GET', KEYS[2]) or '0') then return false end
                 redis.call('HSET', KEYS[1], 'last_seen_at', ARGV[1])
-                return {s[1], s[2]}
+                return {s[1], s[2], redis.call('GET', KEYS[3]) or '0'}
                 ",
             ),
             // The generation key is built here from the session's user (ARGV[5] is the key
@@ -252,6 +266,25 @@ impl SessionStore {
         format!("{}user:{}:gen", self.prefix, user)
     }
 
+    fn stamp_key(&self, user: Uuid) -> String {
+        format!("{}user:{}:stamp", self.prefix, user)
+    }
+
+    /// After a commit that changed what `GET /me` shows of `users`: every instance's
+    /// remembered profile of theirs is stale from now on. One round trip.
+    pub async fn bump_profiles(
+        &self,
+        users: impl IntoIterator<Item = Uuid>,
+    ) -> Result<(), RedisError> {
+        let mut pipe = redis::pipe();
+        for user in users {
+            let key = self.stamp_key(user);
+            pipe.incr(&key, 1).ignore();
+            pipe.expire(&key, PROFILE_STAMP_TTL_SECS).ignore();
+        }
+        pipe.query_async::<()>(&mut self.redis.clone()).await
+    }
+
     /// Read before a login looks at the account: [`SessionStore::create`] refuses if the
     /// account was disabled or its password changed since.
     pub async fn generation(&self, user: Uuid) -> Result<Generation, RedisError> {
@@ -330,28 +363,30 @@ impl SessionStore {
         Ok(Some((id, token)))
     }
 
-    /// The per-request check: one round trip that also records when the device was last seen.
-    /// `None` when the session has ended, is not `user`'s, or predates the account's last
-    /// disable or password change.
+    /// The per-request check: one round trip that also records when the device was last seen,
+    /// and reads the user's profile stamp. `None` when the session has ended, is not `user`'s,
+    /// or predates the account's last disable or password change.
     pub async fn touch(
         &self,
         id: Uuid,
         user: Uuid,
         now: DateTime<Utc>,
-    ) -> Result<Option<LiveSession>, RedisError> {
-        let found: Option<(Option<String>, Option<String>)> = self
+    ) -> Result<Option<(LiveSession, ProfileStamp)>, RedisError> {
+        let found: Option<(Option<String>, Option<String>, u64)> = self
             .touch
             .key(self.session_key(id))
             .key(self.generation_key(user))
+            .key(self.stamp_key(user))
             .arg(now.to_rfc3339())
             .invoke_async(&mut self.redis.clone())
             .await?;
-        Ok(found.and_then(|(user, mcp)| {
-            Some(LiveSession {
+        Ok(found.and_then(|(user, mcp, stamp)| {
+            let live = LiveSession {
                 id,
                 user_id: Uuid::try_parse(&user?).ok()?,
                 must_change_password: mcp.as_deref() == Some("1"),
-            })
+            };
+            Some((live, ProfileStamp(stamp)))
         }))
     }
 

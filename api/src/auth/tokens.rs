@@ -11,11 +11,9 @@
 //! `auth::sessions`), so a revoked session is refused at once all the same.
 
 use std::{
-    collections::HashMap,
     fs,
     io::Write,
     path::{Path, PathBuf},
-    sync::RwLock,
     time::Duration,
 };
 
@@ -30,10 +28,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::remembered::Remembered;
+
 const ISSUER: &str = "vanban";
 
-/// Tokens whose signatures were checked; past this many, the expired ones are dropped, and if
-/// that is not enough, all of them (they are checked again on their next use).
+/// How many tokens whose signatures were checked are remembered (see [`Remembered`]).
 const VERIFIED_CAPACITY: usize = 16_384;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -77,8 +76,7 @@ pub struct TokenKeys {
     decoding: DecodingKey,
     kid: String,
     ttl: Duration,
-    verified: RwLock<HashMap<Box<str>, AccessClaims>>,
-    verified_capacity: usize,
+    verified: Remembered<Box<str>, AccessClaims>,
 }
 
 impl TokenKeys {
@@ -122,8 +120,7 @@ impl TokenKeys {
             decoding: DecodingKey::from_ed_der(public.as_bytes()),
             kid,
             ttl,
-            verified: RwLock::new(HashMap::new()),
-            verified_capacity: VERIFIED_CAPACITY,
+            verified: Remembered::new(VERIFIED_CAPACITY),
         })
     }
 
@@ -160,16 +157,13 @@ impl TokenKeys {
 
     /// Checks signature, algorithm, key id and issuer (once per token), then expiry against `now`.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, TokenError> {
-        let known = self
-            .verified
-            .read()
-            .ok()
-            .and_then(|verified| verified.get(token).cloned());
-        let claims = match known {
+        let claims = match self.verified.get(token, now) {
             Some(claims) => claims,
             None => {
                 let claims = self.check_signature(token)?;
-                self.remember(token, &claims, now);
+                if let Some(exp) = DateTime::from_timestamp(claims.exp, 0) {
+                    self.verified.insert(token.into(), claims.clone(), exp, now);
+                }
                 claims
             }
         };
@@ -177,22 +171,6 @@ impl TokenKeys {
             return Err(TokenError::Expired);
         }
         Ok(claims)
-    }
-
-    fn remember(&self, token: &str, claims: &AccessClaims, now: DateTime<Utc>) {
-        // A poisoned lock only means a panic elsewhere mid-insert: the map is still sound.
-        let mut verified = self
-            .verified
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if verified.len() >= self.verified_capacity {
-            let now = now.timestamp();
-            verified.retain(|_, c| c.exp > now);
-            if verified.len() >= self.verified_capacity {
-                verified.clear();
-            }
-        }
-        verified.insert(token.into(), claims.clone());
     }
 
     fn check_signature(&self, token: &str) -> Result<AccessClaims, TokenError> {
@@ -314,13 +292,13 @@ mod tests {
     #[test]
     fn remembered_tokens_stay_bounded() {
         let mut keys = keys();
-        keys.verified_capacity = 8;
+        keys.verified = Remembered::new(8);
         let tokens: Vec<String> = (0..20)
             .map(|_| keys.issue(Uuid::new_v4(), Uuid::new_v4(), at(0)).unwrap())
             .collect();
         for token in &tokens {
             keys.verify(token, at(1)).unwrap();
-            assert!(keys.verified.read().unwrap().len() <= 8);
+            assert!(keys.verified.len() <= 8);
         }
         // Forgotten ones are checked again, and still pass.
         keys.verify(&tokens[0], at(2)).unwrap();

@@ -9,7 +9,10 @@ use sea_orm::TransactionTrait;
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::{Principal, audit};
+use super::{
+    Principal, audit,
+    flow::{self, Written},
+};
 use crate::{
     auth::Session,
     domain::{
@@ -363,6 +366,7 @@ pub async fn update_user(
         audit::record(state, &txn, reset).await?;
     }
     txn.commit().await.context("committing the account")?;
+    flow::committed(state, Written::for_people(vec![id])).await;
     if updated.disabled {
         let ended = state.sessions.end_all(id).await;
         ended.context("ending the disabled account's sessions")?;

@@ -7,7 +7,10 @@ use sea_orm::TransactionTrait;
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::{Principal, audit};
+use super::{
+    Principal, audit,
+    flow::{self, Written},
+};
 use crate::{
     auth::{NewSession, RefreshOutcome, RefreshToken, TokenError, throttle::Outcome},
     domain::{
@@ -282,6 +285,7 @@ pub async fn change_password(
     let entry = NewEntry::new(who, AuditAction::PasswordChanged, user.organization_id);
     audit::record(state, &txn, entry).await?;
     txn.commit().await.context("committing the password")?;
+    flow::committed(state, Written::for_people(vec![who.user_id])).await;
     state
         .sessions
         .clear_must_change_password(who.session_id)
@@ -349,12 +353,12 @@ pub async fn authenticate(
 ) -> Result<Principal, AuthnError> {
     let now = state.clock.now();
     let claims = state.tokens.verify(bearer, now)?;
-    let live = state
+    let (live, profile_stamp) = state
         .sessions
         .touch(claims.sid, claims.sub, now)
         .await
         .context("checking the session")?
-        .filter(|s| s.user_id == claims.sub)
+        .filter(|(s, _)| s.user_id == claims.sub)
         .ok_or(AuthnError::SessionEnded)?;
     if live.must_change_password && !allow_pending_password {
         return Err(AuthnError::PasswordChangeRequired);
@@ -363,6 +367,7 @@ pub async fn authenticate(
         user_id: live.user_id,
         session_id: live.id,
         must_change_password: live.must_change_password,
+        profile_stamp,
         ip,
     })
 }

@@ -125,10 +125,49 @@ pub(crate) async fn commit(
 ) -> Result<(), FlowError> {
     let prepared = prepare(state, document.id, transition).await?;
     let txn = state.db.begin().await.context("starting a transaction")?;
-    let queued = apply(state, &txn, document, transition, decided, entry, &prepared).await?;
+    let written = apply(state, &txn, document, transition, decided, entry, &prepared).await?;
     txn.commit().await.context("committing the decision")?;
-    state.push.queued(queued);
+    committed(state, written).await;
     Ok(())
+}
+
+/// What a written transition leaves to do once its transaction is in: sum them over the
+/// transitions of one transaction, then hand them to [`committed`].
+#[must_use = "hand it to `flow::committed` once the transaction is in"]
+#[derive(Debug, Default)]
+pub(crate) struct Written {
+    /// Push outbox rows queued.
+    pushes: usize,
+    /// People whose `GET /me` it changed.
+    people: Vec<Uuid>,
+}
+
+impl Written {
+    /// A change outside a transition that moved what `GET /me` shows of `people`.
+    pub(crate) fn for_people(people: Vec<Uuid>) -> Self {
+        Self { pushes: 0, people }
+    }
+}
+
+impl std::ops::AddAssign for Written {
+    fn add_assign(&mut self, other: Self) {
+        self.pushes += other.pushes;
+        self.people.extend(other.people);
+    }
+}
+
+/// After the commit: wakes the push worker, and bumps the profile stamps of the people whose
+/// badges moved, so no instance serves them a remembered `GET /me` from before. The change
+/// is in already; should Redis fail now, a remembered profile lives out its short life (see
+/// `services::me`), so this only logs.
+pub(crate) async fn committed(state: &AppState, written: Written) {
+    state.push.queued(written.pushes);
+    if written.people.is_empty() {
+        return;
+    }
+    if let Err(e) = state.sessions.bump_profiles(written.people).await {
+        tracing::warn!(error = %e, "profile stamps not bumped after a commit");
+    }
 }
 
 /// What a transition needs read before its transaction opens, so that no database lock is held
@@ -156,8 +195,8 @@ pub(crate) async fn prepare(
     Ok(Prepared { pushes, report })
 }
 
-/// Writes `transition` and its pushes in `txn`; returns how many pushes were queued, for
-/// waking the worker once the caller has committed.
+/// Writes `transition` and its pushes in `txn`; returns what is left to do once the caller
+/// has committed.
 pub(crate) async fn apply(
     state: &AppState,
     txn: &DatabaseTransaction,
@@ -166,7 +205,7 @@ pub(crate) async fn apply(
     decided: Option<(Uuid, Option<String>)>,
     entry: NewEntry,
     prepared: &Prepared,
-) -> Result<usize, FlowError> {
+) -> Result<Written, FlowError> {
     let now = state.clock.now();
     match store::tasks::apply(txn, document, transition, decided, now).await {
         Ok(()) => {}
@@ -184,5 +223,8 @@ pub(crate) async fn apply(
     }
     // Last, so the audit head is held only for the moment before the commit.
     audit::record(state, txn, entry).await?;
-    Ok(queued)
+    Ok(Written {
+        pushes: queued,
+        people: transition.people(document.author_id),
+    })
 }

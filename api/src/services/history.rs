@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{
     Principal,
     documents::{DocumentDetails, DocumentError, visible},
+    tabs,
 };
 use crate::{
     domain::{
@@ -40,14 +41,7 @@ pub struct Screen {
 /// marks the caller's reading tasks (để biết) on it read, even when the app's copy is fresh.
 pub async fn open(state: &AppState, who: Principal, id: Uuid) -> Result<Document, DocumentError> {
     let document = visible(state, who, id).await?;
-    store::tabs::mark_read(
-        &state.db,
-        who.user_id,
-        Opened::Document(id),
-        state.clock.now(),
-    )
-    .await
-    .context("marking the reading tasks read")?;
+    tabs::mark_read(state, who, Opened::Document(id)).await?;
     Ok(document)
 }
 

@@ -1,15 +1,24 @@
 //! The caller's own account and devices.
+//!
+//! `GET /me` is what an app calls on every start and resume. Each instance remembers the
+//! profiles it served, each under the profile stamp the session check read with it: a change
+//! to what the profile shows bumps the stamp once committed (`flow::committed`), so the next
+//! request, on any instance, reads the database again. A profile is never remembered past
+//! the moment its next waiting task becomes overdue, nor past [`PROFILE_KEPT`], which bounds
+//! the staleness a lost bump (Redis failing right after a commit) could leave.
 
 use anyhow::Context;
+use chrono::TimeDelta;
 use uuid::Uuid;
 
 use super::{Principal, audit};
 use crate::{
-    auth::Session,
+    auth::{Session, sessions::ProfileStamp},
     domain::{
         InvalidInput, Organization, PushToken, User,
         audit::{AuditAction, NewEntry},
     },
+    remembered::Remembered,
     state::AppState,
     store,
 };
@@ -24,6 +33,22 @@ pub enum MeError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// The longest a profile is remembered.
+const PROFILE_KEPT: TimeDelta = TimeDelta::seconds(60);
+
+/// How many profiles an instance remembers (see [`Remembered`]).
+const PROFILES_CAPACITY: usize = 16_384;
+
+/// The profiles this instance served, by user, with the stamp each was read under.
+pub struct Profiles(Remembered<Uuid, (ProfileStamp, Profile)>);
+
+impl Default for Profiles {
+    fn default() -> Self {
+        Self(Remembered::new(PROFILES_CAPACITY))
+    }
+}
+
+#[derive(Clone)]
 pub struct Profile {
     pub user: User,
     pub organization: Organization,
@@ -36,19 +61,30 @@ pub struct Profile {
 }
 
 pub async fn profile(state: &AppState, who: Principal) -> Result<Profile, MeError> {
-    let (user, organization, badges) =
-        store::profile::load(&state.reads, who.user_id, state.clock.now())
-            .await
-            .context("loading the profile")?
-            .context("the caller's account no longer exists")?;
-    Ok(Profile {
+    let now = state.clock.now();
+    if let Some((stamp, profile)) = state.profiles.0.get(&who.user_id, now)
+        && stamp == who.profile_stamp
+    {
+        return Ok(profile);
+    }
+    let (user, organization, badges) = store::profile::load(&state.reads, who.user_id, now)
+        .await
+        .context("loading the profile")?
+        .context("the caller's account no longer exists")?;
+    let profile = Profile {
         user,
         organization,
         waiting_tasks: badges.waiting,
         overdue_tasks: badges.overdue,
         unread_fyi: badges.unread_fyi,
         returned_drafts: badges.returned_drafts,
-    })
+    };
+    // Under the stamp read before the load: whatever committed since has bumped it.
+    let kept = now + PROFILE_KEPT;
+    let until = badges.next_overdue.map_or(kept, |at| at.min(kept));
+    let remembered = (who.profile_stamp, profile.clone());
+    state.profiles.0.insert(who.user_id, remembered, until, now);
+    Ok(profile)
 }
 
 pub async fn sessions(state: &AppState, who: Principal) -> Result<Vec<Session>, MeError> {

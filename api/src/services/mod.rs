@@ -22,12 +22,16 @@ use std::net::IpAddr;
 
 use uuid::Uuid;
 
+use crate::auth::sessions::ProfileStamp;
+
 /// Who is calling: established from a valid access token whose session is alive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Principal {
     pub user_id: Uuid,
     pub session_id: Uuid,
     pub must_change_password: bool,
+    /// Read with the session: whether a remembered profile is still current.
+    pub profile_stamp: ProfileStamp,
     /// Where the request came from, for the audit trail.
     pub ip: Option<IpAddr>,
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{
     Principal,
     admin::Page,
-    flow::{self, FlowError},
+    flow::{self, FlowError, Written},
     people::{NamedTask, name_task, named},
     workflow::{self, WorkflowServiceError},
 };
@@ -273,13 +273,21 @@ pub async fn read(
     if mine.action != TaskAction::Fyi {
         return Err(WorkflowError::NotForThisAction.into());
     }
-    store::tabs::mark_read(
-        &state.db,
-        who.user_id,
-        Opened::Task(task),
-        state.clock.now(),
-    )
-    .await
-    .context("marking the task read")?;
+    mark_read(state, who, Opened::Task(task)).await?;
+    Ok(())
+}
+
+/// Marks `who`'s unread reading tasks of what they opened read, which moves their badge.
+pub(crate) async fn mark_read(
+    state: &AppState,
+    who: Principal,
+    opened: Opened,
+) -> anyhow::Result<()> {
+    let marked = store::tabs::mark_read(&state.db, who.user_id, opened, state.clock.now())
+        .await
+        .context("marking reading tasks read")?;
+    if marked > 0 {
+        flow::committed(state, Written::for_people(vec![who.user_id])).await;
+    }
     Ok(())
 }

@@ -135,7 +135,7 @@ pub async fn register(
         .detail("received_no", number);
     let queued = apply(state, &txn, &document, &transition, None, entry, &prepared).await?;
     txn.commit().await.context("committing the registration")?;
-    state.push.queued(queued);
+    flow::committed(state, queued).await;
     tracing::info!(document_id = %document.id, received_no = number, "registered");
     reload(state, document.id).await
 }
@@ -239,7 +239,7 @@ pub async fn issue(
         .detail("seal_signature_id", seal.id.to_string());
     let queued = apply(state, &txn, &document, &transition, None, entry, &prepared).await?;
     txn.commit().await.context("committing the issuance")?;
-    state.push.queued(queued);
+    flow::committed(state, queued).await;
     tracing::info!(document_id = %document.id, %symbol, "issued");
     // Recipients set before issuance get it now. A failure here leaves them unsent for the
     // clerk's send, and never undoes the issuance.

@@ -1,6 +1,8 @@
 //! The caller's profile and its badges in one query: the account, its roles, its organisation
 //! and four counts. `/me` is what an app calls on every start and resume, so it costs one
 //! round trip, and each count is read from an index alone (see the task and document indexes).
+//! It also says when the overdue count next moves by itself, which bounds how long the profile
+//! may be remembered.
 
 use chrono::{DateTime, Utc};
 use entity::{
@@ -10,8 +12,8 @@ use entity::{
     user::{self, Entity as Users},
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QuerySelect, QueryTrait, Select, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, FromQueryResult, JoinType,
+    QueryFilter, QuerySelect, QueryTrait, Select, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -30,6 +32,8 @@ pub struct Badges {
     pub unread_fyi: u64,
     /// Drafts returned to their author for a revision.
     pub returned_drafts: u64,
+    /// When the next waiting task passes its deadline, moving the overdue count.
+    pub next_overdue: Option<DateTime<Utc>>,
 }
 
 /// `None` when there is no such account.
@@ -42,6 +46,11 @@ pub async fn load(
     // A task without a deadline sorts at the end of time, so "sort deadline passed" is
     // "deadline passed", and the inbox index holds the sort deadline.
     let overdue = waiting_for(id).filter(task::Column::SortDeadline.lt(now));
+    let next_overdue = waiting_for(id)
+        .filter(task::Column::SortDeadline.gte(now))
+        .select_only()
+        .expr(Expr::col(task::Column::SortDeadline).min())
+        .into_query();
     let unread = waiting_for(id)
         .filter(task::Column::Action.eq(TaskAction::Fyi.as_str()))
         .filter(task::Column::ReadAt.is_null());
@@ -61,6 +70,10 @@ pub async fn load(
         .expr_as(count(overdue), "overdue")
         .expr_as(count(unread), "unread_fyi")
         .expr_as(count(returned), "returned_drafts")
+        .expr_as(
+            Expr::SubQuery(None, Box::new(next_overdue.into())),
+            "next_overdue",
+        )
         .expr_as(users::roles_column(backend), "roles")
         .build(backend);
     let Some(row) = db.query_one_raw(statement).await? else {
@@ -75,6 +88,7 @@ pub async fn load(
         overdue: number("overdue")?,
         unread_fyi: number("unread_fyi")?,
         returned_drafts: number("returned_drafts")?,
+        next_overdue: row.try_get("", "next_overdue")?,
     };
     let roles = users::parse_roles(row.try_get("", "roles")?)?;
     let user = users::to_domain(user::Model::from_query_result(&row, "A_")?, roles);

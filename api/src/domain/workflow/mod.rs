@@ -186,6 +186,7 @@ pub struct Notification {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TaskUpdate {
     pub task: Uuid,
+    pub assignee: Uuid,
     pub from: TaskStatus,
     pub to: TaskStatus,
 }
@@ -219,8 +220,25 @@ impl Transition {
     }
 
     fn set(&mut self, task: &Task, to: TaskStatus) {
-        let (task, from) = (task.id, task.status);
-        self.updates.push(TaskUpdate { task, from, to });
+        self.updates.push(TaskUpdate {
+            task: task.id,
+            assignee: task.assignee,
+            from: task.status,
+            to,
+        });
+    }
+
+    /// Whose badges this moves: the people whose tasks it changes or creates, and the author
+    /// of a document it moves (a returned draft is on the author's).
+    pub fn people(&self, author: Uuid) -> Vec<Uuid> {
+        let mut people: Vec<Uuid> = self.updates.iter().map(|u| u.assignee).collect();
+        people.extend(self.create.iter().map(|t| t.assignee));
+        if self.document.is_some() {
+            people.push(author);
+        }
+        people.sort_unstable();
+        people.dedup();
+        people
     }
 
     fn move_document(&mut self, flow: &DocumentFlow<'_>, to: DocumentState) {

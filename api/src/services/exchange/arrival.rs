@@ -26,7 +26,11 @@ use crate::{
         },
     },
     files::{PdfError, check_pdf},
-    services::{Principal, audit, workflow::WorkflowServiceError},
+    services::{
+        Principal, audit,
+        flow::{self, Written},
+        workflow::WorkflowServiceError,
+    },
     state::AppState,
     store::{self, is_unique_violation},
 };
@@ -224,7 +228,7 @@ async fn document(state: &AppState, edoc: Edoc, via: &Via) -> Result<Landed, Arr
         Via::Import { clerk } => (Actor::from(*clerk), Route::Import, None),
     };
     let txn = state.db.begin().await.context("starting a transaction")?;
-    let mut queued = 0;
+    let mut queued = Written::default();
     for copy in &copies {
         queued +=
             receive::write(state, &txn, copy, &sent, route, axis_doc_id.clone(), actor).await?;
@@ -239,7 +243,7 @@ async fn document(state: &AppState, edoc: Edoc, via: &Via) -> Result<Landed, Arr
                 .into());
         }
     }
-    state.push.queued(queued);
+    flow::committed(state, queued).await;
     let ids: Vec<Uuid> = copies.iter().map(|c| c.id).collect();
     tracing::info!(from = %sender.as_str(), document_id = %edoc.document_id, copies = ids.len(), "document arrived");
     receive::check_signatures(state, &ids).await;

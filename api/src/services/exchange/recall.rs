@@ -19,7 +19,7 @@ use crate::{
     },
     services::{
         Principal, audit,
-        flow::{self, FlowError, Prepared, flow_of, load_tasks},
+        flow::{self, FlowError, Prepared, Written, flow_of, load_tasks},
         workflow::{WorkflowServiceError, clerks_document},
     },
     state::AppState,
@@ -104,7 +104,7 @@ pub async fn request(
     let elsewhere = messages_to(state, &document, &elsewhere, reason).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await.context("starting a transaction")?;
-    let mut queued = 0;
+    let mut queued = Written::default();
     for r in &asked {
         let moved = store::deliveries::report(
             &txn,
@@ -140,7 +140,7 @@ pub async fn request(
         .detail("reason", reason);
     audit::record(state, &txn, entry).await?;
     txn.commit().await.context("committing the recall")?;
-    state.push.queued(queued);
+    flow::committed(state, queued).await;
     if let (Some(link), false) = (&state.axis, elsewhere.is_empty()) {
         link.queued(elsewhere.len());
     }
@@ -262,7 +262,7 @@ async fn write_ask(
     txn: &DatabaseTransaction,
     ask: &Ask,
     reason: &str,
-) -> Result<usize, FlowError> {
+) -> Result<Written, FlowError> {
     let asked = store::arrivals::set_recall(
         txn,
         ask.document.id,
@@ -340,7 +340,7 @@ async fn ask_here(state: &AppState, copy: Arrived, reason: &str) -> Result<bool,
         other => other?,
     };
     txn.commit().await.context("committing the request")?;
-    state.push.queued(queued);
+    flow::committed(state, queued).await;
     Ok(true)
 }
 
@@ -376,7 +376,7 @@ async fn keep_registered(state: &AppState, copy: Arrived) -> Result<bool, FlowEr
     }
     let queued = flow::apply(state, &txn, document, &transition, None, entry, &prepared).await?;
     txn.commit().await.context("committing the answer")?;
-    state.push.queued(queued);
+    flow::committed(state, queued).await;
     Ok(true)
 }
 
@@ -435,7 +435,7 @@ pub async fn answer(
     }
     let queued = flow::apply(state, &txn, &document, &transition, own, entry, &prepared).await?;
     txn.commit().await.context("committing the answer")?;
-    state.push.queued(queued);
+    flow::committed(state, queued).await;
     tracing::info!(document_id = %document.id, answer = to.code(), "recall answered");
     Ok(store::documents::find(&state.db, document.id)
         .await

@@ -18,7 +18,7 @@ use crate::{
         workflow::{self, DocumentFlow, DocumentState, Transition},
     },
     services::{
-        flow::{self, FlowError, Prepared},
+        flow::{self, FlowError, Prepared, Written},
         workflow::WorkflowServiceError,
     },
     state::AppState,
@@ -110,7 +110,7 @@ async fn exchange_account(
 }
 
 /// Writes the copy in `txn`: the document, its files, where it came from, the clerks' tasks
-/// and their pushes, the audit entry. Answers how many pushes it queued.
+/// and their pushes, the audit entry. Answers what is left to do after the commit.
 pub(crate) async fn write(
     state: &AppState,
     txn: &DatabaseTransaction,
@@ -119,7 +119,7 @@ pub(crate) async fn write(
     route: Route,
     axis_doc_id: Option<String>,
     actor: Actor,
-) -> Result<usize, WorkflowServiceError> {
+) -> Result<Written, WorkflowServiceError> {
     let now = state.clock.now();
     let document = store::documents::insert(
         txn,

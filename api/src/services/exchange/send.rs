@@ -25,6 +25,7 @@ use crate::{
     services::{
         Principal, audit,
         documents::visible,
+        flow::{self, Written},
         workflow::{WorkflowServiceError, clerks_document},
     },
     state::AppState,
@@ -97,7 +98,7 @@ async fn deliver(
         _ => None,
     };
     let txn = state.db.begin().await.context("starting a transaction")?;
-    let mut queued = 0;
+    let mut queued = Written::default();
     let mut messages = 0;
     for r in unsent {
         if let (Some(code), Some((link, hash))) = (&r.agency_code, &outgoing) {
@@ -135,7 +136,7 @@ async fn deliver(
         .detail("recipients", names);
     audit::record(state, &txn, entry).await?;
     txn.commit().await.context("committing the send")?;
-    state.push.queued(queued);
+    flow::committed(state, queued).await;
     if let Some((link, _)) = &outgoing {
         link.queued(messages);
     }

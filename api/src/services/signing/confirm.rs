@@ -282,7 +282,7 @@ async fn sign_request(
     )
     .await?;
     txn.commit().await.context("committing the signature")?;
-    state.push.queued(queued);
+    flow::committed(state, queued).await;
     tracing::info!(document_id = %document.id, task_id = %request.task_id, signature_id = %signature.id, "signed");
     Ok(signature.id)
 }
