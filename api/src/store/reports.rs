@@ -13,7 +13,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-    sea_query::Query,
+    QueryTrait, sea_query::Query,
 };
 use uuid::Uuid;
 
@@ -97,21 +97,21 @@ pub async fn usage(
         .filter(document::Column::CreatedAt.lt(period.end))
         .count(db)
         .await?;
-    let issued_in_period = || {
-        Query::select()
-            .column(document::Column::Id)
-            .from(Documents)
-            .and_where(document::Column::OrganizationId.eq(organization))
-            .and_where(document::Column::Direction.eq(Direction::Outgoing.as_str()))
-            .and_where(document::Column::State.eq(DocumentState::Issued.as_str()))
-            .and_where(document::Column::IssuedOn.gte(period.first_day))
-            .and_where(document::Column::IssuedOn.lte(period.last_day))
-            .to_owned()
+    let issued_documents = || {
+        of_org()
+            .filter(document::Column::Direction.eq(Direction::Outgoing.as_str()))
+            .filter(document::Column::State.eq(DocumentState::Issued.as_str()))
+            .filter(document::Column::IssuedOn.gte(period.first_day))
+            .filter(document::Column::IssuedOn.lte(period.last_day))
     };
-    let issued = Documents::find()
-        .filter(document::Column::Id.in_subquery(issued_in_period()))
-        .count(db)
-        .await?;
+    let issued_in_period = || {
+        issued_documents()
+            .select_only()
+            .column(document::Column::Id)
+            .into_query()
+    };
+    // Counted where they lie (`idx_documents_organization_issued`), not looked up again by id.
+    let issued = issued_documents().count(db).await?;
     let sent = Recipients::find()
         .filter(recipient::Column::DocumentId.in_subquery(issued_in_period()))
         .filter(recipient::Column::SentAt.is_not_null())
