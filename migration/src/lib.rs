@@ -41,6 +41,7 @@ mod m20261201_900002_create_arrivals;
 mod m20261202_100001_add_recall;
 mod m20261207_100001_index_report_periods;
 mod m20261207_200001_index_search_without_punctuation;
+mod m20261207_300001_index_report_covering;
 
 pub use m20261122_000004_create_doc_types::SEED_DOC_TYPES;
 pub use m20261207_200001_index_search_without_punctuation::{
@@ -90,6 +91,27 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_100001_add_recall::Migration),
             Box::new(m20261207_100001_index_report_periods::Migration),
             Box::new(m20261207_200001_index_search_without_punctuation::Migration),
+            Box::new(m20261207_300001_index_report_covering::Migration),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm_migration::sea_orm::Database;
+
+    use super::*;
+
+    /// The latest migrations roll back and forward again, so an operator can undo a release.
+    #[tokio::test]
+    async fn the_latest_migrations_go_down_and_up_again() -> Result<(), DbErr> {
+        let db = Database::connect("sqlite::memory:").await?;
+        Migrator::up(&db, None).await?;
+        let all = Migrator::get_applied_migrations(&db).await?.len();
+        Migrator::down(&db, Some(3)).await?;
+        assert_eq!(Migrator::get_applied_migrations(&db).await?.len(), all - 3);
+        Migrator::up(&db, None).await?;
+        assert_eq!(Migrator::get_applied_migrations(&db).await?.len(), all);
+        Ok(())
     }
 }
