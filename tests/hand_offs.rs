@@ -27,7 +27,8 @@ async fn upload(app: &TestApp, token: &str, direction: &str) -> String {
     created.ok()["id"].as_str().unwrap().to_owned()
 }
 
-async fn first_task(app: &TestApp, token: &str) -> String {
+/// The first task of the caller's inbox.
+pub(crate) async fn first_task(app: &TestApp, token: &str) -> String {
     let inbox = app.get("/api/v1/inbox", token).await;
     inbox.ok()["items"][0]["task"]["id"]
         .as_str()

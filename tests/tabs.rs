@@ -5,6 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::{
+    hand_offs::first_task,
     helpers::{Backend, Someone, TestApp, on_both_databases, pdf, spawn_app},
     incoming::incoming,
     names::submitted_draft,
@@ -292,11 +293,7 @@ async fn the_badges_follow_every_change_and_the_clock(db: Backend) {
     assert_eq!(badges(deputy.access.clone()).await.0, [1, 1, 0], "overdue");
 
     // Returned: off the deputy's badges, onto the author's.
-    let inbox = app.get("/api/v1/inbox", &deputy.access).await;
-    let task = inbox.ok()["items"][0]["task"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let task = first_task(&app, &deputy.access).await;
     app.post(
         &format!("/api/v1/tasks/{task}/return"),
         Some(&deputy.access),

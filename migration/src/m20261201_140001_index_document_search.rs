@@ -58,7 +58,12 @@ const SQLITE_DOWN: &[&str] = &[
     "DROP TABLE document_search_rows",
 ];
 
-async fn run(manager: &SchemaManager<'_>, postgres: &[&str], sqlite: &[&str]) -> Result<(), DbErr> {
+/// Runs each database's own statements; later search migrations use it too.
+pub(crate) async fn run(
+    manager: &SchemaManager<'_>,
+    postgres: &[&str],
+    sqlite: &[&str],
+) -> Result<(), DbErr> {
     let statements = match manager.get_database_backend() {
         DbBackend::Postgres => postgres,
         DbBackend::Sqlite => sqlite,

@@ -7,7 +7,9 @@
 //! against the stored text stays with the query. SQLite's FTS5 trigrams keep punctuation, and
 //! are unchanged.
 
-use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+use sea_orm_migration::prelude::*;
+
+use crate::m20261201_140001_index_document_search::run;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -24,43 +26,20 @@ pub fn search_text_without_punctuation() -> String {
     )
 }
 
-async fn run(manager: &SchemaManager<'_>, statements: &[String]) -> Result<(), DbErr> {
-    if manager.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    for sql in statements {
-        manager.get_connection().execute_unprepared(sql).await?;
-    }
-    Ok(())
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(
-            manager,
-            &[
-                format!(
-                    "CREATE INDEX idx_documents_search_compact ON documents \
-                     USING gin (({}) gin_trgm_ops)",
-                    search_text_without_punctuation()
-                ),
-                "DROP INDEX idx_documents_search".to_owned(),
-            ],
-        )
-        .await
+        let create = format!(
+            "CREATE INDEX idx_documents_search_compact ON documents \
+             USING gin (({}) gin_trgm_ops)",
+            search_text_without_punctuation()
+        );
+        run(manager, &[&create, "DROP INDEX idx_documents_search"], &[]).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(
-            manager,
-            &[
-                "CREATE INDEX idx_documents_search ON documents \
-                 USING gin (search_text gin_trgm_ops)"
-                    .to_owned(),
-                "DROP INDEX idx_documents_search_compact".to_owned(),
-            ],
-        )
-        .await
+        let create = "CREATE INDEX idx_documents_search ON documents \
+                      USING gin (search_text gin_trgm_ops)";
+        run(manager, &[create, "DROP INDEX idx_documents_search_compact"], &[]).await
     }
 }
