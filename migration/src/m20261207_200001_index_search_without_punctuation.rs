@@ -40,6 +40,11 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let create = "CREATE INDEX idx_documents_search ON documents \
                       USING gin (search_text gin_trgm_ops)";
-        run(manager, &[create, "DROP INDEX idx_documents_search_compact"], &[]).await
+        run(
+            manager,
+            &[create, "DROP INDEX idx_documents_search_compact"],
+            &[],
+        )
+        .await
     }
 }
