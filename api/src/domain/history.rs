@@ -232,11 +232,20 @@ fn created_by(decided: &Task, at: DateTime<Utc>, all: &[TaskRecord], steps_on: u
     made.into_iter().map(named).collect()
 }
 
+/// The statuses of the tasks another can come from (see [`origin`]): a list of those, with
+/// the tasks themselves, is all the inbox reads of their documents.
+pub const ORIGIN_STATUSES: [TaskStatus; 3] = [
+    TaskStatus::Approved,
+    TaskStatus::Completed,
+    TaskStatus::Forwarded,
+];
+
 /// The decision a task came from, when one was written down: the directive that assigned a
 /// handler, the forward that handed a step over, the approval of the step before.
 pub fn origin<'a>(task: &Task, same_document: &'a [TaskRecord]) -> Option<&'a TaskRecord> {
     same_document
         .iter()
+        .filter(|r| ORIGIN_STATUSES.contains(&r.task.status))
         .filter(|r| r.task.round == task.round && r.task.id != task.id)
         .filter(|r| {
             let before = r.task.step + 1 == task.step

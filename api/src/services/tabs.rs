@@ -64,8 +64,8 @@ pub async fn inbox(
 }
 
 /// Adds to each task who sent it, since when and why (the decision before it, or for the
-/// first step of a chain the author's note): one query for the documents' tasks and three
-/// for the names, however long the page.
+/// first step of a chain the author's note): one query for the tasks they can come from and
+/// one for the names, however long the page.
 async fn describe(state: &AppState, items: Vec<(Task, Document)>) -> anyhow::Result<Vec<Row>> {
     let documents: Vec<Uuid> = items
         .iter()
@@ -73,10 +73,11 @@ async fn describe(state: &AppState, items: Vec<(Task, Document)>) -> anyhow::Res
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
+    let tasks: Vec<Uuid> = items.iter().map(|(t, _)| t.id).collect();
     let mut by_document: HashMap<Uuid, Vec<TaskRecord>> = HashMap::new();
-    for (document, record) in store::history::task_records(&state.reads, &documents)
+    for (document, record) in store::history::origin_records(&state.reads, &documents, &tasks)
         .await
-        .context("loading the tasks' documents' history")?
+        .context("loading where the tasks came from")?
     {
         by_document.entry(document).or_default().push(record);
     }
