@@ -180,13 +180,20 @@ async fn a_forwarded_step_is_decided_by_the_deputy(db: Backend) {
         .post(
             &format!("/api/v1/tasks/{task}/forward"),
             Some(&o.reviewer.1.access),
-            json!({"user_id": deputy_id}),
+            json!({"user_id": deputy_id, "comment": "Nhờ đồng chí xem giúp, tôi đi công tác."}),
         )
         .await;
     assert_eq!(forwarded.ok()["status"], "forwarded");
     assert!(inbox(&app, &o.reviewer.1.access).await.is_empty());
     let theirs = inbox(&app, &deputy.access).await;
     assert_eq!(theirs.len(), 1);
+    // The deputy's row says who handed the step over, and what they wrote.
+    assert_eq!(theirs[0]["about"]["kind"], "forwarded");
+    assert_eq!(
+        theirs[0]["about"]["comment"],
+        "Nhờ đồng chí xem giúp, tôi đi công tác."
+    );
+    assert_eq!(theirs[0]["about"]["by"]["id"], o.reviewer.0.as_str());
     let new_task = theirs[0]["task"]["id"].as_str().unwrap();
     app.post(
         &format!("/api/v1/tasks/{new_task}/approve"),
@@ -195,7 +202,11 @@ async fn a_forwarded_step_is_decided_by_the_deputy(db: Backend) {
     )
     .await
     .ok();
-    assert_eq!(inbox(&app, &o.signer.1.access).await.len(), 1);
+    let signers = inbox(&app, &o.signer.1.access).await;
+    assert_eq!(signers.len(), 1);
+    // The signer's step comes after the deputy's approval, not the forward before it.
+    assert_eq!(signers[0]["about"]["kind"], "approved");
+    assert_eq!(signers[0]["about"]["by"]["id"], deputy_id.as_str());
     // The deputy now sees the document too.
     app.get(&format!("/api/v1/documents/{doc}"), &deputy.access)
         .await

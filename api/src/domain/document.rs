@@ -178,6 +178,18 @@ pub struct Document {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// What a row of a list shows of its document ("TTr 12/TTr-UBND — Tờ trình về việc …",
+/// how urgent), and since when it exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub id: uuid::Uuid,
+    pub doc_type: String,
+    pub symbol: Option<String>,
+    pub summary: String,
+    pub urgency: Urgency,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// One version of one of a document's files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentFile {

@@ -232,13 +232,24 @@ fn created_by(decided: &Task, at: DateTime<Utc>, all: &[TaskRecord], steps_on: u
     made.into_iter().map(named).collect()
 }
 
-/// The statuses of the tasks another can come from (see [`origin`]): a list of those, with
-/// the tasks themselves, is all the inbox reads of their documents.
+/// The statuses of the tasks another can come from (see [`origin`]): of those, the ones at
+/// the task's [`origin_places`], with the tasks themselves, are all the inbox reads of their
+/// documents.
 pub const ORIGIN_STATUSES: [TaskStatus; 3] = [
     TaskStatus::Approved,
     TaskStatus::Completed,
     TaskStatus::Forwarded,
 ];
+
+/// Where, as (round, step), the decision a task comes from can stand: the step before it (an
+/// approval) and its own (a forward). See [`origin`].
+pub fn origin_places(task: &Task) -> impl Iterator<Item = (u32, u32)> {
+    let before = task.step.checked_sub(1);
+    before
+        .into_iter()
+        .chain([task.step])
+        .map(|step| (task.round, step))
+}
 
 /// The decision a task came from, when one was written down: the directive that assigned a
 /// handler, the forward that handed a step over, the approval of the step before.
@@ -246,7 +257,8 @@ pub fn origin<'a>(task: &Task, same_document: &'a [TaskRecord]) -> Option<&'a Ta
     same_document
         .iter()
         .filter(|r| ORIGIN_STATUSES.contains(&r.task.status))
-        .filter(|r| r.task.round == task.round && r.task.id != task.id)
+        .filter(|r| r.task.id != task.id)
+        .filter(|r| origin_places(task).any(|at| at == (r.task.round, r.task.step)))
         .filter(|r| {
             let before = r.task.step + 1 == task.step
                 && matches!(r.task.status, TaskStatus::Approved | TaskStatus::Completed);

@@ -19,7 +19,7 @@ use super::{
 use crate::{
     domain::{
         Cursor, InvalidInput, PageSize,
-        document::Document,
+        document::{Document, Heading},
         history::{self, EventKind, TaskRecord},
         person::Person,
         workflow::{Task, TaskAction, TaskStatus, WorkflowError},
@@ -34,7 +34,7 @@ use crate::{
 pub struct Row {
     /// The task, with who holds it and who assigned it.
     pub task: NamedTask,
-    pub document: Document,
+    pub document: Heading,
     /// Since when it is the assignee's turn.
     pub since: DateTime<Utc>,
     pub about: Option<Origin>,
@@ -66,16 +66,10 @@ pub async fn inbox(
 /// Adds to each task who sent it, since when and why (the decision before it, or for the
 /// first step of a chain the author's note): one query for the tasks they can come from and
 /// one for the names, however long the page.
-async fn describe(state: &AppState, items: Vec<(Task, Document)>) -> anyhow::Result<Vec<Row>> {
-    let documents: Vec<Uuid> = items
-        .iter()
-        .map(|(_, d)| d.id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let tasks: Vec<Uuid> = items.iter().map(|(t, _)| t.id).collect();
+async fn describe(state: &AppState, items: Vec<(Task, Heading)>) -> anyhow::Result<Vec<Row>> {
+    let page: Vec<(Uuid, &Task)> = items.iter().map(|(t, d)| (d.id, t)).collect();
     let mut by_document: HashMap<Uuid, Vec<TaskRecord>> = HashMap::new();
-    for (document, record) in store::history::origin_records(&state.reads, &documents, &tasks)
+    for (document, record) in store::history::origin_records(&state.reads, &page)
         .await
         .context("loading where the tasks came from")?
     {

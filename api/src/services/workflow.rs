@@ -20,7 +20,7 @@ use crate::{
     domain::{
         Cursor, InvalidInput, PageSize, Role, User,
         audit::{AuditAction, NewEntry},
-        document::{Direction, Document},
+        document::{Direction, Document, Heading},
         exchange::DeliveryStatus,
         numbering::{format_number, issuer_symbol, local_date, numbering_year},
         workflow::{self, Decision, Step, Task, TaskAction, WorkflowError},
@@ -380,7 +380,7 @@ fn decision_targets(tasks: &[Task], task: Uuid, decision: &Decision) -> Vec<Targ
 
 pub struct InboxItem {
     pub task: Task,
-    pub document: Document,
+    pub document: Heading,
 }
 
 pub struct InboxPage {

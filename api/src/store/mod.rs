@@ -23,7 +23,8 @@ pub mod tasks;
 pub mod users;
 
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr, sqlx::sqlite::SqliteJournalMode,
+    ConnectOptions, Database, DatabaseConnection, DbErr, QueryResult, SqlErr, TryGetable,
+    sqlx::sqlite::SqliteJournalMode,
 };
 use secrecy::ExposeSecret;
 
@@ -32,6 +33,26 @@ use crate::config::Settings;
 /// A stored value that cannot be turned back into a domain value: the row was altered by hand.
 pub(crate) fn corrupt(what: &str, value: &str) -> DbErr {
     DbErr::Custom(format!("stored {what} `{value}` is not valid"))
+}
+
+/// Reads a row's values in the order they were selected. By name, sqlx searches the row's
+/// columns for every value, after sea-orm has formatted a join's prefixed name: a seventh of
+/// the inbox's time at 1,000,000 tasks.
+pub(crate) struct Positional<'a> {
+    row: &'a QueryResult,
+    at: usize,
+}
+
+impl<'a> Positional<'a> {
+    pub(crate) fn new(row: &'a QueryResult) -> Self {
+        Self { row, at: 0 }
+    }
+
+    /// The next selected value.
+    pub(crate) fn next<T: TryGetable>(&mut self) -> Result<T, DbErr> {
+        self.at += 1;
+        self.row.try_get_by_index(self.at - 1)
+    }
 }
 
 pub fn is_unique_violation(err: &DbErr) -> bool {

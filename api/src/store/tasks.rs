@@ -8,13 +8,14 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set, sea_query::Expr,
+    FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    RelationTrait, Select, Set, sea_query::Expr,
 };
 use uuid::Uuid;
 
-use super::corrupt;
+use super::{Positional, corrupt};
 use crate::domain::{
-    document::Document,
+    document::{Document, Heading, Urgency},
     workflow::{Task, TaskAction, TaskStatus, Transition},
 };
 
@@ -152,14 +153,17 @@ pub(super) fn waiting_for(user: Uuid) -> Select<Tasks> {
         .filter(task::Column::Status.eq(TaskStatus::Waiting.as_str()))
 }
 
-/// `user`'s waiting tasks with their documents, in inbox order, after `after`: one query.
+/// `user`'s waiting tasks with the headings of their documents, in inbox order, after
+/// `after`: one query.
 pub async fn inbox(
     db: &impl ConnectionTrait,
     user: Uuid,
     after: Option<InboxKey>,
     limit: u64,
-) -> Result<Vec<(InboxKey, Task, Document)>, DbErr> {
+) -> Result<Vec<(InboxKey, Task, Heading)>, DbErr> {
     let mut query = waiting_for(user)
+        .join(JoinType::InnerJoin, task::Relation::Document.def())
+        .columns(HEADING)
         .order_by_asc(task::Column::UrgencyRank)
         .order_by_asc(task::Column::SortDeadline)
         .order_by_asc(task::Column::Id)
@@ -183,20 +187,87 @@ pub async fn inbox(
         );
     }
     query
-        .find_also_related(Documents)
+        .into_model::<InboxRow>()
         .all(db)
         .await?
         .into_iter()
-        .map(|(m, document)| {
+        .map(|InboxRow { task: m, heading }| {
             let key = InboxKey {
                 urgency_rank: m.urgency_rank,
                 sort_deadline: m.sort_deadline,
                 id: m.id,
             };
-            let document = document.ok_or_else(|| corrupt("task's document", &m.id.to_string()))?;
-            Ok((key, to_domain(&m)?, super::documents::to_domain(document)?))
+            Ok((key, to_domain(&m)?, heading))
         })
         .collect()
+}
+
+/// What an inbox row shows of its document, selected after the task's own columns.
+const HEADING: [document::Column; 6] = [
+    document::Column::Id,
+    document::Column::DocType,
+    document::Column::Symbol,
+    document::Column::Summary,
+    document::Column::Urgency,
+    document::Column::CreatedAt,
+];
+
+/// A task and its document's [`HEADING`], read by position.
+struct InboxRow {
+    task: task::Model,
+    heading: Heading,
+}
+
+impl FromQueryResult for InboxRow {
+    fn from_query_result(row: &QueryResult, _: &str) -> Result<Self, DbErr> {
+        let mut row = Positional::new(row);
+        let urgency = |s: String| Urgency::parse(&s).map_err(|_| corrupt("urgency", &s));
+        Ok(Self {
+            task: read_task(&mut row)?,
+            // In HEADING's order.
+            heading: Heading {
+                id: row.next()?,
+                doc_type: row.next()?,
+                symbol: row.next()?,
+                summary: row.next()?,
+                urgency: urgency(row.next()?)?,
+                created_at: row.next()?,
+            },
+        })
+    }
+}
+
+/// A task row selected whole (`Tasks::find()` selects the columns in the entity's order),
+/// read by position.
+pub(super) struct TaskRow(pub task::Model);
+
+impl FromQueryResult for TaskRow {
+    fn from_query_result(row: &QueryResult, _: &str) -> Result<Self, DbErr> {
+        read_task(&mut Positional::new(row)).map(Self)
+    }
+}
+
+/// The task columns, in the entity's order: a struct expression evaluates its fields in the
+/// order they are written.
+fn read_task(row: &mut Positional) -> Result<task::Model, DbErr> {
+    Ok(task::Model {
+        id: row.next()?,
+        document_id: row.next()?,
+        assignee_id: row.next()?,
+        action: row.next()?,
+        status: row.next()?,
+        step: row.next()?,
+        round: row.next()?,
+        assigned_by: row.next()?,
+        deadline: row.next()?,
+        sort_deadline: row.next()?,
+        urgency_rank: row.next()?,
+        comment: row.next()?,
+        decided_at: row.next()?,
+        note: row.next()?,
+        read_at: row.next()?,
+        created_at: row.next()?,
+    })
 }
 
 /// `user`'s tasks, any status, on these documents, each with its document's id.
@@ -246,4 +317,103 @@ pub(super) fn to_domain(m: &task::Model) -> Result<Task, DbErr> {
         assigned_by: m.assigned_by,
         deadline: m.deadline,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use anyhow::Context;
+    use chrono::{Duration, NaiveDate};
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectOptions, Database, IntoActiveModel};
+
+    use super::*;
+
+    /// Every column holds a value no other column of its type holds, so a column read in the
+    /// wrong place shows.
+    #[tokio::test]
+    async fn rows_read_by_position_are_the_rows_read_by_name() -> anyhow::Result<()> {
+        let mut options = ConnectOptions::new("sqlite::memory:");
+        options.max_connections(1);
+        let db = Database::connect(options).await?;
+        Migrator::up(&db, None).await?;
+        // The rows stand alone, without the people and organisation they name.
+        db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
+        let morning = Utc
+            .with_ymd_and_hms(2026, 12, 7, 8, 0, 0)
+            .single()
+            .context("a time")?;
+        let at = |hours| morning + Duration::hours(hours);
+        let document = document::Model {
+            id: Uuid::from_u128(1),
+            organization_id: Uuid::from_u128(2),
+            direction: "incoming".into(),
+            doc_type: "TTr".into(),
+            number: Some(12),
+            symbol: Some("12/TTr-UBND".into()),
+            issued_on: NaiveDate::from_ymd_opt(2026, 12, 1),
+            summary: "Tờ trình về việc ban hành Kế hoạch chuyển đổi số năm 2027".into(),
+            issuer: Some("UBND tỉnh Ninh Bình".into()),
+            urgency: "very_urgent".into(),
+            confidentiality: "none".into(),
+            deadline: Some(at(1)),
+            received_no: Some(7),
+            state: "in_review".into(),
+            author_id: Uuid::from_u128(3),
+            search_text: "to trinh".into(),
+            revision: 4,
+            created_at: at(2),
+            updated_at: at(3),
+        };
+        Documents::insert(document.clone().into_active_model())
+            .exec(&db)
+            .await?;
+        let task = task::Model {
+            id: Uuid::from_u128(10),
+            document_id: document.id,
+            assignee_id: Uuid::from_u128(11),
+            action: "review".into(),
+            status: "waiting".into(),
+            step: 2,
+            round: 3,
+            assigned_by: Uuid::from_u128(12),
+            deadline: Some(at(4)),
+            sort_deadline: at(5),
+            urgency_rank: 1,
+            comment: Some("Đề nghị bổ sung số liệu".into()),
+            decided_at: Some(at(6)),
+            note: Some("Kính trình đồng chí xem xét".into()),
+            read_at: Some(at(7)),
+            created_at: at(8),
+        };
+        Tasks::insert(task.clone().into_active_model())
+            .exec(&db)
+            .await?;
+
+        let TaskRow(by_position) = Tasks::find_by_id(task.id)
+            .into_model::<TaskRow>()
+            .one(&db)
+            .await?
+            .context("the task")?;
+        assert_eq!(by_position, task);
+
+        let rows = inbox(&db, task.assignee_id, None, 10).await?;
+        let [(key, read, heading)] = rows.as_slice() else {
+            panic!("one inbox row expected, got {}", rows.len());
+        };
+        assert_eq!(
+            (key.urgency_rank, key.sort_deadline, key.id),
+            (1, at(5), task.id)
+        );
+        assert_eq!(*read, to_domain(&task)?);
+        let expected = Heading {
+            id: document.id,
+            doc_type: document.doc_type,
+            symbol: document.symbol,
+            summary: document.summary,
+            urgency: Urgency::VeryUrgent,
+            created_at: document.created_at,
+        };
+        assert_eq!(*heading, expected);
+        Ok(())
+    }
 }

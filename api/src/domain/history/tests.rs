@@ -172,3 +172,24 @@ fn a_submission_carries_the_authors_note() {
         Some("Kính trình đồng chí xem xét.")
     );
 }
+
+#[test]
+fn a_task_comes_from_the_step_before_it_or_its_own() {
+    let mut task = Task {
+        id: Uuid::from_u128(1),
+        assignee: Uuid::from_u128(2),
+        action: TaskAction::Review,
+        status: TaskStatus::Waiting,
+        step: 3,
+        round: 2,
+        assigned_by: Uuid::from_u128(3),
+        deadline: None,
+    };
+    assert_eq!(origin_places(&task).collect::<Vec<_>>(), [(2, 2), (2, 3)]);
+    task.step = 0;
+    assert_eq!(
+        origin_places(&task).collect::<Vec<_>>(),
+        [(2, 0)],
+        "nothing before the first"
+    );
+}
