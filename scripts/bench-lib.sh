@@ -232,21 +232,23 @@ SQL
 }
 
 # bench_seed_tasks FROM TO PER_DOCUMENT FIRST PEOPLE — tasks n = FROM .. TO - 1, PER_DOCUMENT
-# to a document (task n on document n / PER_DOCUMENT, asked when it was written), given in turn
-# to people FIRST .. FIRST + PEOPLE - 1 of bench_people. A third wait, with deadlines spread
-# over the coming days; the others were approved an hour after they were asked.
+# to a document (task n on document n / PER_DOCUMENT, its step n % PER_DOCUMENT, asked when it
+# was written), given in turn to people FIRST .. FIRST + PEOPLE - 1 of bench_people, the turn
+# moving on by one with each document so that everyone holds steps of every rank. A third
+# wait, with deadlines spread over the coming days; the others were approved an hour after
+# they were asked.
 bench_seed_tasks() {
   psql_db <<SQL
 INSERT INTO tasks (id, document_id, assignee_id, action, status, step, round, assigned_by,
                    deadline, sort_deadline, urgency_rank, comment, decided_at, created_at)
 SELECT gen_random_uuid(), d.id, p.id, 'review',
-       CASE WHEN g % 3 = 0 THEN 'waiting' ELSE 'approved' END, g % 10, 1, p.id,
+       CASE WHEN g % 3 = 0 THEN 'waiting' ELSE 'approved' END, g % $3, 1, p.id,
        now() + (g % 5000) * interval '1 minute', now() + (g % 5000) * interval '1 minute',
        array_position(ARRAY['flash', 'very_urgent', 'urgent', 'normal'], d.urgency) - 1,
        NULL, CASE WHEN g % 3 = 0 THEN NULL ELSE d.created_at + interval '1 hour' END,
        d.created_at
 FROM generate_series($1, $2 - 1) g
 JOIN bench_documents d ON d.n = g / $3
-JOIN bench_people p ON p.n = $4 + g % $5;
+JOIN bench_people p ON p.n = $4 + (g + g / $3) % $5;
 SQL
 }
