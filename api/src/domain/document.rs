@@ -178,8 +178,8 @@ pub struct Document {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// What a row of a list shows of its document ("TTr 12/TTr-UBND — Tờ trình về việc …",
-/// how urgent), and since when it exists.
+/// What a row of a list shows of its document: "TTr 12/TTr-UBND — Tờ trình về việc …", how
+/// urgent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heading {
     pub id: uuid::Uuid,
@@ -187,7 +187,6 @@ pub struct Heading {
     pub symbol: Option<String>,
     pub summary: String,
     pub urgency: Urgency,
-    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// One version of one of a document's files.

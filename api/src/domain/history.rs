@@ -232,9 +232,8 @@ fn created_by(decided: &Task, at: DateTime<Utc>, all: &[TaskRecord], steps_on: u
     made.into_iter().map(named).collect()
 }
 
-/// The statuses of the tasks another can come from (see [`origin`]): of those, the ones at
-/// the task's [`origin_places`], with the tasks themselves, are all the inbox reads of their
-/// documents.
+/// The statuses of the tasks another can come from (see [`origin`]): the ones at a task's
+/// [`origin_places`] are all the inbox reads of its document.
 pub const ORIGIN_STATUSES: [TaskStatus; 3] = [
     TaskStatus::Approved,
     TaskStatus::Completed,

@@ -14,7 +14,7 @@ use super::{
     admin::Page,
     flow::{self, FlowError, Written},
     people::{NamedTask, name_task, named},
-    workflow::{self, WorkflowServiceError},
+    workflow::{self, InboxItem, WorkflowServiceError},
 };
 use crate::{
     domain::{
@@ -56,76 +56,63 @@ pub async fn inbox(
     size: PageSize,
 ) -> Result<Page<Row>, WorkflowServiceError> {
     let page = workflow::inbox(state, who, cursor, size).await?;
-    let items = page.items.into_iter().map(|i| (i.task, i.document));
     Ok(Page {
-        items: describe(state, items.collect()).await?,
+        items: describe(state, page.items).await?,
         next: page.next,
     })
 }
 
 /// Adds to each task who sent it, since when and why (the decision before it, or for the
-/// first step of a chain the author's note): one query for the tasks they can come from and
-/// one for the names, however long the page.
-async fn describe(state: &AppState, items: Vec<(Task, Heading)>) -> anyhow::Result<Vec<Row>> {
-    let page: Vec<(Uuid, &Task)> = items.iter().map(|(t, d)| (d.id, t)).collect();
-    let mut by_document: HashMap<Uuid, Vec<TaskRecord>> = HashMap::new();
-    for (document, record) in store::history::origin_records(&state.reads, &page)
-        .await
-        .context("loading where the tasks came from")?
-    {
-        by_document.entry(document).or_default().push(record);
-    }
-    let none = Vec::new();
-    let found: Vec<(Option<&TaskRecord>, Option<&TaskRecord>)> = items
+/// first step of a chain the author's note): one query for the names, however long the page.
+async fn describe(state: &AppState, items: Vec<InboxItem>) -> anyhow::Result<Vec<Row>> {
+    let origins: Vec<Option<TaskRecord>> = items
         .iter()
-        .map(|(task, document)| {
-            let same = by_document.get(&document.id).unwrap_or(&none);
-            let me = same.iter().find(|r| r.task.id == task.id);
-            (me, history::origin(task, same))
-        })
+        .map(|i| history::origin(&i.task.task, &i.origins).cloned())
         .collect();
     let mut ids: HashSet<Uuid> = items
         .iter()
-        .flat_map(|(t, _)| [t.assigned_by, t.assignee])
+        .flat_map(|i| [i.task.task.assigned_by, i.task.task.assignee])
         .collect();
-    ids.extend(found.iter().filter_map(|(_, o)| o.map(|o| o.task.assignee)));
+    ids.extend(origins.iter().flatten().map(|o| o.task.assignee));
     let people = store::people::find_many(&state.reads, &ids)
         .await
         .context("loading the names")?;
     items
         .into_iter()
-        .zip(found)
-        .map(|((task, document), (me, origin))| {
+        .zip(origins)
+        .map(|(item, origin)| {
+            let me = item.task;
             let decided = origin
-                .and_then(|o| Some((o, history::decision_kind(&o.task)?, o.decided_at?)))
-                .map(|(o, kind, at)| {
+                .and_then(|o| Some((history::decision_kind(&o.task)?, o.decided_at?, o)))
+                .map(|(kind, at, o)| {
                     Ok::<_, anyhow::Error>(Origin {
                         kind,
                         by: named(&people, o.task.assignee)?,
-                        comment: o.comment.clone(),
+                        comment: o.comment,
                         at,
                     })
                 })
                 .transpose()?;
             let noted = me
+                .note
                 .filter(|_| decided.is_none())
-                .and_then(|r| Some((r.note.clone()?, r.created_at)))
-                .map(|(note, at)| {
+                .map(|note| {
                     Ok::<_, anyhow::Error>(Origin {
                         kind: EventKind::Submitted,
-                        by: named(&people, task.assigned_by)?,
+                        by: named(&people, me.task.assigned_by)?,
                         comment: Some(note),
-                        at,
+                        at: me.created_at,
                     })
                 })
                 .transpose()?;
             let about = decided.or(noted);
-            let created = me.map(|r| r.created_at).unwrap_or(document.created_at);
             Ok(Row {
-                since: about.as_ref().map_or(created, |a| a.at.max(created)),
+                since: about
+                    .as_ref()
+                    .map_or(me.created_at, |a| a.at.max(me.created_at)),
                 about,
-                task: name_task(&people, task)?,
-                document,
+                task: name_task(&people, me.task)?,
+                document: item.document,
             })
         })
         .collect()

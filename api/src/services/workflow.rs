@@ -22,12 +22,17 @@ use crate::{
         audit::{AuditAction, NewEntry},
         document::{Direction, Document, Heading},
         exchange::DeliveryStatus,
+        history::TaskRecord,
         numbering::{format_number, issuer_symbol, local_date, numbering_year},
         workflow::{self, Decision, Step, Task, TaskAction, WorkflowError},
     },
     signing::appearance::AttachmentPages,
     state::AppState,
-    store::{self, registers::Book, tasks::InboxKey},
+    store::{
+        self,
+        registers::Book,
+        tasks::{InboxKey, Waiting},
+    },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -379,8 +384,11 @@ fn decision_targets(tasks: &[Task], task: Uuid, decision: &Decision) -> Vec<Targ
 }
 
 pub struct InboxItem {
-    pub task: Task,
+    /// My task, with the note it came with.
+    pub task: TaskRecord,
     pub document: Heading,
+    /// The decided tasks of its document it can come from.
+    pub origins: Vec<TaskRecord>,
 }
 
 pub struct InboxPage {
@@ -401,7 +409,7 @@ pub async fn inbox(
         .await
         .context("loading the inbox")?;
     let full = u64::try_from(rows.len()).unwrap_or(u64::MAX) >= size.get();
-    let next = rows.last().filter(|_| full).map(|(key, _, _)| {
+    let next = rows.last().filter(|_| full).map(|Waiting { key, .. }| {
         Cursor::after(&format!(
             "{}|{}|{}",
             key.urgency_rank,
@@ -411,7 +419,11 @@ pub async fn inbox(
     });
     let items = rows
         .into_iter()
-        .map(|(_, task, document)| InboxItem { task, document })
+        .map(|w| InboxItem {
+            task: w.task,
+            document: w.document,
+            origins: w.origins,
+        })
         .collect();
     Ok(InboxPage { items, next })
 }

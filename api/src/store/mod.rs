@@ -53,6 +53,11 @@ impl<'a> Positional<'a> {
         self.at += 1;
         self.row.try_get_by_index(self.at - 1)
     }
+
+    /// The next selected value, left to be read again.
+    pub(crate) fn peek<T: TryGetable>(&self) -> Result<T, DbErr> {
+        self.row.try_get_by_index(self.at)
+    }
 }
 
 pub fn is_unique_violation(err: &DbErr) -> bool {

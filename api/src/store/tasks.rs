@@ -8,14 +8,16 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
-    FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
-    RelationTrait, Select, Set, sea_query::Expr,
+    FromQueryResult, Iterable, JoinType, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect, QueryTrait, Select, Set,
+    sea_query::{Alias, Expr, Query},
 };
 use uuid::Uuid;
 
 use super::{Positional, corrupt};
 use crate::domain::{
     document::{Document, Heading, Urgency},
+    history::{ORIGIN_STATUSES, TaskRecord},
     workflow::{Task, TaskAction, TaskStatus, Transition},
 };
 
@@ -153,24 +155,33 @@ pub(super) fn waiting_for(user: Uuid) -> Select<Tasks> {
         .filter(task::Column::Status.eq(TaskStatus::Waiting.as_str()))
 }
 
-/// `user`'s waiting tasks with the headings of their documents, in inbox order, after
-/// `after`: one query.
+/// A row of the inbox: my task with what was written on it, the heading of its document, and
+/// the decided tasks of that document standing where it can come from (see
+/// [`crate::domain::history::origin_places`]).
+pub struct Waiting {
+    pub key: InboxKey,
+    pub task: TaskRecord,
+    pub document: Heading,
+    pub origins: Vec<TaskRecord>,
+}
+
+/// `user`'s waiting tasks in inbox order, after `after`, each with its document's heading and
+/// the decided tasks it can come from: one query, with no list of ids for PostgreSQL to plan
+/// anew on every page.
 pub async fn inbox(
     db: &impl ConnectionTrait,
     user: Uuid,
     after: Option<InboxKey>,
     limit: u64,
-) -> Result<Vec<(InboxKey, Task, Heading)>, DbErr> {
-    let mut query = waiting_for(user)
-        .join(JoinType::InnerJoin, task::Relation::Document.def())
-        .columns(HEADING)
+) -> Result<Vec<Waiting>, DbErr> {
+    let mut page = waiting_for(user)
         .order_by_asc(task::Column::UrgencyRank)
         .order_by_asc(task::Column::SortDeadline)
         .order_by_asc(task::Column::Id)
         .limit(limit);
     if let Some(k) = after {
         let (rank, due) = (task::Column::UrgencyRank, task::Column::SortDeadline);
-        query = query.filter(
+        page = page.filter(
             Condition::any()
                 .add(rank.gt(k.urgency_rank))
                 .add(
@@ -186,36 +197,74 @@ pub async fn inbox(
                 ),
         );
     }
+    let (mine, origin) = (Alias::new("mine"), Alias::new("origin"));
+    let of = |table: &Alias, column: task::Column| Expr::col((table.clone(), column));
+    // Where an origin can stand: the step before mine, or mine (a forward), in my round.
+    let stands = Condition::all()
+        .add(of(&origin, task::Column::DocumentId).equals((mine.clone(), task::Column::DocumentId)))
+        .add(of(&origin, task::Column::Round).equals((mine.clone(), task::Column::Round)))
+        .add(of(&origin, task::Column::Step).gte(of(&mine, task::Column::Step).sub(1)))
+        .add(of(&origin, task::Column::Step).lte(of(&mine, task::Column::Step)))
+        .add(of(&origin, task::Column::Status).is_in(ORIGIN_STATUSES.map(|s| s.as_str())))
+        .add(of(&origin, task::Column::DecidedAt).is_not_null());
+    let mut query = Query::select();
     query
-        .into_model::<InboxRow>()
+        .exprs(task::Column::iter().map(|c| of(&mine, c)))
+        .columns(HEADING.map(|c| (Documents, c)))
+        .exprs(task::Column::iter().map(|c| of(&origin, c)))
+        .from_subquery(page.into_query(), mine.clone())
+        .join(
+            JoinType::InnerJoin,
+            Documents,
+            Expr::col((Documents, document::Column::Id))
+                .equals((mine.clone(), task::Column::DocumentId)),
+        )
+        .join_as(JoinType::LeftJoin, Tasks, origin, stands)
+        .order_by((mine.clone(), task::Column::UrgencyRank), Order::Asc)
+        .order_by((mine.clone(), task::Column::SortDeadline), Order::Asc)
+        .order_by((mine, task::Column::Id), Order::Asc);
+    let rows = InboxRow::find_by_statement(db.get_database_backend().build(&query))
         .all(db)
-        .await?
-        .into_iter()
-        .map(|InboxRow { task: m, heading }| {
-            let key = InboxKey {
-                urgency_rank: m.urgency_rank,
-                sort_deadline: m.sort_deadline,
-                id: m.id,
-            };
-            Ok((key, to_domain(&m)?, heading))
-        })
-        .collect()
+        .await?;
+    let mut page: Vec<Waiting> = Vec::new();
+    for InboxRow {
+        task: m,
+        heading,
+        origin,
+    } in rows
+    {
+        let origin = origin.map(to_record).transpose()?;
+        match page.last_mut() {
+            Some(last) if last.key.id == m.id => last.origins.extend(origin),
+            _ => page.push(Waiting {
+                key: InboxKey {
+                    urgency_rank: m.urgency_rank,
+                    sort_deadline: m.sort_deadline,
+                    id: m.id,
+                },
+                task: to_record(m)?,
+                document: heading,
+                origins: origin.into_iter().collect(),
+            }),
+        }
+    }
+    Ok(page)
 }
 
 /// What an inbox row shows of its document, selected after the task's own columns.
-const HEADING: [document::Column; 6] = [
+const HEADING: [document::Column; 5] = [
     document::Column::Id,
     document::Column::DocType,
     document::Column::Symbol,
     document::Column::Summary,
     document::Column::Urgency,
-    document::Column::CreatedAt,
 ];
 
-/// A task and its document's [`HEADING`], read by position.
+/// A task, its document's [`HEADING`], and a task it can come from if any, read by position.
 struct InboxRow {
     task: task::Model,
     heading: Heading,
+    origin: Option<task::Model>,
 }
 
 impl FromQueryResult for InboxRow {
@@ -231,10 +280,25 @@ impl FromQueryResult for InboxRow {
                 symbol: row.next()?,
                 summary: row.next()?,
                 urgency: urgency(row.next()?)?,
-                created_at: row.next()?,
+            },
+            // No task stands where this one can come from: its columns are all null.
+            origin: match row.peek::<Option<Uuid>>()? {
+                Some(_) => Some(read_task(&mut row)?),
+                None => None,
             },
         })
     }
+}
+
+/// A task with what was written on it.
+pub(super) fn to_record(m: task::Model) -> Result<TaskRecord, DbErr> {
+    Ok(TaskRecord {
+        task: to_domain(&m)?,
+        comment: m.comment,
+        decided_at: m.decided_at,
+        created_at: m.created_at,
+        note: m.note,
+    })
 }
 
 /// A task row selected whole (`Tasks::find()` selects the columns in the entity's order),
@@ -396,24 +460,50 @@ mod tests {
             .context("the task")?;
         assert_eq!(by_position, task);
 
+        // Of the document's decided tasks, only the one at the step before stands where the
+        // waiting task can come from.
+        let before = task::Model {
+            id: Uuid::from_u128(20),
+            assignee_id: Uuid::from_u128(21),
+            status: "approved".into(),
+            step: 1,
+            comment: Some("Đồng ý".into()),
+            ..task.clone()
+        };
+        let earlier = task::Model {
+            id: Uuid::from_u128(30),
+            step: 0,
+            ..before.clone()
+        };
+        let other_round = task::Model {
+            id: Uuid::from_u128(40),
+            round: 2,
+            ..before.clone()
+        };
+        for m in [&before, &earlier, &other_round] {
+            Tasks::insert(m.clone().into_active_model())
+                .exec(&db)
+                .await?;
+        }
+
         let rows = inbox(&db, task.assignee_id, None, 10).await?;
-        let [(key, read, heading)] = rows.as_slice() else {
+        let [row] = rows.as_slice() else {
             panic!("one inbox row expected, got {}", rows.len());
         };
         assert_eq!(
-            (key.urgency_rank, key.sort_deadline, key.id),
+            (row.key.urgency_rank, row.key.sort_deadline, row.key.id),
             (1, at(5), task.id)
         );
-        assert_eq!(*read, to_domain(&task)?);
+        assert_eq!(row.task, to_record(task)?);
         let expected = Heading {
             id: document.id,
             doc_type: document.doc_type,
             symbol: document.symbol,
             summary: document.summary,
             urgency: Urgency::VeryUrgent,
-            created_at: document.created_at,
         };
-        assert_eq!(*heading, expected);
+        assert_eq!(row.document, expected);
+        assert_eq!(row.origins, [to_record(before)?]);
         Ok(())
     }
 }
