@@ -14,7 +14,7 @@ use super::{
     admin::Page,
     flow::{self, FlowError, Written},
     people::{NamedTask, name_task, named},
-    workflow::{self, InboxItem, WorkflowServiceError},
+    workflow::{self, WorkflowServiceError},
 };
 use crate::{
     domain::{
@@ -28,6 +28,7 @@ use crate::{
     store::{
         self,
         tabs::{Filter, Key, Opened, Tab},
+        tasks::Waiting,
     },
 };
 
@@ -64,7 +65,7 @@ pub async fn inbox(
 
 /// Adds to each task who sent it, since when and why (the decision before it, or for the
 /// first step of a chain the author's note): one query for the names, however long the page.
-async fn describe(state: &AppState, items: Vec<InboxItem>) -> anyhow::Result<Vec<Row>> {
+async fn describe(state: &AppState, items: Vec<Waiting>) -> anyhow::Result<Vec<Row>> {
     let origins: Vec<Option<TaskRecord>> = items
         .iter()
         .map(|i| history::origin(&i.task.task, &i.origins).cloned())

@@ -20,9 +20,8 @@ use crate::{
     domain::{
         Cursor, InvalidInput, PageSize, Role, User,
         audit::{AuditAction, NewEntry},
-        document::{Direction, Document, Heading},
+        document::{Direction, Document},
         exchange::DeliveryStatus,
-        history::TaskRecord,
         numbering::{format_number, issuer_symbol, local_date, numbering_year},
         workflow::{self, Decision, Step, Task, TaskAction, WorkflowError},
     },
@@ -383,16 +382,8 @@ fn decision_targets(tasks: &[Task], task: Uuid, decision: &Decision) -> Vec<Targ
     }
 }
 
-pub struct InboxItem {
-    /// My task, with the note it came with.
-    pub task: TaskRecord,
-    pub document: Heading,
-    /// The decided tasks of its document it can come from.
-    pub origins: Vec<TaskRecord>,
-}
-
 pub struct InboxPage {
-    pub items: Vec<InboxItem>,
+    pub items: Vec<Waiting>,
     pub next: Option<Cursor>,
 }
 
@@ -417,15 +408,7 @@ pub async fn inbox(
             key.id
         ))
     });
-    let items = rows
-        .into_iter()
-        .map(|w| InboxItem {
-            task: w.task,
-            document: w.document,
-            origins: w.origins,
-        })
-        .collect();
-    Ok(InboxPage { items, next })
+    Ok(InboxPage { items: rows, next })
 }
 
 fn parse_key(raw: &str) -> Result<InboxKey, InvalidInput> {

@@ -226,7 +226,7 @@ pub async fn inbox(
     let rows = InboxRow::find_by_statement(db.get_database_backend().build(&query))
         .all(db)
         .await?;
-    let mut page: Vec<Waiting> = Vec::new();
+    let mut waiting: Vec<Waiting> = Vec::new();
     for InboxRow {
         task: m,
         heading,
@@ -234,9 +234,9 @@ pub async fn inbox(
     } in rows
     {
         let origin = origin.map(to_record).transpose()?;
-        match page.last_mut() {
+        match waiting.last_mut() {
             Some(last) if last.key.id == m.id => last.origins.extend(origin),
-            _ => page.push(Waiting {
+            _ => waiting.push(Waiting {
                 key: InboxKey {
                     urgency_rank: m.urgency_rank,
                     sort_deadline: m.sort_deadline,
@@ -248,7 +248,7 @@ pub async fn inbox(
             }),
         }
     }
-    Ok(page)
+    Ok(waiting)
 }
 
 /// What an inbox row shows of its document, selected after the task's own columns.
