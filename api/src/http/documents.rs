@@ -45,8 +45,9 @@ problem_set!(DownloadProblems: authenticated, InvalidRequest, NotFound, RangeNot
 
 macro_rules! api_enum {
     ($name:ident as $domain:ident, $schema:literal { $($variant:ident),+ $(,)? }) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, serde::Serialize)]
         #[oai(rename = $schema, rename_all = "snake_case")]
+        #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
         impl From<$name> for $domain {

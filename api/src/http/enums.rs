@@ -72,6 +72,12 @@ macro_rules! spec_enum {
                 Some(self.as_str().into())
             }
         }
+
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
     )+};
 }
 

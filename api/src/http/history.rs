@@ -5,11 +5,13 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use poem_openapi::{Enum, Object, types::Example};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::{
     documents::DocumentView,
     types::{OrganizationName, PersonRef, example_time, person_ref},
+    written::rfc3339,
 };
 use crate::{
     domain::{
@@ -21,8 +23,9 @@ use crate::{
     store::signing::SignatureKind,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize)]
 #[oai(rename = "HistoryEventKind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum HistoryKind {
     /// The draft, or the incoming document's record, was created.
     Created,
@@ -190,7 +193,7 @@ pub struct DocumentScreen {
 
 /// The decision a task comes from, and what its author wrote: the leader's directive for a
 /// handler, the forward's comment for a stand-in, the approval of the step before.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 #[oai(example)]
 pub struct TaskOrigin {
     /// `submitted` (the author's note, for the first step), `directed`, `forwarded` or
@@ -198,7 +201,9 @@ pub struct TaskOrigin {
     pub kind: HistoryKind,
     pub by: PersonRef,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    #[serde(serialize_with = "rfc3339")]
     pub at: DateTime<Utc>,
 }
 

@@ -27,6 +27,7 @@ mod tabs;
 mod tasks;
 mod types;
 mod upload;
+mod written;
 
 use std::path::PathBuf;
 

@@ -8,6 +8,7 @@ use poem_openapi::{
     payload::Json,
     types::Example,
 };
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::{
@@ -17,6 +18,7 @@ use super::{
     history::TaskOrigin,
     security::Caller,
     types::{OrganizationName, PersonRef, example_time},
+    written::{Written, rfc3339, rfc3339_opt},
 };
 use crate::{
     domain::{
@@ -217,7 +219,7 @@ impl Example for CompleteRequest {
     }
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 #[oai(rename = "Task", example)]
 pub struct TaskView {
     pub id: Uuid,
@@ -233,6 +235,10 @@ pub struct TaskView {
     pub step: u32,
     pub round: u32,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "rfc3339_opt"
+    )]
     pub deadline: Option<DateTime<Utc>>,
 }
 
@@ -280,32 +286,37 @@ impl Example for TaskView {
 
 /// A row of the inbox: the task, who sent it and why, and enough of its document to show it:
 /// "Phạm Minh Tấn — Phó Bí thư Thường trực gửi lúc 09:12".
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct InboxEntry {
     pub task: TaskView,
     /// Who assigned the task.
     pub from: PersonRef,
     /// Since when it is my turn.
+    #[serde(serialize_with = "rfc3339")]
     pub since: DateTime<Utc>,
     /// The decision the task comes from, when there is one: the directive that assigned it,
     /// the forward that handed it over, the approval of the step before; with its text.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub about: Option<TaskOrigin>,
     pub document_id: Uuid,
     pub doc_type: String,
     pub summary: String,
     pub urgency: UrgencyDto,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub symbol: Option<String>,
 }
 
-#[derive(Debug, Object)]
+// Written with serde (`Written`): the largest body a phone asks for often.
+#[derive(Debug, Object, Serialize)]
 #[oai(example)]
 pub struct InboxPage {
     /// Hỏa tốc first, then thượng khẩn, khẩn, thường; within each, the nearest deadline first.
     pub items: Vec<InboxEntry>,
     /// Pass as `cursor` for the next page; absent on the last page.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
@@ -735,12 +746,48 @@ impl TasksApi {
         /// Page size, 1 to 100 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
-    ) -> Result<Json<InboxPage>, Problems<InboxProblems>> {
+    ) -> Result<Written<InboxPage>, Problems<InboxProblems>> {
         let cursor = cursor.0.as_deref().map(Cursor::parse).transpose()?;
         let page = tabs::inbox(&state, caller.0, cursor, PageSize::new(limit.0)).await?;
-        Ok(Json(InboxPage {
+        Ok(Written(InboxPage {
             items: page.items.into_iter().map(Into::into).collect(),
             next_cursor: page.next.map(|c| c.as_str().to_owned()),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::written::assert_written_as_json;
+
+    #[test]
+    fn the_inbox_is_written_as_its_schema_says() {
+        let mut page = InboxPage::example();
+        // The other side of every optional field, a time with a fraction and every urgency.
+        let since = DateTime::from_timestamp(1_795_000_123, 456_789_000).unwrap_or_default();
+        for urgency in [
+            UrgencyDto::Normal,
+            UrgencyDto::VeryUrgent,
+            UrgencyDto::Flash,
+        ] {
+            page.items.push(InboxEntry {
+                task: TaskView {
+                    deadline: None,
+                    status: TaskStatus::Forwarded,
+                    action: TaskAction::Sign,
+                    ..TaskView::example()
+                },
+                since,
+                about: None,
+                urgency,
+                symbol: Some("1945-QĐ/TU".to_owned()),
+                summary: "Quyết định về việc \"chuyển đổi số\"\n\tnăm 2027".to_owned(),
+                ..InboxPage::example().items.remove(0)
+            });
+        }
+        page.next_cursor = Some("MXwyMDI2LTEyLTA4VDAx".to_owned());
+        assert_written_as_json(&page);
+        assert_written_as_json(&InboxPage::example());
     }
 }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{ApiResponse, Enum, Object, types::Example};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
@@ -203,7 +204,7 @@ pub fn example_time() -> DateTime<Utc> {
 }
 
 /// An organisation by name, wherever one appears.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(example)]
 pub struct OrganizationName {
     pub id: Uuid,
@@ -221,7 +222,7 @@ impl Example for OrganizationName {
 
 /// A person wherever one appears (who sent, who holds, who signed): enough to write
 /// "Phạm Minh Tấn — Phó Bí thư Thường trực".
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(example)]
 pub struct PersonRef {
     pub id: Uuid,
