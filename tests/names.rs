@@ -103,6 +103,20 @@ async fn tasks_documents_and_files_name_their_people_and_the_note_reaches_the_re
     let row = &inbox.ok()["items"][0];
     assert_eq!(row["about"]["kind"], "approved");
     assert_eq!(said(&row["about"]["by"]), TAN);
+
+    // The server remembers the names it showed; an appointment shows on the next read all the
+    // same.
+    let appointed = json!({"title": "Bí thư Tỉnh ủy"});
+    app.patch(
+        &format!("/api/v1/admin/users/{}", p.deputy.0),
+        &p.admin.access,
+        appointed,
+    )
+    .await
+    .ok();
+    let inbox = app.get("/api/v1/inbox", &secretary.access).await;
+    let row = &inbox.ok()["items"][0];
+    assert_eq!(said(&row["about"]["by"]), "Phạm Minh Tấn — Bí thư Tỉnh ủy");
     let task = row["task"]["id"].as_str().unwrap();
 
     // So does a batch, each approved task named.

@@ -49,6 +49,18 @@ impl<K: Eq + Hash, V: Clone> Remembered<K, V> {
         entries.insert(key, (until, value));
     }
 
+    /// Forgets `key`, so that its next use works it out again.
+    pub fn forget<Q>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        self.entries
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(key);
+    }
+
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.entries.read().map_or(0, |entries| entries.len())
@@ -81,5 +93,7 @@ mod tests {
         remembered.insert("e", 5, later(30), later(6));
         assert_eq!(remembered.len(), 1);
         assert_eq!(remembered.get("e", later(7)), Some(5));
+        remembered.forget("e");
+        assert_eq!(remembered.get("e", later(7)), None);
     }
 }

@@ -174,6 +174,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         signing: Arc::new(signing),
         verdicts: Arc::new(verdicts),
         profiles: Arc::default(),
+        names: Arc::default(),
         max_upload_bytes: settings.max_upload_bytes,
         metrics: telemetry::init_metrics(),
         redis_key_prefix: settings.redis_key_prefix.clone(),

@@ -11,7 +11,7 @@ use crate::{
     clock::Clock,
     files::FileStore,
     push::Push,
-    services::{exchange::axis, me::Profiles, signing::Verdicts},
+    services::{exchange::axis, me::Profiles, people::Names, signing::Verdicts},
     signing::SigningSetup,
 };
 
@@ -32,6 +32,8 @@ pub struct AppState {
     pub verdicts: Arc<Verdicts>,
     /// The `GET /me` profiles this instance served (see `services::me`).
     pub profiles: Arc<Profiles>,
+    /// The people this instance named lately (see `services::people::names`).
+    pub names: Arc<Names>,
     /// The largest file an upload may carry, in bytes.
     pub max_upload_bytes: u64,
     pub metrics: Option<PrometheusHandle>,

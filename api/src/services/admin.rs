@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::{
     Principal, audit,
     flow::{self, Written},
+    people,
 };
 use crate::{
     auth::Session,
@@ -366,6 +367,7 @@ pub async fn update_user(
         audit::record(state, &txn, reset).await?;
     }
     txn.commit().await.context("committing the account")?;
+    people::forget(state, id);
     flow::committed(state, Written::for_people(vec![id])).await;
     if updated.disabled {
         let ended = state.sessions.end_all(id).await;

@@ -4,6 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
+use chrono::TimeDelta;
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::{Principal, admin::Page};
@@ -13,6 +15,7 @@ use crate::{
         person::{self, Person},
         workflow::Task,
     },
+    remembered::Remembered,
     state::AppState,
     store,
 };
@@ -73,6 +76,65 @@ pub async fn directory(
     Ok(Page::of(items, size, |p| {
         person::sort_key(&p.full_name, p.id)
     }))
+}
+
+/// How long an instance names people as it last read them. Names and titles change seldom (an
+/// appointment), and every inbox row shows two or three: remembered, a page is one query. An
+/// admin's edit is seen at once on the instance that made it ([`forget`]), on others within
+/// this.
+const NAMES_KEPT: TimeDelta = TimeDelta::seconds(30);
+
+/// How many people an instance remembers (see [`Remembered`]).
+const NAMES_CAPACITY: usize = 16_384;
+
+/// The people this instance named lately, by id.
+pub struct Names(Remembered<Uuid, Person>);
+
+impl Default for Names {
+    fn default() -> Self {
+        Self(Remembered::new(NAMES_CAPACITY))
+    }
+}
+
+/// The people with these ids, active or not, as [`store::people::find_many`] reads them:
+/// those this instance named lately from memory, the rest in one query on `db`.
+pub async fn names(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    ids: &HashSet<Uuid>,
+) -> anyhow::Result<HashMap<Uuid, Person>> {
+    let now = state.clock.now();
+    let mut people = HashMap::with_capacity(ids.len());
+    let mut missing = HashSet::new();
+    for id in ids {
+        match state.names.0.get(id, now) {
+            Some(person) => {
+                people.insert(*id, person);
+            }
+            None => {
+                missing.insert(*id);
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(people);
+    }
+    let read = store::people::find_many(db, &missing)
+        .await
+        .context("loading the names")?;
+    for (id, person) in read {
+        state
+            .names
+            .0
+            .insert(id, person.clone(), now + NAMES_KEPT, now);
+        people.insert(id, person);
+    }
+    Ok(people)
+}
+
+/// After an edit of `id`'s account: this instance names them anew from now on.
+pub fn forget(state: &AppState, id: Uuid) {
+    state.names.0.forget(&id);
 }
 
 /// A task with the people it joins: who holds it and who gave it.

@@ -13,7 +13,7 @@ use super::{
     Principal,
     admin::Page,
     flow::{self, FlowError, Written},
-    people::{NamedTask, name_task, named},
+    people::{self, NamedTask, name_task, named},
     workflow::{self, WorkflowServiceError},
 };
 use crate::{
@@ -75,9 +75,7 @@ async fn describe(state: &AppState, items: Vec<Waiting>) -> anyhow::Result<Vec<R
         .flat_map(|i| [i.task.task.assigned_by, i.task.task.assignee])
         .collect();
     ids.extend(origins.iter().flatten().map(|o| o.task.assignee));
-    let people = store::people::find_many(&state.reads, &ids)
-        .await
-        .context("loading the names")?;
+    let people = people::names(state, &state.reads, &ids).await?;
     items
         .into_iter()
         .zip(origins)
