@@ -22,9 +22,12 @@ pub mod tabs;
 pub mod tasks;
 pub mod users;
 
+use std::sync::Arc;
+
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbErr, QueryResult, SqlErr, TryGetable,
-    sqlx::sqlite::SqliteJournalMode,
+    ConnectOptions, Database, DatabaseConnection, DbErr, QueryResult, RuntimeErr, SqlErr,
+    TryGetable,
+    sqlx::{self, Postgres, Row, sqlite::SqliteJournalMode},
 };
 use secrecy::ExposeSecret;
 
@@ -49,16 +52,35 @@ impl<'a> Positional<'a> {
     }
 
     /// The next selected value.
-    pub(crate) fn next<T: TryGetable>(&mut self) -> Result<T, DbErr> {
+    pub(crate) fn next<T: Readable>(&mut self) -> Result<T, DbErr> {
         self.at += 1;
-        self.row.try_get_by_index(self.at - 1)
+        self.peek_at(self.at - 1)
     }
 
     /// The next selected value, left to be read again.
-    pub(crate) fn peek<T: TryGetable>(&self) -> Result<T, DbErr> {
-        self.row.try_get_by_index(self.at)
+    pub(crate) fn peek<T: Readable>(&self) -> Result<T, DbErr> {
+        self.peek_at(self.at)
+    }
+
+    fn peek_at<T: Readable>(&self, at: usize) -> Result<T, DbErr> {
+        match self.row.try_as_pg_row() {
+            // sea-orm reads a null as an error whose message it formats, then drops: a page of
+            // tasks holds hundreds of nulls. sqlx reads them as `None`.
+            Some(row) => row
+                .try_get(at)
+                .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))),
+            None => self.row.try_get_by_index(at),
+        }
     }
 }
+
+/// A value [`Positional`] reads: one sea-orm reads, and sqlx on PostgreSQL.
+pub(crate) trait Readable:
+    TryGetable + sqlx::Type<Postgres> + for<'r> sqlx::Decode<'r, Postgres>
+{
+}
+
+impl<T: TryGetable + sqlx::Type<Postgres> + for<'r> sqlx::Decode<'r, Postgres>> Readable for T {}
 
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
