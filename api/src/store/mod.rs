@@ -129,6 +129,9 @@ fn options(settings: &Settings) -> ConnectOptions {
     options
         .sqlx_logging(false)
         .connect_timeout(std::time::Duration::from_secs(5))
-        .acquire_timeout(std::time::Duration::from_secs(10));
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        // The pool would ping every connection it hands out, a round trip before each query;
+        // only one left idle that long may have been dropped by the server or the network.
+        .test_before_acquire_if_idle_for(std::time::Duration::from_secs(30));
     options
 }
