@@ -265,6 +265,23 @@ pub async fn spawn_agency(
 }
 
 impl TestApp {
+    /// PostgreSQL ends every connection to this app's database, as a restart or a failover
+    /// would.
+    pub fn drop_database_connections(&self) {
+        let db = self
+            .world
+            .postgres_db
+            .as_deref()
+            .expect("a PostgreSQL world");
+        psql(
+            "postgres",
+            &format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = '{db}' AND pid <> pg_backend_pid()"
+            ),
+        );
+    }
+
     /// A second instance on the same database, Redis and data directory, as behind a load
     /// balancer.
     pub fn second_instance(&self) -> TestApp {

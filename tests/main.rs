@@ -16,6 +16,7 @@ mod axis;
 mod bad_input;
 mod batch;
 mod console;
+mod database_down;
 mod delivery;
 mod documents;
 mod exchange;

@@ -3,7 +3,8 @@
 //! body carrying a stable machine `code` and the request id.
 //!
 //! Each operation declares the codes it can answer with, as a [`ProblemSet`], so the spec
-//! documents exactly those statuses (plus the 500 and the Redis 503 any operation can return).
+//! documents exactly those statuses (plus the 500 and the Redis and database 503s any operation
+//! can return).
 //! A 429 or 503 always carries Retry-After.
 
 use std::{
@@ -45,11 +46,16 @@ use crate::{
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// Seconds a client is asked to wait when a dependency is down (Redis reconnects by itself).
+/// Seconds a client is asked to wait when a dependency is down (Redis and the database pool
+/// reconnect by themselves).
 const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
 /// What any operation can answer besides its own codes.
-const ALWAYS: [ErrorCode; 2] = [ErrorCode::InternalError, ErrorCode::SessionStoreUnavailable];
+const ALWAYS: [ErrorCode; 3] = [
+    ErrorCode::InternalError,
+    ErrorCode::SessionStoreUnavailable,
+    ErrorCode::DatabaseUnavailable,
+];
 
 macro_rules! error_codes {
     ($($variant:ident => $status:literal, $code:literal, $title:literal;)*) => {
@@ -145,6 +151,7 @@ error_codes! {
     Busy => 503, "busy", "The server has too much of this work waiting; try again in a moment";
     AxisUnavailable => 503, "axis_unavailable", "The exchange axis did not answer; try again later";
     SessionStoreUnavailable => 503, "session_store_unavailable", "The session store is not reachable; try again later";
+    DatabaseUnavailable => 503, "database_unavailable", "The database is not reachable; try again later";
 }
 
 /// An RFC 9457 problem.
@@ -214,6 +221,16 @@ impl ApiError {
                     ..Self::new(ErrorCode::Busy, cause.to_string())
                 });
             }
+            if database_unreachable(cause) {
+                tracing::error!(error = format!("{err:#}"), "the database is unreachable");
+                return Some(Self {
+                    retry_after: Some(UNAVAILABLE_RETRY_AFTER_SECS),
+                    ..Self::new(
+                        ErrorCode::DatabaseUnavailable,
+                        "the database is not reachable; try again in a few seconds",
+                    )
+                });
+            }
             let redis = cause.downcast_ref::<redis::RedisError>()?;
             let unreachable = redis.is_io_error()
                 || redis.is_timeout()
@@ -241,6 +258,28 @@ impl ApiError {
             code: self.code.as_str().to_owned(),
             request_id: current_request_id(),
         }
+    }
+}
+
+/// The database could not be reached, or ended the connection (a restart, a failover:
+/// PostgreSQL's SQLSTATE classes 08 and 57P): not the request's fault, and the pool opens a new
+/// connection for the next one.
+fn database_unreachable(cause: &(dyn std::error::Error + 'static)) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx::Error};
+    match cause.downcast_ref::<DbErr>() {
+        Some(DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) => true,
+        Some(DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e))) => {
+            match &**e {
+                Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => {
+                    true
+                }
+                Error::Database(db) => db
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 
@@ -736,6 +775,17 @@ mod tests {
         assert!(unauthorized.description.contains("`session_revoked`"));
         assert!(unauthorized.description.contains("`token_expired`"));
         assert_eq!(meta.responses[3].headers[0].name, "Retry-After");
+    }
+
+    #[test]
+    fn a_database_out_of_reach_is_a_503_to_retry() {
+        let timeout = sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout);
+        let err = ApiError::unexpected(&anyhow::Error::new(timeout).context("loading the inbox"));
+        assert_eq!(err.code, ErrorCode::DatabaseUnavailable);
+        assert!(err.retry_after.is_some());
+        let constraint = sea_orm::DbErr::RecordNotInserted;
+        let err = ApiError::unexpected(&anyhow::Error::new(constraint));
+        assert_eq!(err.code, ErrorCode::InternalError);
     }
 
     #[test]
