@@ -5,7 +5,6 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
 use chrono::TimeDelta;
-use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::{Principal, admin::Page};
@@ -97,29 +96,22 @@ impl Default for Names {
 }
 
 /// The people with these ids, active or not, as [`store::people::find_many`] reads them:
-/// those this instance named lately from memory, the rest in one query on `db`.
-pub async fn names(
-    state: &AppState,
-    db: &impl ConnectionTrait,
-    ids: &HashSet<Uuid>,
-) -> anyhow::Result<HashMap<Uuid, Person>> {
+/// those this instance named lately from memory, the rest in one query.
+pub async fn names(state: &AppState, ids: &HashSet<Uuid>) -> anyhow::Result<HashMap<Uuid, Person>> {
     let now = state.clock.now();
-    let mut people = HashMap::with_capacity(ids.len());
-    let mut missing = HashSet::new();
-    for id in ids {
-        match state.names.0.get(id, now) {
-            Some(person) => {
-                people.insert(*id, person);
-            }
-            None => {
-                missing.insert(*id);
-            }
-        }
-    }
+    let mut people: HashMap<Uuid, Person> = ids
+        .iter()
+        .filter_map(|id| Some((*id, state.names.0.get(id, now)?)))
+        .collect();
+    let missing: HashSet<Uuid> = ids
+        .iter()
+        .filter(|id| !people.contains_key(id))
+        .copied()
+        .collect();
     if missing.is_empty() {
         return Ok(people);
     }
-    let read = store::people::find_many(db, &missing)
+    let read = store::people::find_many(&state.reads, &missing)
         .await
         .context("loading the names")?;
     for (id, person) in read {

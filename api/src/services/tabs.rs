@@ -75,7 +75,7 @@ async fn describe(state: &AppState, items: Vec<Waiting>) -> anyhow::Result<Vec<R
         .flat_map(|i| [i.task.task.assigned_by, i.task.task.assignee])
         .collect();
     ids.extend(origins.iter().flatten().map(|o| o.task.assignee));
-    let people = people::names(state, &state.reads, &ids).await?;
+    let people = people::names(state, &ids).await?;
     items
         .into_iter()
         .zip(origins)
